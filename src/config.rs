@@ -1,0 +1,335 @@
+//! `affilint.toml`: the publisher's ids, disclosure policy and severities.
+//!
+//! ```toml
+//! [programs.amazon]
+//! tag = "mysite-20"
+//!
+//! [programs.amazon.marketplaces]
+//! "amazon.co.uk" = "mysite-21"
+//!
+//! [disclosure]
+//! placement = "before-first-link"
+//! statements = ["I earn a commission when you buy through links on this page."]
+//!
+//! [severity]
+//! missing-rel = "off"
+//! ```
+//!
+//! Unknown keys, bad values and ids that could inject markup or parameters are refused with the
+//! file and line. Whether a program id, marketplace or merchant exists is checked against the
+//! rules when the [`Engine`](crate::Engine) is built.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::disclosure::Statement;
+use crate::errors::{ConfigError, SourceSpot};
+use crate::report::FindingId;
+
+/// The file name looked for in the current directory.
+pub const CONFIG_FILE_NAME: &str = "affilint.toml";
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    programs: BTreeMap<Spanned<String>, Spanned<ProgramFile>>,
+    #[serde(default)]
+    disclosure: DisclosureFile,
+    #[serde(default)]
+    severity: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProgramFile {
+    tag: Option<Spanned<String>>,
+    #[serde(default)]
+    marketplaces: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    merchants: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DisclosureFile {
+    placement: Option<Spanned<String>>,
+    #[serde(default)]
+    statements: Vec<Spanned<String>>,
+}
+
+/// A configured value and where it was written, for errors found later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Setting<T> {
+    pub(crate) value: T,
+    pub(crate) spot: SourceSpot,
+}
+
+/// One program's settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ProgramSettings {
+    pub(crate) tag: Option<Setting<String>>,
+    pub(crate) marketplaces: Vec<(Setting<String>, Setting<String>)>,
+    pub(crate) merchants: Vec<Setting<String>>,
+    /// Where the `[programs.<id>]` table is.
+    pub(crate) spot: Option<SourceSpot>,
+}
+
+/// Where the disclosure must be on the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Placement {
+    /// Before the first affiliate link (the FTC's "before the link"): `late-disclosure` otherwise.
+    #[default]
+    BeforeFirstLink,
+    /// Anywhere on the page.
+    Anywhere,
+}
+
+/// What a finding id is set to in `[severity]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Report as an error.
+    Error,
+    /// Report as a warning.
+    Warning,
+    /// Do not check at all (and `fix` does not fix it).
+    Off,
+}
+
+/// A parsed, validated configuration.
+///
+/// ```
+/// let config = affilint::Config::parse(
+///     "affilint.toml",
+///     "[programs.amazon]\ntag = \"mysite-20\"\n[severity]\nmissing-rel = \"off\"\n",
+/// )?;
+/// assert_eq!(config.tag("amazon"), Some("mysite-20"));
+/// # Ok::<(), affilint::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub(crate) programs: BTreeMap<String, ProgramSettings>,
+    pub(crate) placement: Placement,
+    pub(crate) statements: Vec<Setting<Statement>>,
+    pub(crate) severity: BTreeMap<FindingId, Level>,
+}
+
+/// Whether `id` is a publisher id affilint will write into a page: letters, digits, `-`, `_`
+/// and `.`, nothing that could end an attribute or add a parameter.
+pub(crate) fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+fn invalid_id_message(id: &str) -> String {
+    format!(
+        "`{id}` is not a valid id: use letters, digits, `-`, `_` and `.` only \
+         (quotes, `&`, `<`, spaces and the like could inject markup or parameters)"
+    )
+}
+
+impl Config {
+    /// Reads `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            spot: SourceSpot::whole(&origin),
+            message: format!("cannot read the config file: {e}"),
+        })?;
+        Config::parse(&origin, &text)
+    }
+
+    /// Parses config text; `origin` names it in errors.
+    pub fn parse(origin: &str, text: &str) -> Result<Config, ConfigError> {
+        let err = |span: std::ops::Range<usize>, message: String| ConfigError {
+            spot: SourceSpot::at(origin, text, span.start),
+            message,
+        };
+        let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError {
+            spot: match e.span() {
+                Some(span) => SourceSpot::at(origin, text, span.start),
+                None => SourceSpot::whole(origin),
+            },
+            message: e.message().trim().to_owned(),
+        })?;
+        let spot = |span: std::ops::Range<usize>| SourceSpot::at(origin, text, span.start);
+        let setting = |s: &Spanned<String>| Setting {
+            value: s.get_ref().clone(),
+            spot: spot(s.span()),
+        };
+        let checked_id = |s: &Spanned<String>| {
+            if is_valid_id(s.get_ref()) {
+                Ok(setting(s))
+            } else {
+                Err(err(s.span(), invalid_id_message(s.get_ref())))
+            }
+        };
+
+        let mut config = Config::default();
+        for (name, program) in &file.programs {
+            let program_file = program.get_ref();
+            let settings = ProgramSettings {
+                tag: program_file.tag.as_ref().map(checked_id).transpose()?,
+                marketplaces: program_file
+                    .marketplaces
+                    .iter()
+                    .map(|(host, id)| Ok((setting(host), checked_id(id)?)))
+                    .collect::<Result<_, ConfigError>>()?,
+                merchants: program_file.merchants.iter().map(setting).collect(),
+                spot: Some(spot(name.span())),
+            };
+            config.programs.insert(name.get_ref().clone(), settings);
+        }
+
+        if let Some(placement) = &file.disclosure.placement {
+            config.placement = match placement.get_ref().as_str() {
+                "before-first-link" => Placement::BeforeFirstLink,
+                "anywhere" => Placement::Anywhere,
+                other => {
+                    return Err(err(
+                        placement.span(),
+                        format!(
+                            "unknown placement `{other}`: use \"before-first-link\" or \"anywhere\""
+                        ),
+                    ));
+                }
+            };
+        }
+        for statement in &file.disclosure.statements {
+            let compiled = Statement::parse(statement.get_ref())
+                .map_err(|e| err(statement.span(), format!("invalid statement: {e}")))?;
+            config.statements.push(Setting {
+                value: compiled,
+                spot: spot(statement.span()),
+            });
+        }
+        for (id, level) in &file.severity {
+            let finding = id
+                .get_ref()
+                .parse::<FindingId>()
+                .map_err(|e| err(id.span(), e))?;
+            let level = match level.get_ref().as_str() {
+                "error" => Level::Error,
+                "warning" => Level::Warning,
+                "off" => Level::Off,
+                other => {
+                    return Err(err(
+                        level.span(),
+                        format!("unknown severity `{other}`: use \"error\", \"warning\" or \"off\""),
+                    ));
+                }
+            };
+            config.severity.insert(finding, level);
+        }
+        Ok(config)
+    }
+
+    /// Sets a program's id, as `--tag PROGRAM=ID` does (it overrides the config file).
+    pub fn set_tag(&mut self, program: &str, id: &str) -> Result<(), ConfigError> {
+        let spot = SourceSpot::whole(format!("--tag {program}={id}"));
+        if !is_valid_id(id) {
+            return Err(ConfigError {
+                spot,
+                message: invalid_id_message(id),
+            });
+        }
+        let settings = self.programs.entry(program.to_owned()).or_default();
+        settings.spot.get_or_insert_with(|| spot.clone());
+        settings.tag = Some(Setting {
+            value: id.to_owned(),
+            spot,
+        });
+        Ok(())
+    }
+
+    /// The id configured for a program (its `tag`), if any.
+    pub fn tag(&self, program: &str) -> Option<&str> {
+        self.programs
+            .get(program)?
+            .tag
+            .as_ref()
+            .map(|t| t.value.as_str())
+    }
+
+    /// Where the disclosure must be.
+    pub fn placement(&self) -> Placement {
+        self.placement
+    }
+
+    /// The level configured for a finding id (its default severity when not set).
+    pub fn level(&self, id: FindingId) -> Level {
+        self.severity.get(&id).copied().unwrap_or(match id.default_severity() {
+            crate::Severity::Error => Level::Error,
+            crate::Severity::Warning => Level::Warning,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        Config::parse("affilint.toml", text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_full_config_parses() {
+        let config = Config::parse(
+            "affilint.toml",
+            "[programs.amazon]\ntag = \"mysite-20\"\n\n[programs.amazon.marketplaces]\n\
+             \"amazon.co.uk\" = \"mysite-21\"\n\n[disclosure]\nplacement = \"anywhere\"\n\
+             statements = [\"I earn a commission from links here\"]\n\n[severity]\n\
+             missing-rel = \"off\"\nshort-link = \"error\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.tag("amazon"), Some("mysite-20"));
+        assert_eq!(config.programs["amazon"].marketplaces[0].1.value, "mysite-21");
+        assert_eq!(config.placement(), Placement::Anywhere);
+        assert_eq!(config.level(FindingId::MissingRel), Level::Off);
+        assert_eq!(config.level(FindingId::ShortLink), Level::Error);
+        assert_eq!(config.level(FindingId::UntaggedLink), Level::Error);
+        assert_eq!(config.statements.len(), 1);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_line() {
+        let unknown = error("[programs.amazon]\ntag = \"x-20\"\ntags = \"y\"\n");
+        assert!(unknown.starts_with("affilint.toml:3:1: unknown field `tags`"), "{unknown}");
+        let top = error("[program.amazon]\ntag = \"x\"\n");
+        assert!(top.starts_with("affilint.toml:1:2: unknown field `program`"), "{top}");
+        let severity = error("[severity]\nmissing-rell = \"off\"\n");
+        assert!(severity.starts_with("affilint.toml:2:1: unknown finding id `missing-rell`"), "{severity}");
+        let level = error("[severity]\nmissing-rel = \"never\"\n");
+        assert!(level.starts_with("affilint.toml:2:15: unknown severity `never`"), "{level}");
+        let placement = error("[disclosure]\nplacement = \"top\"\n");
+        assert!(placement.starts_with("affilint.toml:2:13:"), "{placement}");
+        let statement = error("[disclosure]\nstatements = [\"I earn {site\"]\n");
+        assert!(statement.starts_with("affilint.toml:2:15: invalid statement"), "{statement}");
+        let bad_type = error("[programs.amazon]\ntag = 20\n");
+        assert!(bad_type.starts_with("affilint.toml:2:7:"), "{bad_type}");
+    }
+
+    #[test]
+    fn ids_that_could_inject_are_refused() {
+        for bad in ["x\\\"><script>", "a&tag=b", "a b", "a<b", "", "a'b", "a#b", "a?b", "a/b"] {
+            let text = format!("[programs.amazon]\ntag = \"{bad}\"\n");
+            let message = error(&text);
+            assert!(message.starts_with("affilint.toml:2:7:"), "{bad}: {message}");
+            assert!(message.contains("not a valid id"), "{bad}: {message}");
+        }
+        let market = error("[programs.amazon.marketplaces]\n\"amazon.de\" = \"x&y\"\n");
+        assert!(market.starts_with("affilint.toml:2:15:"), "{market}");
+        let mut config = Config::default();
+        let err = config.set_tag("amazon", "a\"b").unwrap_err().to_string();
+        assert!(err.starts_with("--tag amazon=a\"b: "), "{err}");
+        config.set_tag("amazon", "ok-20").unwrap();
+        assert_eq!(config.tag("amazon"), Some("ok-20"));
+    }
+}

@@ -1,0 +1,611 @@
+//! The one lol_html pass behind check and fix.
+//!
+//! lol_html parses; affilint never lets it re-serialise anything. Link handlers decide what to
+//! change and queue byte-range edits; the [`Source`] window writes the output as the original
+//! bytes with those edits spliced in. Whatever affilint has no reason to touch (other tags,
+//! entities, whitespace, invalid bytes, the encoding) comes out byte for byte.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use encoding_rs::{Encoding, UTF_8};
+use lol_html::html_content::{Element, TextChunk, TextType};
+use lol_html::{
+    AsciiCompatibleEncoding, DocumentContentHandlers, ElementContentHandlers, HtmlRewriter,
+    MemorySettings, OutputSink, Settings,
+};
+
+use crate::compliance::{self, PageFacts};
+use crate::disclosure::{Matcher, TextStream};
+use crate::engine::{Compiled, selector};
+use crate::errors::DocumentError;
+use crate::links::{Affiliate, Href, Status, rel_is_marked};
+use crate::report::{Finding, FindingId, Report, Severity};
+use crate::source::{Edit, Output, Source, Ticket};
+
+/// How much is read at a time from files and pipes.
+pub(crate) const READ_CHUNK: usize = 64 * 1024;
+/// The most lol_html may buffer (one tag or comment larger than this is an error).
+const MEMORY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Flags the scoped text handlers set on the chunk the document text handler sees next.
+const HIDDEN: u8 = 1;
+const COLLAPSED: u8 = 2;
+const SUMMARY: u8 = 4;
+
+/// A finding whose position is still a ticket.
+pub(crate) struct Pending {
+    pub(crate) rule: FindingId,
+    pub(crate) severity: Severity,
+    pub(crate) offset: usize,
+    pub(crate) ticket: Ticket,
+    pub(crate) message: String,
+    pub(crate) url: Option<String>,
+    pub(crate) program: Option<String>,
+}
+
+/// Counts what lol_html emits and hears about `<meta charset>`.
+struct Progress {
+    emitted: Rc<Cell<usize>>,
+    encoding: Rc<Cell<&'static Encoding>>,
+}
+
+impl OutputSink for Progress {
+    fn handle_chunk(&mut self, chunk: &[u8]) {
+        self.emitted.set(self.emitted.get() + chunk.len());
+    }
+
+    fn set_encoding(&mut self, encoding: AsciiCompatibleEncoding) {
+        self.encoding.set(encoding.into());
+    }
+}
+
+/// Everything the handlers share.
+struct State<'e> {
+    compiled: &'e Compiled,
+    fixing: bool,
+    source: Source,
+    encoding: Rc<Cell<&'static Encoding>>,
+    findings: Vec<Pending>,
+    links: usize,
+    affiliate_links: usize,
+    /// Per active program: whether the page links to it.
+    on_page: Vec<bool>,
+    first_link: Option<(usize, Ticket)>,
+    read_text: bool,
+    text: TextStream,
+    matcher: Matcher<'e>,
+    last_text_end: usize,
+    flags: u8,
+}
+
+/// One document being checked or fixed, fed in chunks.
+///
+/// Created by [`Engine::checker`](crate::Engine::checker) or
+/// [`Engine::fixer`](crate::Engine::fixer); call [`write`](Document::write) for each chunk
+/// and [`end`](Document::end) once.
+pub struct Document<'e, O: Output> {
+    state: Rc<RefCell<State<'e>>>,
+    emitted: Rc<Cell<usize>>,
+    rewriter: Option<HtmlRewriter<'e, Progress>>,
+    /// The first bytes, held until the encoding is known.
+    head: Vec<u8>,
+    output: O,
+}
+
+impl<'e, O: Output> Document<'e, O> {
+    /// A pass that writes to `output`; with `fixing` false it only checks (and `output`
+    /// receives the input unchanged).
+    pub(crate) fn new(compiled: &'e Compiled, output: O, fixing: bool) -> Self {
+        let state = State {
+            compiled,
+            fixing,
+            source: Source::new(),
+            encoding: Rc::new(Cell::new(UTF_8)),
+            findings: Vec::new(),
+            links: 0,
+            affiliate_links: 0,
+            on_page: vec![false; compiled.links.programs.len()],
+            first_link: None,
+            read_text: compiled.checks_disclosure(),
+            text: TextStream::default(),
+            matcher: Matcher::new(&compiled.disclosure.statements),
+            last_text_end: 0,
+            flags: 0,
+        };
+        Document {
+            state: Rc::new(RefCell::new(state)),
+            emitted: Rc::new(Cell::new(0)),
+            rewriter: None,
+            head: Vec::new(),
+            output,
+        }
+    }
+
+    /// Feeds the next chunk of the document.
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), DocumentError> {
+        if self.rewriter.is_none() {
+            self.head.extend_from_slice(chunk);
+            if self.head.len() < 4 {
+                return Ok(());
+            }
+            let head = std::mem::take(&mut self.head);
+            return self.start_with(&head);
+        }
+        self.feed(chunk)
+    }
+
+    /// Ends the document: returns the report and the output.
+    pub fn end(mut self) -> Result<(Report, O), DocumentError> {
+        if self.rewriter.is_none() {
+            let head = std::mem::take(&mut self.head);
+            self.start_with(&head)?;
+        }
+        if let Some(rewriter) = self.rewriter.take() {
+            rewriter.end().map_err(parse_error)?;
+        }
+        let mut guard = self.state.borrow_mut();
+        let state = &mut *guard;
+        let (found, partials) = {
+            let State {
+                text,
+                matcher,
+                source,
+                ..
+            } = state;
+            text.boundary(&mut |w, o, h| matcher.word(w, o, h, &mut |at| source.ticket(at)));
+            matcher.finish(&mut |at| source.ticket(at))
+        };
+        let facts = PageFacts {
+            on_page: &state.on_page,
+            first_link: state.first_link,
+            found: &found,
+            partials: &partials,
+        };
+        let disclosure = compliance::evaluate(state.compiled, &facts);
+        state.findings.extend(disclosure);
+        let fed = state.source.fed();
+        state
+            .source
+            .flush(fed, &mut self.output)
+            .map_err(DocumentError::Write)?;
+        let mut findings: Vec<Finding> = state
+            .findings
+            .drain(..)
+            .map(|p| {
+                let (line, column) = state.source.position(p.ticket);
+                Finding {
+                    rule: p.rule,
+                    severity: p.severity,
+                    line,
+                    column,
+                    offset: p.offset,
+                    message: p.message,
+                    url: p.url,
+                    program: p.program,
+                }
+            })
+            .collect();
+        findings.sort_by_key(|f| (f.offset, f.rule));
+        let report = Report {
+            findings,
+            links: state.links,
+            affiliate_links: state.affiliate_links,
+            changed: state.source.edited(),
+        };
+        drop(guard);
+        Ok((report, self.output))
+    }
+
+    /// Chooses the encoding from the first bytes, builds the rewriter and feeds `head`.
+    fn start_with(&mut self, head: &[u8]) -> Result<(), DocumentError> {
+        let (encoding, bom) = sniff(head)?;
+        if looks_binary(head) {
+            return Err(DocumentError::NotHtml {
+                reason: "it starts with binary data (control bytes)".into(),
+            });
+        }
+        {
+            let mut state = self.state.borrow_mut();
+            state.source.skip_bom(bom);
+            state.encoding.set(encoding);
+        }
+        self.rewriter = Some(self.build(encoding, bom == 0));
+        self.feed(head)
+    }
+
+    fn build(&self, encoding: &'static Encoding, follow_meta: bool) -> HtmlRewriter<'e, Progress> {
+        let compiled = self.state.borrow().compiled;
+        let selectors = &compiled.selectors;
+        let read_text = self.state.borrow().read_text;
+        let encoding_cell = self.state.borrow().encoding.clone();
+        let mut settings = Settings::new()
+            .with_strict(false)
+            .with_adjust_charset_on_meta_tag(follow_meta)
+            .with_encoding(
+                AsciiCompatibleEncoding::new(encoding).unwrap_or_else(AsciiCompatibleEncoding::utf_8),
+            )
+            .with_memory_settings(MemorySettings::new().with_max_allowed_memory_usage(MEMORY_LIMIT));
+        let state = self.state.clone();
+        settings = settings.append_element_content_handler((
+            selector(&selectors.links),
+            ElementContentHandlers::default().element(move |el: &mut Element<'_, '_>| {
+                state.borrow_mut().on_link(el);
+                Ok(())
+            }),
+        ));
+        if read_text {
+            for (sel, flag) in [
+                (&selectors.hidden, HIDDEN),
+                (&selectors.collapsed, COLLAPSED),
+                (&selectors.summary, SUMMARY),
+            ] {
+                let state = self.state.clone();
+                settings = settings.append_element_content_handler((
+                    selector(sel),
+                    ElementContentHandlers::default().text(move |_: &mut TextChunk<'_>| {
+                        state.borrow_mut().flags |= flag;
+                        Ok(())
+                    }),
+                ));
+            }
+            let state = self.state.clone();
+            settings = settings.append_document_content_handler(DocumentContentHandlers::default().text(
+                move |chunk: &mut TextChunk<'_>| {
+                    state.borrow_mut().on_text(chunk);
+                    Ok(())
+                },
+            ));
+        }
+        HtmlRewriter::new(
+            settings,
+            Progress {
+                emitted: self.emitted.clone(),
+                encoding: encoding_cell,
+            },
+        )
+    }
+
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), DocumentError> {
+        self.state.borrow_mut().source.push(chunk);
+        if let Some(rewriter) = self.rewriter.as_mut() {
+            rewriter.write(chunk).map_err(parse_error)?;
+        }
+        let mut state = self.state.borrow_mut();
+        let fed = state.source.fed();
+        let safe = if state.read_text {
+            let open = state.matcher.earliest_open_offset().unwrap_or(usize::MAX);
+            state.last_text_end.min(open)
+        } else {
+            self.emitted.get()
+        };
+        let upto = safe.max(fed.saturating_sub(MEMORY_LIMIT));
+        state
+            .source
+            .flush(upto, &mut self.output)
+            .map_err(DocumentError::Write)?;
+        Ok(())
+    }
+}
+
+fn parse_error(e: lol_html::errors::RewritingError) -> DocumentError {
+    DocumentError::Parse {
+        message: match e {
+            lol_html::errors::RewritingError::MemoryLimitExceeded(_) => format!(
+                "a single tag, comment or text run is larger than {} MB",
+                MEMORY_LIMIT >> 20
+            ),
+            other => other.to_string(),
+        },
+    }
+}
+
+/// The encoding from a byte-order mark (which wins over `<meta charset>`), or UTF-8.
+fn sniff(head: &[u8]) -> Result<(&'static Encoding, usize), DocumentError> {
+    match Encoding::for_bom(head) {
+        Some((encoding, len)) if encoding == UTF_8 => Ok((UTF_8, len)),
+        Some((encoding, _)) => Err(DocumentError::UnsupportedEncoding {
+            encoding: encoding.name(),
+        }),
+        None => Ok((UTF_8, 0)),
+    }
+}
+
+/// Whether the first bytes are binary: control bytes other than whitespace, in the first few.
+fn looks_binary(head: &[u8]) -> bool {
+    let sample = &head[..head.len().min(64)];
+    let control = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c))
+        .count();
+    !sample.is_empty() && control * 4 > sample.len()
+}
+
+impl State<'_> {
+    fn push(&mut self, rule: FindingId, offset: usize, message: String, link: Option<(&Href, &str)>) {
+        let Some(severity) = self.compiled.severity(rule) else {
+            return;
+        };
+        let ticket = self.source.ticket(offset);
+        self.findings.push(Pending {
+            rule,
+            severity,
+            offset,
+            ticket,
+            message,
+            url: link.map(|(href, _)| href.text().to_owned()),
+            program: link.map(|(_, program)| program.to_owned()),
+        });
+    }
+
+    fn on_link(&mut self, el: &mut Element<'_, '_>) {
+        self.links += 1;
+        let encoding = el.start_tag().encoding();
+        if encoding != UTF_8 {
+            self.source.count_bytes();
+        }
+        let tag = el.source_location().bytes();
+        let mut href_attr = None;
+        let mut rel_attr = None;
+        for attr in el.attributes() {
+            match attr.name().as_str() {
+                "href" if href_attr.is_none() => href_attr = Some(attr),
+                "rel" if rel_attr.is_none() => rel_attr = Some(attr),
+                _ => {}
+            }
+        }
+        let Some(href_attr) = href_attr else { return };
+        let raw = href_attr.value();
+        let Some(href) = Href::parse(&raw) else { return };
+        let Some(affiliate) = self.compiled.links.classify(&href) else {
+            return;
+        };
+        self.affiliate_links += 1;
+        self.on_page[affiliate.program] = true;
+        if self.first_link.is_none() {
+            let ticket = self.source.ticket(tag.start);
+            self.first_link = Some((tag.start, ticket));
+        }
+        let program = &self.compiled.links.programs[affiliate.program].program;
+        let name = program.name().to_owned();
+        let id = program.id().to_owned();
+        let mut edits: Vec<Edit> = Vec::new();
+
+        let (rule, message) = match &affiliate.status {
+            Status::Tagged => (None, String::new()),
+            Status::Untagged => (
+                Some(FindingId::UntaggedLink),
+                format!("{name} link without your id"),
+            ),
+            Status::Foreign { found, expected } => (
+                Some(FindingId::ForeignTag),
+                format!("{name} link carries someone else's id `{found}` instead of `{expected}`"),
+            ),
+            Status::Short => (
+                Some(FindingId::ShortLink),
+                format!(
+                    "{name} short link cannot be tagged offline: replace it with the full link \
+                     carrying your id"
+                ),
+            ),
+        };
+        if let Some(rule) = rule {
+            let fixable = matches!(rule, FindingId::UntaggedLink | FindingId::ForeignTag);
+            let mut message = message;
+            if fixable && self.compiled.severity(rule).is_some() {
+                match self.retag(&raw, &href, &affiliate, href_attr.value_source_location(), encoding) {
+                    Ok(Some(edit)) => edits.push(edit),
+                    Ok(None) => message.push_str("; `affilint fix` adds it"),
+                    Err(reason) => {
+                        message.push_str("; cannot be tagged automatically: ");
+                        message.push_str(&reason);
+                    }
+                }
+            }
+            if edits.is_empty() {
+                self.push(rule, tag.start, message, Some((&href, &id)));
+            }
+        }
+
+        let marked = rel_attr.is_some_and(|a| rel_is_marked(&a.value()));
+        if !marked && self.compiled.severity(FindingId::MissingRel).is_some() {
+            let edit = if self.fixing {
+                self.rel_edit(rel_attr, href_attr, encoding)
+            } else {
+                None
+            };
+            match edit {
+                Some(edit) => edits.push(edit),
+                None => self.push(
+                    FindingId::MissingRel,
+                    tag.start,
+                    format!(
+                        "{name} link without rel=\"sponsored\" (or \"nofollow\"), which Google \
+                         asks for on paid links; `affilint fix` adds rel=\"sponsored\""
+                    ),
+                    Some((&href, &id)),
+                ),
+            }
+        }
+        edits.sort_by_key(|e| e.range.start);
+        for edit in edits {
+            self.source.edit(edit);
+        }
+    }
+
+    /// The edit that tags the link: `Ok(None)` when checking only.
+    fn retag(
+        &self,
+        raw: &str,
+        href: &Href,
+        affiliate: &Affiliate,
+        location: Option<lol_html::html_content::SourceLocation>,
+        encoding: &'static Encoding,
+    ) -> Result<Option<Edit>, String> {
+        let new_value = self.compiled.links.retag(raw, href, affiliate)?;
+        if !self.fixing {
+            return Ok(None);
+        }
+        let range = location
+            .ok_or("the attribute has no value to rewrite")?
+            .bytes();
+        let original = self
+            .source
+            .bytes(range.clone())
+            .ok_or("the tag is larger than the memory limit")?;
+        let (encoded_raw, _, _) = encoding.encode(raw);
+        if *encoded_raw != *original {
+            return Err(format!(
+                "the link holds bytes that are not valid {}; fix them by hand",
+                encoding.name()
+            ));
+        }
+        let (bytes, _, _) = encoding.encode(&new_value);
+        Ok(Some(Edit {
+            range,
+            bytes: bytes.into_owned(),
+        }))
+    }
+
+    /// The edit that adds `sponsored` to the link's `rel`, or a `rel` attribute after `href`.
+    fn rel_edit(
+        &self,
+        rel: Option<&lol_html::html_content::Attribute<'_>>,
+        href: &lol_html::html_content::Attribute<'_>,
+        encoding: &'static Encoding,
+    ) -> Option<Edit> {
+        let quoted = |value: &std::ops::Range<usize>| {
+            value.start > 0
+                && matches!(
+                    self.source.bytes(value.start - 1..value.start),
+                    Some(b"\"") | Some(b"'")
+                )
+        };
+        let (range, text) = match rel {
+            Some(rel) => match rel.value_source_location() {
+                Some(value) => {
+                    let value = value.bytes();
+                    let current = rel.value();
+                    let trimmed = current.trim_end_matches(|c: char| c.is_ascii_whitespace());
+                    if quoted(&value) {
+                        let at = value.start + trimmed.len();
+                        let sep = if trimmed.trim().is_empty() { "" } else { " " };
+                        (at..at, format!("{sep}sponsored"))
+                    } else {
+                        (value, format!("\"{current} sponsored\""))
+                    }
+                }
+                None => (rel.name_source_location()?.bytes(), "rel=\"sponsored\"".to_owned()),
+            },
+            None => {
+                let value = href.value_source_location()?.bytes();
+                let end = if quoted(&value) { value.end + 1 } else { value.end };
+                (end..end, " rel=\"sponsored\"".to_owned())
+            }
+        };
+        let (bytes, _, _) = encoding.encode(&text);
+        Some(Edit {
+            range,
+            bytes: bytes.into_owned(),
+        })
+    }
+
+    fn on_text(&mut self, chunk: &TextChunk<'_>) {
+        let flags = std::mem::take(&mut self.flags);
+        let hidden = flags & HIDDEN != 0 || (flags & COLLAPSED != 0 && flags & SUMMARY == 0);
+        let location = chunk.source_location().bytes();
+        let State {
+            text,
+            matcher,
+            source,
+            last_text_end,
+            ..
+        } = self;
+        let breaks = location.start != *last_text_end
+            && source
+                .bytes(*last_text_end..location.start)
+                .is_none_or(breaks_text);
+        let mut emit = |w: &str, o: usize, h: bool| matcher.word(w, o, h, &mut |at| source.ticket(at));
+        if breaks {
+            text.boundary(&mut emit);
+        }
+        match chunk.text_type() {
+            TextType::Data | TextType::PlainText | TextType::CDataSection => {
+                text.feed(chunk.as_str(), location.start, hidden, &mut emit);
+            }
+            TextType::RCData | TextType::RawText | TextType::ScriptData => {
+                text.boundary(&mut emit);
+            }
+        }
+        *last_text_end = location.end;
+    }
+}
+
+/// Whether the markup between two text chunks separates words: a block-level element, a
+/// line break or replaced content. Inline elements (`<em>`, `<a>`, `<span>`) and comments
+/// do not.
+fn breaks_text(markup: &[u8]) -> bool {
+    const BREAKING: &[&[u8]] = &[
+        b"address", b"article", b"aside", b"audio", b"blockquote", b"br", b"button", b"canvas",
+        b"dd", b"details", b"dialog", b"div", b"dl", b"dt", b"embed", b"fieldset", b"figcaption",
+        b"figure", b"footer", b"form", b"h1", b"h2", b"h3", b"h4", b"h5", b"h6", b"header",
+        b"hgroup", b"hr", b"iframe", b"img", b"input", b"li", b"main", b"nav", b"object", b"ol",
+        b"option", b"p", b"pre", b"section", b"select", b"summary", b"svg", b"table", b"tbody",
+        b"td", b"textarea", b"tfoot", b"th", b"thead", b"tr", b"ul", b"video",
+    ];
+    let mut rest = markup;
+    while let Some(lt) = memchr::memchr(b'<', rest) {
+        rest = &rest[lt + 1..];
+        if let Some(comment) = rest.strip_prefix(b"!--") {
+            match memchr::memmem::find(comment, b"-->") {
+                Some(end) => {
+                    rest = &comment[end + 3..];
+                    continue;
+                }
+                None => return false,
+            }
+        }
+        let name_start = usize::from(rest.first() == Some(&b'/'));
+        let name_len = rest[name_start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+            .count();
+        let name = &rest[name_start..name_start + name_len];
+        if name_len > 0 && BREAKING.iter().any(|b| b.eq_ignore_ascii_case(name)) {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_markup_breaks_words_and_inline_markup_does_not() {
+        assert!(breaks_text(b"</p>\n<p class=x>"));
+        assert!(breaks_text(b"<BR/>"));
+        assert!(breaks_text(b"</em><br>"));
+        assert!(!breaks_text(b"</em>"));
+        assert!(!breaks_text(b"<a href=\"/p\">"));
+        assert!(!breaks_text(b"<!-- <p> -->"), "markup in a comment is not markup");
+        assert!(breaks_text(b"<!-- x --><div>"));
+        assert!(!breaks_text(b"<span><strong>"));
+        assert!(!breaks_text(b"<pre-x>"), "custom elements with a prefix are inline");
+    }
+
+    #[test]
+    fn binary_heads_are_recognised_and_text_is_not() {
+        assert!(looks_binary(b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00"));
+        assert!(!looks_binary(b"<!DOCTYPE html>\n<p>\x00 one NUL</p>"));
+        assert!(!looks_binary(b""));
+    }
+
+    #[test]
+    fn utf16_is_refused_with_its_name() {
+        let err = sniff(b"\xff\xfe<\x00h\x00").unwrap_err().to_string();
+        assert!(err.contains("UTF-16LE"), "{err}");
+        assert_eq!(sniff(b"\xef\xbb\xbf<p>").unwrap(), (UTF_8, 3));
+    }
+}
