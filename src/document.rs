@@ -377,7 +377,20 @@ impl State<'_> {
                 Some(FindingId::UntaggedLink),
                 format!("{name} link without your id"),
             ),
-            Status::Foreign { found, expected } => (
+            Status::Foreign {
+                found,
+                expected,
+                ours: true,
+            } => (
+                Some(FindingId::ForeignTag),
+                format!(
+                    "{name} link carries your id for another marketplace, `{found}`; this one \
+                     takes `{expected}`"
+                ),
+            ),
+            Status::Foreign {
+                found, expected, ..
+            } => (
                 Some(FindingId::ForeignTag),
                 format!("{name} link carries someone else's id `{found}` instead of `{expected}`"),
             ),
@@ -395,7 +408,11 @@ impl State<'_> {
             if fixable && self.compiled.severity(rule).is_some() {
                 match self.retag(&raw, &href, &affiliate, href_attr.value_source_location(), encoding) {
                     Ok(Some(edit)) => edits.push(edit),
-                    Ok(None) => message.push_str("; `affilint fix` adds it"),
+                    Ok(None) => message.push_str(if rule == FindingId::UntaggedLink {
+                        "; `affilint fix` adds it"
+                    } else {
+                        "; `affilint fix` replaces it"
+                    }),
                     Err(reason) => {
                         message.push_str("; cannot be tagged automatically: ");
                         message.push_str(&reason);

@@ -339,16 +339,26 @@ impl Engine {
 
     /// Fixes a document read from `input`, writing it to `output` as it goes.
     pub fn fix_stream(&self, input: impl Read, output: impl Write) -> Result<Report, DocumentError> {
-        let mut document = self.fixer(output);
-        pump(input, |chunk| document.write(chunk))?;
-        let (report, mut output) = document.end()?;
+        let (report, mut output) = self.fix_to(input, output)?;
         output.flush().map_err(DocumentError::Write)?;
         Ok(report)
+    }
+
+    /// Fixes a document read from `input` into any [`Output`](crate::Output), which is handed
+    /// back with the report (for example to commit a file only when something changed).
+    pub fn fix_to<O: crate::Output>(
+        &self,
+        input: impl Read,
+        output: O,
+    ) -> Result<(Report, O), DocumentError> {
+        let mut document = self.fixer(output);
+        pump(input, |chunk| document.write(chunk))?;
+        document.end()
     }
 }
 
 /// Reads `input` in chunks into `write`.
-pub(crate) fn pump(
+fn pump(
     mut input: impl Read,
     mut write: impl FnMut(&[u8]) -> Result<(), DocumentError>,
 ) -> Result<(), DocumentError> {

@@ -167,6 +167,11 @@ pub(crate) struct ActiveProgram {
 }
 
 impl ActiveProgram {
+    /// Whether `id` is one of the publisher's ids for this program.
+    fn owns(&self, id: &str) -> bool {
+        self.tag.as_deref() == Some(id) || self.marketplaces.iter().any(|(_, m)| m == id)
+    }
+
     /// The id expected on links to `host`.
     fn expected_id(&self, host: &str) -> Option<&str> {
         self.marketplaces
@@ -183,8 +188,13 @@ pub(crate) enum Status {
     Tagged,
     /// Carries no id.
     Untagged,
-    /// Carries another id (`found`) instead of `expected`.
-    Foreign { found: String, expected: String },
+    /// Carries another id (`found`) instead of `expected`; `ours` when `found` is one of the
+    /// publisher's ids for another marketplace.
+    Foreign {
+        found: String,
+        expected: String,
+        ours: bool,
+    },
     /// A short link: cannot be checked or tagged offline.
     Short,
 }
@@ -297,6 +307,7 @@ impl LinkRules {
             Some(found) => Status::Foreign {
                 found: found.clone(),
                 expected: expected.to_owned(),
+                ours: active.owns(found),
             },
             None if ids.is_empty() => Status::Untagged,
             None => Status::Tagged,
@@ -596,16 +607,16 @@ mod tests {
         assert_eq!(status(&rules, "https://amazon.com/dp/B0?x=1&#038;tag=mysite-20"), Some(Status::Tagged));
         assert_eq!(
             status(&rules, "https://amazon.com/dp/B0?tag=other-20"),
-            Some(Status::Foreign { found: "other-20".into(), expected: "mysite-20".into() })
+            Some(Status::Foreign { found: "other-20".into(), expected: "mysite-20".into(), ours: false })
         );
         assert_eq!(status(&rules, "https://amazon.com/dp/B0?tag="), Some(Status::Untagged));
         assert_eq!(
             status(&rules, "https://www.amazon.co.uk/dp/B0?tag=mysite-20"),
-            Some(Status::Foreign { found: "mysite-20".into(), expected: "mysite-21".into() })
+            Some(Status::Foreign { found: "mysite-20".into(), expected: "mysite-21".into(), ours: true })
         );
         assert_eq!(
             status(&rules, "https://amazon.com/exec/obidos/ASIN/0140449132/someone-20"),
-            Some(Status::Foreign { found: "someone-20".into(), expected: "mysite-20".into() })
+            Some(Status::Foreign { found: "someone-20".into(), expected: "mysite-20".into(), ours: false })
         );
         // `&copy=` is not a reference inside an attribute: `copy` stays a parameter.
         assert_eq!(status(&rules, "https://amazon.com/dp/B0?a=1&copy=2&tag=mysite-20"), Some(Status::Tagged));
@@ -676,7 +687,7 @@ mod tests {
         );
         assert_eq!(
             status(&rules, "https://go.skimresources.com/?id=111X222&amp;url=x"),
-            Some(Status::Foreign { found: "111X222".into(), expected: "123X456".into() })
+            Some(Status::Foreign { found: "111X222".into(), expected: "123X456".into(), ours: false })
         );
         assert_eq!(
             fixed(&rules, "https://go.skimresources.com/?id=111X222&amp;url=x"),

@@ -1,0 +1,87 @@
+//! Command-line arguments (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Tag affiliate links and check affiliate disclosures in built HTML sites.
+#[derive(Debug, Parser)]
+#[command(name = "affilint", version, about, long_about = None)]
+#[command(after_help = "Exit status: 0 no error-severity finding, 1 at least one, \
+    2 usage, config, rule or I/O error.")]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Check files or directories (walked for *.html, *.htm); never writes.
+    Check(CheckArgs),
+    /// Tag links in place (atomically, keeping each file's mode), or into --out DIR.
+    Fix(FixArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub(crate) common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FixArgs {
+    #[command(flatten)]
+    pub(crate) common: CommonArgs,
+
+    /// Write a copy of every checked file under DIR (same relative paths) and leave the
+    /// inputs alone.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CommonArgs {
+    /// Files or directories to read; none means `.`, `-` reads one document from stdin.
+    #[arg(value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+
+    /// Config file [default: ./affilint.toml when it exists].
+    #[arg(short = 'c', long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// A directory of extra rule files; a rule with a shipped rule's id replaces it.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub(crate) rules: Vec<PathBuf>,
+
+    /// Set a program's id, overriding the config (repeatable).
+    #[arg(long = "tag", value_name = "PROGRAM=ID", value_parser = parse_tag)]
+    pub(crate) tags: Vec<(String, String)>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+
+    /// Skip paths matching GLOB (repeatable); matched against the path as walked and relative
+    /// to the directory given, or the file name when GLOB has no `/`.
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub(crate) exclude: Vec<String>,
+
+    /// Files processed in parallel [default: the number of CPUs].
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) jobs: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// `file:line:col: severity[rule]: message`, then a summary line.
+    Human,
+    /// One JSON object: {"findings": [...], "summary": {...}}.
+    Json,
+}
+
+fn parse_tag(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((program, id)) if !program.is_empty() => Ok((program.to_owned(), id.to_owned())),
+        _ => Err(format!("expected PROGRAM=ID, e.g. amazon=mysite-20, got `{value}`")),
+    }
+}

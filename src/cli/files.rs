@@ -1,0 +1,166 @@
+//! Reading and writing one document: check, fix in place (atomic, mode kept, untouched when
+//! nothing changes), fix into `--out DIR`, or stdin to stdout.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use affilint::{Engine, Output, Report};
+use tempfile::NamedTempFile;
+
+use super::walk::Input;
+
+/// What to do with each document.
+#[derive(Debug, Clone)]
+pub(crate) enum Mode {
+    Check,
+    FixInPlace,
+    FixInto(PathBuf),
+}
+
+/// Checks or fixes one input. The error is the message to show after the file name.
+pub(crate) fn process(engine: &Engine, input: &Input, mode: &Mode) -> Result<Report, String> {
+    match input {
+        Input::Stdin => {
+            let stdin = io::stdin().lock();
+            match mode {
+                Mode::Check => engine.check_reader(stdin),
+                Mode::FixInPlace | Mode::FixInto(_) => {
+                    engine.fix_stream(stdin, BufWriter::new(io::stdout().lock()))
+                }
+            }
+            .map_err(|e| e.to_string())
+        }
+        Input::File { path, relative } => match mode {
+            Mode::Check => {
+                let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+                engine.check_reader(file).map_err(|e| e.to_string())
+            }
+            Mode::FixInPlace => fix_in_place(engine, path),
+            Mode::FixInto(dir) => fix_into(engine, path, &dir.join(relative)),
+        },
+    }
+}
+
+/// The file to write for `path`: its target when it is a symlink, so the link stays a link.
+fn write_target(path: &Path) -> io::Result<PathBuf> {
+    if fs::symlink_metadata(path)?.file_type().is_symlink() {
+        fs::canonicalize(path)
+    } else {
+        Ok(path.to_path_buf())
+    }
+}
+
+fn fix_in_place(engine: &Engine, path: &Path) -> Result<Report, String> {
+    let target = write_target(path).map_err(|e| format!("cannot resolve: {e}"))?;
+    let input = File::open(&target).map_err(|e| format!("cannot read: {e}"))?;
+    let permissions = input
+        .metadata()
+        .map_err(|e| format!("cannot read: {e}"))?
+        .permissions();
+    let (report, output) = engine
+        .fix_to(input, InPlace::new(&target))
+        .map_err(|e| e.to_string())?;
+    output
+        .commit(permissions)
+        .map_err(|e| format!("cannot write: {e}"))?;
+    Ok(report)
+}
+
+fn fix_into(engine: &Engine, path: &Path, destination: &Path) -> Result<Report, String> {
+    let input = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let permissions = input
+        .metadata()
+        .map_err(|e| format!("cannot read: {e}"))?
+        .permissions();
+    let cannot_write = |e: io::Error| format!("cannot write {}: {e}", destination.display());
+    let dir = destination.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(cannot_write)?;
+    let temp = temp_file_in(dir).map_err(cannot_write)?;
+    let (report, output) = engine
+        .fix_to(input, BufWriter::new(temp))
+        .map_err(|e| e.to_string())?;
+    let temp = output.into_inner().map_err(|e| cannot_write(e.into_error()))?;
+    persist(temp, destination, permissions).map_err(cannot_write)?;
+    Ok(report)
+}
+
+fn temp_file_in(dir: &Path) -> io::Result<NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(".affilint-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+}
+
+/// Gives `temp` the mode, flushes it to disk and renames it over `destination`.
+fn persist(temp: NamedTempFile, destination: &Path, permissions: fs::Permissions) -> io::Result<()> {
+    temp.as_file().set_permissions(permissions)?;
+    temp.as_file().sync_all()?;
+    temp.persist(destination).map_err(|e| e.error)?;
+    if let Some(dir) = destination.parent() {
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        // Make the rename durable; not every platform can open a directory.
+        if let Ok(dir) = File::open(dir) {
+            let _ = dir.sync_all();
+        }
+    }
+    Ok(())
+}
+
+/// An in-place output that writes nothing until a byte changes: then it starts a temporary
+/// file next to the original, copies the unchanged prefix into it, and goes on from there. A
+/// file without changes is never touched.
+struct InPlace<'a> {
+    target: &'a Path,
+    unchanged: u64,
+    temp: Option<BufWriter<NamedTempFile>>,
+}
+
+impl<'a> InPlace<'a> {
+    fn new(target: &'a Path) -> Self {
+        InPlace {
+            target,
+            unchanged: 0,
+            temp: None,
+        }
+    }
+
+    fn start(&mut self) -> io::Result<&mut BufWriter<NamedTempFile>> {
+        if self.temp.is_none() {
+            let dir = self.target.parent().unwrap_or(Path::new("."));
+            let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+            let mut temp = temp_file_in(dir)?;
+            let mut original = File::open(self.target)?.take(self.unchanged);
+            io::copy(&mut original, temp.as_file_mut())?;
+            self.temp = Some(BufWriter::new(temp));
+        }
+        Ok(self.temp.as_mut().unwrap_or_else(|| unreachable!("started above")))
+    }
+
+    /// Replaces the original if anything changed.
+    fn commit(self, permissions: fs::Permissions) -> io::Result<()> {
+        match self.temp {
+            Some(writer) => {
+                let temp = writer.into_inner().map_err(|e| e.into_error())?;
+                persist(temp, self.target, permissions)
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+impl Output for InPlace<'_> {
+    fn original(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match &mut self.temp {
+            Some(temp) => temp.write_all(bytes),
+            None => {
+                self.unchanged += bytes.len() as u64;
+                Ok(())
+            }
+        }
+    }
+
+    fn rewritten(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.start()?.write_all(bytes)
+    }
+}

@@ -1,0 +1,164 @@
+//! The `affilint` command: parses arguments, builds the engine, walks the inputs in parallel,
+//! prints, and picks the exit status. All checking is the library's.
+
+mod args;
+mod files;
+mod output;
+mod walk;
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use affilint::{CONFIG_FILE_NAME, Config, Engine, RuleSet};
+use clap::Parser;
+use rayon::prelude::*;
+
+use args::{Cli, Command, CommonArgs};
+use files::Mode;
+use output::{FileResult, Summary};
+use walk::{Excludes, Input};
+
+/// Exit status: no error-severity finding.
+const CLEAN: u8 = 0;
+/// Exit status: at least one error-severity finding.
+const FINDINGS: u8 = 1;
+/// Exit status: a usage, config, rule or I/O error.
+const FAILURE: u8 = 2;
+
+/// Runs the command line and returns the exit status.
+pub(crate) fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("affilint: {message}");
+            ExitCode::from(FAILURE)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, String> {
+    let (common, mode) = match cli.command {
+        Command::Check(args) => (args.common, Mode::Check),
+        Command::Fix(args) => {
+            let mode = match args.out {
+                Some(dir) => Mode::FixInto(dir),
+                None => Mode::FixInPlace,
+            };
+            (args.common, mode)
+        }
+    };
+    let engine = build_engine(&common)?;
+    if engine.active_programs().next().is_none() {
+        eprintln!(
+            "affilint: note: no program has an id (set one under [programs.<id>] in \
+             {CONFIG_FILE_NAME} or with --tag amazon=ID); links are counted, nothing is tagged"
+        );
+    }
+    let excludes = Excludes::new(&common.exclude)?;
+    let skip = match &mode {
+        Mode::FixInto(dir) => Some(dir.as_path()),
+        _ => None,
+    };
+    let walk = walk::collect(&common.paths, &excludes, skip);
+    if walk.inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
+        return Err("`-` (stdin) can be given once".into());
+    }
+    if let Mode::FixInto(_) = &mode {
+        check_unique_destinations(&walk.inputs)?;
+    }
+
+    let jobs = common
+        .jobs
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| format!("cannot start {jobs} threads: {e}"))?;
+    let mut results: Vec<FileResult> = walk
+        .errors
+        .into_iter()
+        .map(|(name, message)| FileResult {
+            name,
+            outcome: Err(message),
+        })
+        .collect();
+    let processed: Vec<FileResult> = pool.install(|| {
+        walk.inputs
+            .par_iter()
+            .map(|input| FileResult {
+                name: input.name(),
+                outcome: files::process(&engine, input, &mode),
+            })
+            .collect()
+    });
+    results.extend(processed);
+
+    for result in &results {
+        if let Err(message) = &result.outcome {
+            eprintln!("affilint: {}: {message}", result.name);
+        }
+    }
+    let fixing = !matches!(mode, Mode::Check);
+    let summary = Summary::new(&results, fixing);
+    // `fix -` writes the document to stdout, so its report goes to stderr.
+    let stdout_has_document = fixing && walk.inputs.contains(&Input::Stdin);
+    let printed = if stdout_has_document {
+        output::print(common.format, &results, &summary, &mut io::stderr().lock())
+    } else {
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        output::print(common.format, &results, &summary, &mut out).and_then(|()| out.flush())
+    };
+    if let Err(e) = printed {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            return Err(format!("cannot write the report: {e}"));
+        }
+    }
+    Ok(if results.iter().any(|r| r.outcome.is_err()) {
+        FAILURE
+    } else if summary.errors > 0 {
+        FINDINGS
+    } else {
+        CLEAN
+    })
+}
+
+fn build_engine(common: &CommonArgs) -> Result<Engine, String> {
+    let mut rules = RuleSet::shipped();
+    for dir in &common.rules {
+        for program in RuleSet::load_dir(dir).map_err(|e| e.to_string())? {
+            rules.insert(program);
+        }
+    }
+    let mut config = match &common.config {
+        Some(path) => Config::load(path).map_err(|e| e.to_string())?,
+        None if Path::new(CONFIG_FILE_NAME).is_file() => {
+            Config::load(Path::new(CONFIG_FILE_NAME)).map_err(|e| e.to_string())?
+        }
+        None => Config::default(),
+    };
+    for (program, id) in &common.tags {
+        config.set_tag(program, id).map_err(|e| e.to_string())?;
+    }
+    Engine::new(&rules, &config).map_err(|e| e.to_string())
+}
+
+/// `--out` mirrors relative paths: two inputs with the same relative path would collide.
+fn check_unique_destinations(inputs: &[Input]) -> Result<(), String> {
+    let mut seen = std::collections::HashMap::new();
+    for input in inputs {
+        if let Input::File { path, relative } = input {
+            if let Some(other) = seen.insert(relative.clone(), path.clone()) {
+                return Err(format!(
+                    "--out: {} and {} would both be written to {}",
+                    other.display(),
+                    path.display(),
+                    relative.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
