@@ -221,7 +221,9 @@ impl Config {
                 other => {
                     return Err(err(
                         level.span(),
-                        format!("unknown severity `{other}`: use \"error\", \"warning\" or \"off\""),
+                        format!(
+                            "unknown severity `{other}`: use \"error\", \"warning\" or \"off\""
+                        ),
                     ));
                 }
             };
@@ -264,10 +266,13 @@ impl Config {
 
     /// The level configured for a finding id (its default severity when not set).
     pub fn level(&self, id: FindingId) -> Level {
-        self.severity.get(&id).copied().unwrap_or(match id.default_severity() {
-            crate::Severity::Error => Level::Error,
-            crate::Severity::Warning => Level::Warning,
-        })
+        self.severity
+            .get(&id)
+            .copied()
+            .unwrap_or(match id.default_severity() {
+                crate::Severity::Error => Level::Error,
+                crate::Severity::Warning => Level::Warning,
+            })
     }
 }
 
@@ -276,7 +281,9 @@ mod tests {
     use super::*;
 
     fn error(text: &str) -> String {
-        Config::parse("affilint.toml", text).unwrap_err().to_string()
+        Config::parse("affilint.toml", text)
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -290,7 +297,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.tag("amazon"), Some("mysite-20"));
-        assert_eq!(config.programs["amazon"].marketplaces[0].1.value, "mysite-21");
+        assert_eq!(
+            config.programs["amazon"].marketplaces[0].1.value,
+            "mysite-21"
+        );
         assert_eq!(config.placement(), Placement::Anywhere);
         assert_eq!(config.level(FindingId::MissingRel), Level::Off);
         assert_eq!(config.level(FindingId::ShortLink), Level::Error);
@@ -301,27 +311,55 @@ mod tests {
     #[test]
     fn unknown_keys_and_bad_values_name_the_line() {
         let unknown = error("[programs.amazon]\ntag = \"x-20\"\ntags = \"y\"\n");
-        assert!(unknown.starts_with("affilint.toml:3:1: unknown field `tags`"), "{unknown}");
+        assert!(
+            unknown.starts_with("affilint.toml:3:1: unknown field `tags`"),
+            "{unknown}"
+        );
         let top = error("[program.amazon]\ntag = \"x\"\n");
-        assert!(top.starts_with("affilint.toml:1:2: unknown field `program`"), "{top}");
+        assert!(
+            top.starts_with("affilint.toml:1:2: unknown field `program`"),
+            "{top}"
+        );
         let severity = error("[severity]\nmissing-rell = \"off\"\n");
-        assert!(severity.starts_with("affilint.toml:2:1: unknown finding id `missing-rell`"), "{severity}");
+        assert!(
+            severity.starts_with("affilint.toml:2:1: unknown finding id `missing-rell`"),
+            "{severity}"
+        );
         let level = error("[severity]\nmissing-rel = \"never\"\n");
-        assert!(level.starts_with("affilint.toml:2:15: unknown severity `never`"), "{level}");
+        assert!(
+            level.starts_with("affilint.toml:2:15: unknown severity `never`"),
+            "{level}"
+        );
         let placement = error("[disclosure]\nplacement = \"top\"\n");
         assert!(placement.starts_with("affilint.toml:2:13:"), "{placement}");
         let statement = error("[disclosure]\nstatements = [\"I earn {site\"]\n");
-        assert!(statement.starts_with("affilint.toml:2:15: invalid statement"), "{statement}");
+        assert!(
+            statement.starts_with("affilint.toml:2:15: invalid statement"),
+            "{statement}"
+        );
         let bad_type = error("[programs.amazon]\ntag = 20\n");
         assert!(bad_type.starts_with("affilint.toml:2:7:"), "{bad_type}");
     }
 
     #[test]
     fn ids_that_could_inject_are_refused() {
-        for bad in ["x\\\"><script>", "a&tag=b", "a b", "a<b", "", "a'b", "a#b", "a?b", "a/b"] {
+        for bad in [
+            "x\\\"><script>",
+            "a&tag=b",
+            "a b",
+            "a<b",
+            "",
+            "a'b",
+            "a#b",
+            "a?b",
+            "a/b",
+        ] {
             let text = format!("[programs.amazon]\ntag = \"{bad}\"\n");
             let message = error(&text);
-            assert!(message.starts_with("affilint.toml:2:7:"), "{bad}: {message}");
+            assert!(
+                message.starts_with("affilint.toml:2:7:"),
+                "{bad}: {message}"
+            );
             assert!(message.contains("not a valid id"), "{bad}: {message}");
         }
         let market = error("[programs.amazon.marketplaces]\n\"amazon.de\" = \"x&y\"\n");

@@ -238,8 +238,7 @@ impl Tokenizer {
             } else {
                 self.word.extend(c.to_lowercase());
             }
-        } else if matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{2bc}') && !self.word.is_empty()
-        {
+        } else if matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{2bc}') && !self.word.is_empty() {
             // it's, Amazon’s: apostrophes join.
         } else if matches!(
             c,
@@ -253,6 +252,11 @@ impl Tokenizer {
         } else {
             self.flush(&mut emit);
         }
+    }
+
+    /// Where the word being read started, if one is.
+    fn open_offset(&self) -> Option<usize> {
+        (!self.word.is_empty()).then_some(self.start)
     }
 
     /// Ends the current word, if any.
@@ -302,6 +306,15 @@ impl TextStream {
         }
     }
 
+    /// The earliest offset a word still being read (or a reference cut by a chunk) starts at.
+    pub(crate) fn open_offset(&self) -> Option<usize> {
+        let pending = (!self.pending.is_empty()).then_some(self.pending_offset);
+        match (pending, self.tokenizer.open_offset()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// Ends the current run of text (a block boundary, or the end of the document).
     pub(crate) fn boundary(&mut self, emit: &mut impl FnMut(&str, usize, bool)) {
         if !self.pending.is_empty() {
@@ -324,7 +337,8 @@ impl TextStream {
         while i < bytes.len() {
             let b = bytes[i];
             if b.is_ascii() && b != b'&' {
-                self.tokenizer.push(b as char, offset + i, hidden, &mut *emit);
+                self.tokenizer
+                    .push(b as char, offset + i, hidden, &mut *emit);
                 i += 1;
                 continue;
             }
@@ -346,7 +360,10 @@ impl TextStream {
                 }
                 continue;
             }
-            let c = text[i..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
+            let c = text[i..]
+                .chars()
+                .next()
+                .unwrap_or(char::REPLACEMENT_CHARACTER);
             self.tokenizer.push(c, offset + i, hidden, &mut *emit);
             i += c.len_utf8();
         }
@@ -679,10 +696,11 @@ mod tests {
 
     #[test]
     fn tokenizer_normalises_what_a_reader_sees() {
-        let got: Vec<String> = words("AS AN&nbsp;Amazon&#8217;s “Associate”, I\u{ad}\u{200b}’m #Ad e-mail")
-            .into_iter()
-            .map(|(w, _)| w)
-            .collect();
+        let got: Vec<String> =
+            words("AS AN&nbsp;Amazon&#8217;s “Associate”, I\u{ad}\u{200b}’m #Ad e-mail")
+                .into_iter()
+                .map(|(w, _)| w)
+                .collect();
         assert_eq!(
             got,
             ["as", "an", "amazons", "associate", "im", "#ad", "e", "mail"]
@@ -701,8 +719,14 @@ mod tests {
         assert_eq!(s.sequences.len(), 2);
         assert_eq!(s.sequences[1].words, 5);
         let s = Statement::parse("{name} is a participant ...").unwrap();
-        assert_eq!(s.sequences[0].slots.len(), 3, "leading and trailing gaps are trimmed");
-        for bad in ["", "{site", "(a|b", "{}", "{a b}", "... {x}", "a | b", "((a))"] {
+        assert_eq!(
+            s.sequences[0].slots.len(),
+            3,
+            "leading and trailing gaps are trimmed"
+        );
+        for bad in [
+            "", "{site", "(a|b", "{}", "{a b}", "... {x}", "a | b", "((a))",
+        ] {
             assert!(Statement::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }
@@ -711,7 +735,11 @@ mod tests {
     fn matcher_finds_statements_across_chunks_and_entities() {
         let (found, _) = run(
             &["As an Amazon Associate I earn from qualifying purchases."],
-            &["<x>As an Ama", "zon&nb", "sp;Associate I EARN from\nqualifying purchases."],
+            &[
+                "<x>As an Ama",
+                "zon&nb",
+                "sp;Associate I EARN from\nqualifying purchases.",
+            ],
         );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].offset, 3);
@@ -735,7 +763,10 @@ mod tests {
     #[test]
     fn gaps_and_names_stretch_but_not_forever() {
         let statement = "affiliate links ... commission";
-        let (found, _) = run(&[statement], &["these are affiliate links that pay a commission"]);
+        let (found, _) = run(
+            &[statement],
+            &["these are affiliate links that pay a commission"],
+        );
         assert_eq!(found.len(), 1);
         let far = format!("affiliate links {} commission", "word ".repeat(13));
         let (found, _) = run(&[statement], &[&far]);

@@ -223,9 +223,12 @@ impl<'e, O: Output> Document<'e, O> {
             .with_strict(false)
             .with_adjust_charset_on_meta_tag(follow_meta)
             .with_encoding(
-                AsciiCompatibleEncoding::new(encoding).unwrap_or_else(AsciiCompatibleEncoding::utf_8),
+                AsciiCompatibleEncoding::new(encoding)
+                    .unwrap_or_else(AsciiCompatibleEncoding::utf_8),
             )
-            .with_memory_settings(MemorySettings::new().with_max_allowed_memory_usage(MEMORY_LIMIT));
+            .with_memory_settings(
+                MemorySettings::new().with_max_allowed_memory_usage(MEMORY_LIMIT),
+            );
         let state = self.state.clone();
         settings = settings.append_element_content_handler((
             selector(&selectors.links),
@@ -250,12 +253,12 @@ impl<'e, O: Output> Document<'e, O> {
                 ));
             }
             let state = self.state.clone();
-            settings = settings.append_document_content_handler(DocumentContentHandlers::default().text(
-                move |chunk: &mut TextChunk<'_>| {
+            settings = settings.append_document_content_handler(
+                DocumentContentHandlers::default().text(move |chunk: &mut TextChunk<'_>| {
                     state.borrow_mut().on_text(chunk);
                     Ok(())
-                },
-            ));
+                }),
+            );
         }
         HtmlRewriter::new(
             settings,
@@ -274,8 +277,10 @@ impl<'e, O: Output> Document<'e, O> {
         let mut state = self.state.borrow_mut();
         let fed = state.source.fed();
         let safe = if state.read_text {
+            // Hold what an open statement or word may still need a position for.
             let open = state.matcher.earliest_open_offset().unwrap_or(usize::MAX);
-            state.last_text_end.min(open)
+            let word = state.text.open_offset().unwrap_or(usize::MAX);
+            state.last_text_end.min(open).min(word)
         } else {
             self.emitted.get()
         };
@@ -322,7 +327,13 @@ fn looks_binary(head: &[u8]) -> bool {
 }
 
 impl State<'_> {
-    fn push(&mut self, rule: FindingId, offset: usize, message: String, link: Option<(&Href, &str)>) {
+    fn push(
+        &mut self,
+        rule: FindingId,
+        offset: usize,
+        message: String,
+        link: Option<(&Href, &str)>,
+    ) {
         let Some(severity) = self.compiled.severity(rule) else {
             return;
         };
@@ -356,7 +367,9 @@ impl State<'_> {
         }
         let Some(href_attr) = href_attr else { return };
         let raw = href_attr.value();
-        let Some(href) = Href::parse(&raw) else { return };
+        let Some(href) = Href::parse(&raw) else {
+            return;
+        };
         let Some(affiliate) = self.compiled.links.classify(&href) else {
             return;
         };
@@ -406,7 +419,13 @@ impl State<'_> {
             let fixable = matches!(rule, FindingId::UntaggedLink | FindingId::ForeignTag);
             let mut message = message;
             if fixable && self.compiled.severity(rule).is_some() {
-                match self.retag(&raw, &href, &affiliate, href_attr.value_source_location(), encoding) {
+                match self.retag(
+                    &raw,
+                    &href,
+                    &affiliate,
+                    href_attr.value_source_location(),
+                    encoding,
+                ) {
                     Ok(Some(edit)) => edits.push(edit),
                     Ok(None) => message.push_str(if rule == FindingId::UntaggedLink {
                         "; `affilint fix` adds it"
@@ -512,11 +531,18 @@ impl State<'_> {
                         (value, format!("\"{current} sponsored\""))
                     }
                 }
-                None => (rel.name_source_location()?.bytes(), "rel=\"sponsored\"".to_owned()),
+                None => (
+                    rel.name_source_location()?.bytes(),
+                    "rel=\"sponsored\"".to_owned(),
+                ),
             },
             None => {
                 let value = href.value_source_location()?.bytes();
-                let end = if quoted(&value) { value.end + 1 } else { value.end };
+                let end = if quoted(&value) {
+                    value.end + 1
+                } else {
+                    value.end
+                };
                 (end..end, " rel=\"sponsored\"".to_owned())
             }
         };
@@ -542,7 +568,8 @@ impl State<'_> {
             && source
                 .bytes(*last_text_end..location.start)
                 .is_none_or(breaks_text);
-        let mut emit = |w: &str, o: usize, h: bool| matcher.word(w, o, h, &mut |at| source.ticket(at));
+        let mut emit =
+            |w: &str, o: usize, h: bool| matcher.word(w, o, h, &mut |at| source.ticket(at));
         if breaks {
             text.boundary(&mut emit);
         }
@@ -563,12 +590,60 @@ impl State<'_> {
 /// do not.
 fn breaks_text(markup: &[u8]) -> bool {
     const BREAKING: &[&[u8]] = &[
-        b"address", b"article", b"aside", b"audio", b"blockquote", b"br", b"button", b"canvas",
-        b"dd", b"details", b"dialog", b"div", b"dl", b"dt", b"embed", b"fieldset", b"figcaption",
-        b"figure", b"footer", b"form", b"h1", b"h2", b"h3", b"h4", b"h5", b"h6", b"header",
-        b"hgroup", b"hr", b"iframe", b"img", b"input", b"li", b"main", b"nav", b"object", b"ol",
-        b"option", b"p", b"pre", b"section", b"select", b"summary", b"svg", b"table", b"tbody",
-        b"td", b"textarea", b"tfoot", b"th", b"thead", b"tr", b"ul", b"video",
+        b"address",
+        b"article",
+        b"aside",
+        b"audio",
+        b"blockquote",
+        b"br",
+        b"button",
+        b"canvas",
+        b"dd",
+        b"details",
+        b"dialog",
+        b"div",
+        b"dl",
+        b"dt",
+        b"embed",
+        b"fieldset",
+        b"figcaption",
+        b"figure",
+        b"footer",
+        b"form",
+        b"h1",
+        b"h2",
+        b"h3",
+        b"h4",
+        b"h5",
+        b"h6",
+        b"header",
+        b"hgroup",
+        b"hr",
+        b"iframe",
+        b"img",
+        b"input",
+        b"li",
+        b"main",
+        b"nav",
+        b"object",
+        b"ol",
+        b"option",
+        b"p",
+        b"pre",
+        b"section",
+        b"select",
+        b"summary",
+        b"svg",
+        b"table",
+        b"tbody",
+        b"td",
+        b"textarea",
+        b"tfoot",
+        b"th",
+        b"thead",
+        b"tr",
+        b"ul",
+        b"video",
     ];
     let mut rest = markup;
     while let Some(lt) = memchr::memchr(b'<', rest) {
@@ -606,15 +681,23 @@ mod tests {
         assert!(breaks_text(b"</em><br>"));
         assert!(!breaks_text(b"</em>"));
         assert!(!breaks_text(b"<a href=\"/p\">"));
-        assert!(!breaks_text(b"<!-- <p> -->"), "markup in a comment is not markup");
+        assert!(
+            !breaks_text(b"<!-- <p> -->"),
+            "markup in a comment is not markup"
+        );
         assert!(breaks_text(b"<!-- x --><div>"));
         assert!(!breaks_text(b"<span><strong>"));
-        assert!(!breaks_text(b"<pre-x>"), "custom elements with a prefix are inline");
+        assert!(
+            !breaks_text(b"<pre-x>"),
+            "custom elements with a prefix are inline"
+        );
     }
 
     #[test]
     fn binary_heads_are_recognised_and_text_is_not() {
-        assert!(looks_binary(b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00"));
+        assert!(looks_binary(
+            b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00"
+        ));
         assert!(!looks_binary(b"<!DOCTYPE html>\n<p>\x00 one NUL</p>"));
         assert!(!looks_binary(b""));
     }

@@ -167,7 +167,10 @@ impl Engine {
                     .collect();
                 config_error(
                     spot(),
-                    format!("unknown program `{id}`; known programs: {}", known.join(", ")),
+                    format!(
+                        "unknown program `{id}`; known programs: {}",
+                        known.join(", ")
+                    ),
                 )
             })?;
             let Some(tagging) = &program.tagging else {
@@ -191,7 +194,10 @@ impl Engine {
                             program
                                 .id_pattern
                                 .as_ref()
-                                .map(|r| r.as_str().trim_start_matches("^(?:").trim_end_matches(")$"))
+                                .map(|r| r
+                                    .as_str()
+                                    .trim_start_matches("^(?:")
+                                    .trim_end_matches(")$"))
                                 .unwrap_or_default()
                         ),
                     ))
@@ -228,7 +234,10 @@ impl Engine {
                 if !is_valid_domain(&merchant.value) {
                     return Err(config_error(
                         merchant.spot.clone(),
-                        format!("`{}` is not a valid host: write a lowercase domain", merchant.value),
+                        format!(
+                            "`{}` is not a valid host: write a lowercase domain",
+                            merchant.value
+                        ),
                     )
                     .into());
                 }
@@ -338,7 +347,11 @@ impl Engine {
     }
 
     /// Fixes a document read from `input`, writing it to `output` as it goes.
-    pub fn fix_stream(&self, input: impl Read, output: impl Write) -> Result<Report, DocumentError> {
+    pub fn fix_stream(
+        &self,
+        input: impl Read,
+        output: impl Write,
+    ) -> Result<Report, DocumentError> {
         let (report, mut output) = self.fix_to(input, output)?;
         output.flush().map_err(DocumentError::Write)?;
         Ok(report)
@@ -390,15 +403,30 @@ mod tests {
     #[test]
     fn config_is_checked_against_the_rules() {
         let unknown = engine("[programs.amazn]\ntag = \"x-20\"\n").unwrap_err();
-        assert!(unknown.starts_with("affilint.toml:1:11: unknown program `amazn`"), "{unknown}");
+        assert!(
+            unknown.starts_with("affilint.toml:1:11: unknown program `amazn`"),
+            "{unknown}"
+        );
         assert!(unknown.contains("amazon"), "{unknown}");
-        let market = engine("[programs.amazon.marketplaces]\n\"amazon.co\" = \"x-21\"\n").unwrap_err();
-        assert!(market.starts_with("affilint.toml:2:1: `amazon.co` is not one of amazon's hosts"), "{market}");
+        let market =
+            engine("[programs.amazon.marketplaces]\n\"amazon.co\" = \"x-21\"\n").unwrap_err();
+        assert!(
+            market.starts_with("affilint.toml:2:1: `amazon.co` is not one of amazon's hosts"),
+            "{market}"
+        );
         let pattern = engine("[programs.ebay]\ntag = \"123\"\n").unwrap_err();
-        assert!(pattern.starts_with("affilint.toml:2:7: `123` is not a valid eBay Partner Network id"), "{pattern}");
-        let merchant = engine("[programs.amazon]\ntag = \"x-20\"\nmerchants = [\"a.example\"]\n").unwrap_err();
-        assert!(merchant.contains("`merchants` is for redirect networks"), "{merchant}");
-        let cj = engine("[programs.cj]\ntag = \"123\"\nmerchants = [\"shop.example\"]\n").unwrap_err();
+        assert!(
+            pattern.starts_with("affilint.toml:2:7: `123` is not a valid eBay Partner Network id"),
+            "{pattern}"
+        );
+        let merchant =
+            engine("[programs.amazon]\ntag = \"x-20\"\nmerchants = [\"a.example\"]\n").unwrap_err();
+        assert!(
+            merchant.contains("`merchants` is for redirect networks"),
+            "{merchant}"
+        );
+        let cj =
+            engine("[programs.cj]\ntag = \"123\"\nmerchants = [\"shop.example\"]\n").unwrap_err();
         assert!(cj.contains("needs `ad` for shop.example"), "{cj}");
         let ftc = engine("[programs.ftc]\ntag = \"x\"\n").unwrap_err();
         assert!(ftc.contains("only holds disclosure statements"), "{ftc}");

@@ -17,10 +17,7 @@ pub(crate) enum CharRef {
     /// The input ends inside what may become a reference: wait for more.
     Incomplete,
     /// A reference of `len` bytes that stands for `expansion`.
-    Decoded {
-        len: usize,
-        expansion: Expansion,
-    },
+    Decoded { len: usize, expansion: Expansion },
 }
 
 /// What a character reference stands for.
@@ -231,7 +228,10 @@ mod tests {
         assert_eq!(attr("?a=1&copy=2&ampx"), "?a=1&copy=2&ampx");
         assert_eq!(attr("&copy 2024"), "\u{a9} 2024");
         assert_eq!(attr("&AMP;&quot;&lt;"), "&\"<");
-        assert_eq!(attr("&#0;&#x110000;&#x80;&#150;"), "\u{fffd}\u{fffd}\u{20ac}\u{2013}");
+        assert_eq!(
+            attr("&#0;&#x110000;&#x80;&#150;"),
+            "\u{fffd}\u{fffd}\u{20ac}\u{2013}"
+        );
         assert_eq!(attr("&# &#x; & &zzz;"), "&# &#x; & &zzz;");
         assert_eq!(attr("&notit;"), "&notit;");
     }

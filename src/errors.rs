@@ -141,7 +141,10 @@ mod tests {
         let spot = SourceSpot::at("x.toml", text, text.find('=').unwrap());
         assert_eq!(spot.to_string(), "x.toml:1:3");
         let second = text.rfind('=').unwrap();
-        assert_eq!(SourceSpot::at("x.toml", text, second).to_string(), "x.toml:2:4");
+        assert_eq!(
+            SourceSpot::at("x.toml", text, second).to_string(),
+            "x.toml:2:4"
+        );
         assert_eq!(SourceSpot::whole("--tag").to_string(), "--tag");
     }
 }

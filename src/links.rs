@@ -242,7 +242,9 @@ impl LinkRules {
     fn sort_roles(&mut self) {
         let keys: Vec<String> = self.table.iter().map(|(k, _)| k.to_owned()).collect();
         for key in keys {
-            self.table.entry(&key, Vec::new).sort_by_key(|&(p, role)| (role, p));
+            self.table
+                .entry(&key, Vec::new)
+                .sort_by_key(|&(p, role)| (role, p));
         }
     }
 
@@ -292,7 +294,10 @@ impl LinkRules {
             );
         }
         if let Some(re) = &tagging.path_id {
-            if let Some(found) = re.captures(&text[parts.path.clone()]).and_then(|c| c.get(1)) {
+            if let Some(found) = re
+                .captures(&text[parts.path.clone()])
+                .and_then(|c| c.get(1))
+            {
                 ids.push(percent_decoded(found.as_str()));
             }
         }
@@ -377,7 +382,10 @@ impl LinkRules {
         }
         let mut edits: Vec<(Range<usize>, String)> = Vec::new();
         if let Some(re) = &tagging.path_id {
-            if let Some(found) = re.captures(&text[parts.path.clone()]).and_then(|c| c.get(1)) {
+            if let Some(found) = re
+                .captures(&text[parts.path.clone()])
+                .and_then(|c| c.get(1))
+            {
                 let start = parts.path.start + found.start();
                 let dec = start..start + found.len();
                 if found.as_str() != id {
@@ -528,7 +536,11 @@ mod tests {
     use super::*;
     use crate::rules::RuleSet;
 
-    fn rules(tags: &[(&str, &str)], marketplaces: &[(&str, &str, &str)], merchants: &[(&str, &str)]) -> LinkRules {
+    fn rules(
+        tags: &[(&str, &str)],
+        marketplaces: &[(&str, &str, &str)],
+        merchants: &[(&str, &str)],
+    ) -> LinkRules {
         let set = RuleSet::shipped();
         let mut programs = Vec::new();
         let mut merchant_lists = Vec::new();
@@ -541,7 +553,12 @@ mod tests {
                 }
             }
             let mut list = program.merchants().to_vec();
-            list.extend(merchants.iter().filter(|(p, _)| p == id).map(|(_, h)| h.to_string()));
+            list.extend(
+                merchants
+                    .iter()
+                    .filter(|(p, _)| p == id)
+                    .map(|(_, h)| h.to_string()),
+            );
             merchant_lists.push(list);
             programs.push(ActiveProgram {
                 program,
@@ -553,7 +570,11 @@ mod tests {
     }
 
     fn amazon() -> LinkRules {
-        rules(&[("amazon", "mysite-20")], &[("amazon", "amazon.co.uk", "mysite-21")], &[])
+        rules(
+            &[("amazon", "mysite-20")],
+            &[("amazon", "amazon.co.uk", "mysite-21")],
+            &[],
+        )
     }
 
     fn status(rules: &LinkRules, raw: &str) -> Option<Status> {
@@ -597,37 +618,73 @@ mod tests {
         ] {
             assert_eq!(status(&rules, raw), None, "{raw}");
         }
-        assert_eq!(status(&rules, "https://amzn.to/3abcDEF"), Some(Status::Short));
+        assert_eq!(
+            status(&rules, "https://amzn.to/3abcDEF"),
+            Some(Status::Short)
+        );
     }
 
     #[test]
     fn ids_are_read_after_decoding_references() {
         let rules = amazon();
-        assert_eq!(status(&rules, "https://amazon.com/dp/B0?x=1&amp;tag=mysite-20"), Some(Status::Tagged));
-        assert_eq!(status(&rules, "https://amazon.com/dp/B0?x=1&#038;tag=mysite-20"), Some(Status::Tagged));
+        assert_eq!(
+            status(&rules, "https://amazon.com/dp/B0?x=1&amp;tag=mysite-20"),
+            Some(Status::Tagged)
+        );
+        assert_eq!(
+            status(&rules, "https://amazon.com/dp/B0?x=1&#038;tag=mysite-20"),
+            Some(Status::Tagged)
+        );
         assert_eq!(
             status(&rules, "https://amazon.com/dp/B0?tag=other-20"),
-            Some(Status::Foreign { found: "other-20".into(), expected: "mysite-20".into(), ours: false })
+            Some(Status::Foreign {
+                found: "other-20".into(),
+                expected: "mysite-20".into(),
+                ours: false
+            })
         );
-        assert_eq!(status(&rules, "https://amazon.com/dp/B0?tag="), Some(Status::Untagged));
+        assert_eq!(
+            status(&rules, "https://amazon.com/dp/B0?tag="),
+            Some(Status::Untagged)
+        );
         assert_eq!(
             status(&rules, "https://www.amazon.co.uk/dp/B0?tag=mysite-20"),
-            Some(Status::Foreign { found: "mysite-20".into(), expected: "mysite-21".into(), ours: true })
+            Some(Status::Foreign {
+                found: "mysite-20".into(),
+                expected: "mysite-21".into(),
+                ours: true
+            })
         );
         assert_eq!(
-            status(&rules, "https://amazon.com/exec/obidos/ASIN/0140449132/someone-20"),
-            Some(Status::Foreign { found: "someone-20".into(), expected: "mysite-20".into(), ours: false })
+            status(
+                &rules,
+                "https://amazon.com/exec/obidos/ASIN/0140449132/someone-20"
+            ),
+            Some(Status::Foreign {
+                found: "someone-20".into(),
+                expected: "mysite-20".into(),
+                ours: false
+            })
         );
         // `&copy=` is not a reference inside an attribute: `copy` stays a parameter.
-        assert_eq!(status(&rules, "https://amazon.com/dp/B0?a=1&copy=2&tag=mysite-20"), Some(Status::Tagged));
+        assert_eq!(
+            status(&rules, "https://amazon.com/dp/B0?a=1&copy=2&tag=mysite-20"),
+            Some(Status::Tagged)
+        );
     }
 
     #[test]
     fn tagging_changes_only_the_query_and_keeps_its_escaping() {
         let rules = amazon();
-        assert_eq!(fixed(&rules, "https://www.amazon.com/dp/B0"), "https://www.amazon.com/dp/B0?tag=mysite-20");
         assert_eq!(
-            fixed(&rules, "https://www.amazon.com/dp/B0?th=1&amp;psc=1#reviews"),
+            fixed(&rules, "https://www.amazon.com/dp/B0"),
+            "https://www.amazon.com/dp/B0?tag=mysite-20"
+        );
+        assert_eq!(
+            fixed(
+                &rules,
+                "https://www.amazon.com/dp/B0?th=1&amp;psc=1#reviews"
+            ),
             "https://www.amazon.com/dp/B0?th=1&amp;psc=1&amp;tag=mysite-20#reviews"
         );
         assert_eq!(
@@ -635,21 +692,36 @@ mod tests {
             "https://amazon.com/s?k=a+b&ref=nb_sb_noss&tag=mysite-20"
         );
         assert_eq!(
-            fixed(&rules, "https://amazon.com/dp/B0/?ie=UTF8&#038;tag=other-20&#038;linkCode=as2"),
+            fixed(
+                &rules,
+                "https://amazon.com/dp/B0/?ie=UTF8&#038;tag=other-20&#038;linkCode=as2"
+            ),
             "https://amazon.com/dp/B0/?ie=UTF8&#038;tag=mysite-20&#038;linkCode=as2"
         );
         assert_eq!(
-            fixed(&rules, "https://amazon.com/dp/B0?tag=a-20&amp;x=1&amp;tag=b-20&amp;tag=mysite-20#f"),
+            fixed(
+                &rules,
+                "https://amazon.com/dp/B0?tag=a-20&amp;x=1&amp;tag=b-20&amp;tag=mysite-20#f"
+            ),
             "https://amazon.com/dp/B0?tag=mysite-20&amp;x=1#f"
         );
-        assert_eq!(fixed(&rules, " //amazon.com/dp/B0?&amp;tag=x "), " //amazon.com/dp/B0?&amp;tag=mysite-20 ");
-        assert_eq!(fixed(&rules, "https://amazon.com/dp/B0?"), "https://amazon.com/dp/B0?tag=mysite-20");
+        assert_eq!(
+            fixed(&rules, " //amazon.com/dp/B0?&amp;tag=x "),
+            " //amazon.com/dp/B0?&amp;tag=mysite-20 "
+        );
+        assert_eq!(
+            fixed(&rules, "https://amazon.com/dp/B0?"),
+            "https://amazon.com/dp/B0?tag=mysite-20"
+        );
         assert_eq!(
             fixed(&rules, "https://www.amazon.co.uk/dp/B0?tag=mysite-20"),
             "https://www.amazon.co.uk/dp/B0?tag=mysite-21"
         );
         assert_eq!(
-            fixed(&rules, "https://amazon.com/exec/obidos/ASIN/0140449132/someone-20"),
+            fixed(
+                &rules,
+                "https://amazon.com/exec/obidos/ASIN/0140449132/someone-20"
+            ),
             "https://amazon.com/exec/obidos/ASIN/0140449132/mysite-20"
         );
     }
@@ -658,13 +730,18 @@ mod tests {
     fn ebay_sets_every_parameter_and_knows_its_rotation_ids() {
         let rules = rules(&[("ebay", "5338000000")], &[], &[]);
         assert_eq!(
-            fixed(&rules, "https://www.ebay.co.uk/itm/123?hash=x&amp;campid=1111111111"),
+            fixed(
+                &rules,
+                "https://www.ebay.co.uk/itm/123?hash=x&amp;campid=1111111111"
+            ),
             "https://www.ebay.co.uk/itm/123?hash=x&amp;campid=5338000000&amp;mkevt=1&amp;mkcid=1\
              &amp;mkrid=710-53481-19255-0&amp;toolid=10001"
         );
         let href = Href::parse("https://www.ebay.de/itm/1").unwrap();
         let affiliate = rules.classify(&href).unwrap();
-        let err = rules.retag("https://www.ebay.de/itm/1", &href, &affiliate).unwrap_err();
+        let err = rules
+            .retag("https://www.ebay.de/itm/1", &href, &affiliate)
+            .unwrap_err();
         assert!(err.contains("no `rotation` for www.ebay.de"), "{err}");
     }
 
@@ -687,7 +764,11 @@ mod tests {
         );
         assert_eq!(
             status(&rules, "https://go.skimresources.com/?id=111X222&amp;url=x"),
-            Some(Status::Foreign { found: "111X222".into(), expected: "123X456".into(), ours: false })
+            Some(Status::Foreign {
+                found: "111X222".into(),
+                expected: "123X456".into(),
+                ours: false
+            })
         );
         assert_eq!(
             fixed(&rules, "https://go.skimresources.com/?id=111X222&amp;url=x"),

@@ -27,15 +27,17 @@ const SHIPPED: &[(&str, &str)] = &[
     ("rules/cj.toml", include_str!("../rules/cj.toml")),
     ("rules/ebay.toml", include_str!("../rules/ebay.toml")),
     ("rules/ftc.toml", include_str!("../rules/ftc.toml")),
-    ("rules/skimlinks.toml", include_str!("../rules/skimlinks.toml")),
+    (
+        "rules/skimlinks.toml",
+        include_str!("../rules/skimlinks.toml"),
+    ),
 ];
 
 /// Characters allowed in parameter names, fixed parameter values and variable values: nothing
 /// that could end an attribute, start a reference or add a parameter.
 fn is_safe_token(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'~'))
 }
 
@@ -120,10 +122,7 @@ impl Template {
             if open > 0 {
                 parts.push(TemplatePart::Literal(rest[..open].to_owned()));
             }
-            let close = rest[open..]
-                .find('}')
-                .ok_or("`{` without a closing `}`")?
-                + open;
+            let close = rest[open..].find('}').ok_or("`{` without a closing `}`")? + open;
             let name = &rest[open + 1..close];
             if !is_placeholder_name(name) {
                 return Err(format!("`{{{name}}}` is not a placeholder name"));
@@ -160,15 +159,14 @@ impl Template {
     }
 
     /// Fills in the placeholders; `None` names the first one `lookup` does not know.
-    pub(crate) fn render<'a>(
-        &'a self,
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<String, &'a str> {
+    pub(crate) fn render(&self, lookup: impl Fn(&str) -> Option<String>) -> Result<String, &str> {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 TemplatePart::Literal(text) => out.push_str(text),
-                TemplatePart::Placeholder(name) => out.push_str(&lookup(name).ok_or(name.as_str())?),
+                TemplatePart::Placeholder(name) => {
+                    out.push_str(&lookup(name).ok_or(name.as_str())?)
+                }
             }
         }
         Ok(out)
@@ -426,8 +424,7 @@ impl Ctx<'_> {
         } else {
             pattern.get_ref().clone()
         };
-        Regex::new(&source)
-            .map_err(|e| self.err(pattern.span(), format!("invalid regex: {e}")))
+        Regex::new(&source).map_err(|e| self.err(pattern.span(), format!("invalid regex: {e}")))
     }
 
     fn globs(&self, list: &[Spanned<String>]) -> Result<GlobSet, RuleError> {
@@ -501,9 +498,10 @@ fn parse_rule(origin: &str, text: &str) -> Result<Program, RuleError> {
         _ => &[],
     };
     for (domain, values) in &file.vars {
-        let known = hosts.iter().chain(merchants).any(|h| {
-            crate::hosts::host_matches(domain.get_ref(), h) || h == domain.get_ref()
-        });
+        let known = hosts
+            .iter()
+            .chain(merchants)
+            .any(|h| crate::hosts::host_matches(domain.get_ref(), h) || h == domain.get_ref());
         if !is_valid_domain(domain.get_ref()) || !known {
             return Err(ctx.err(
                 domain.span(),
@@ -515,7 +513,8 @@ fn parse_rule(origin: &str, text: &str) -> Result<Program, RuleError> {
         }
         let mut table = BTreeMap::new();
         for (name, value) in values {
-            if !is_placeholder_name(name.get_ref()) || matches!(name.get_ref().as_str(), "id" | "url")
+            if !is_placeholder_name(name.get_ref())
+                || matches!(name.get_ref().as_str(), "id" | "url")
             {
                 return Err(ctx.err(
                     name.span(),
@@ -679,7 +678,9 @@ fn compile_tagging(
                     "the template needs both `{id}` and `{url}`",
                 ));
             }
-            let sample = template.render(|_| Some("x".to_owned())).unwrap_or_default();
+            let sample = template
+                .render(|_| Some("x".to_owned()))
+                .unwrap_or_default();
             let valid_url = url::Url::parse(&sample)
                 .ok()
                 .filter(|u| u.scheme() == "https" || u.scheme() == "http")
@@ -702,7 +703,10 @@ fn compile_tagging(
             if template.literals().any(|l| {
                 !l.bytes().all(|b| {
                     b.is_ascii_alphanumeric()
-                        || matches!(b, b'.' | b'_' | b'-' | b'~' | b':' | b'/' | b'?' | b'&' | b'=')
+                        || matches!(
+                            b,
+                            b'.' | b'_' | b'-' | b'~' | b':' | b'/' | b'?' | b'&' | b'='
+                        )
                 })
             }) {
                 return Err(ctx.err(
@@ -764,7 +768,8 @@ fn check_placeholders(
             continue;
         };
         for name in template.placeholders() {
-            let defined = matches!(name, "id" | "url") || vars.iter().any(|(_, v)| v.contains_key(name));
+            let defined =
+                matches!(name, "id" | "url") || vars.iter().any(|(_, v)| v.contains_key(name));
             if !defined {
                 return Err(ctx.err(
                     text.span(),
@@ -790,15 +795,28 @@ mod tests {
             .collect();
         on_disk.sort();
         let listed: Vec<String> = SHIPPED.iter().map(|(n, _)| n.to_string()).collect();
-        assert_eq!(on_disk, listed, "rules/ and SHIPPED must list the same files");
+        assert_eq!(
+            on_disk, listed,
+            "rules/ and SHIPPED must list the same files"
+        );
         for (origin, text) in SHIPPED {
-            let from_disk = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(origin)).unwrap();
+            let from_disk =
+                std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(origin))
+                    .unwrap();
             assert_eq!(&from_disk, text);
             parse_rule(origin, text).unwrap_or_else(|e| panic!("{e}"));
         }
         let set = RuleSet::shipped();
         set.check_overlaps().unwrap();
-        for id in ["amazon", "ebay", "booking", "apple", "skimlinks", "awin", "cj"] {
+        for id in [
+            "amazon",
+            "ebay",
+            "booking",
+            "apple",
+            "skimlinks",
+            "awin",
+            "cj",
+        ] {
             let program = set.program(id).unwrap_or_else(|| panic!("{id} is shipped"));
             assert!(!program.hosts().is_empty());
         }
@@ -840,22 +858,46 @@ mod tests {
     #[test]
     fn bad_rule_files_are_refused_with_file_line_and_reason() {
         let unknown = error(&MINIMAL.replace("name = \"Shop\"", "name = \"Shop\"\nhost = []"));
-        assert!(unknown.starts_with("r.toml:3:1: unknown field `host`"), "{unknown}");
+        assert!(
+            unknown.starts_with("r.toml:3:1: unknown field `host`"),
+            "{unknown}"
+        );
         let bad_host = error(&MINIMAL.replace("shop.example", "*.shop.example"));
-        assert!(bad_host.starts_with("r.toml:3:10: `*.shop.example` is not a valid host"), "{bad_host}");
+        assert!(
+            bad_host.starts_with("r.toml:3:10: `*.shop.example` is not a valid host"),
+            "{bad_host}"
+        );
         let bad_regex = error(&format!("{MINIMAL}path_id = \"(unclosed\"\n"));
-        assert!(bad_regex.starts_with("r.toml:7:11: invalid regex"), "{bad_regex}");
-        let bad_type = error(&MINIMAL.replace("hosts = [\"shop.example\"]", "hosts = \"shop.example\""));
+        assert!(
+            bad_regex.starts_with("r.toml:7:11: invalid regex"),
+            "{bad_regex}"
+        );
+        let bad_type =
+            error(&MINIMAL.replace("hosts = [\"shop.example\"]", "hosts = \"shop.example\""));
         assert!(bad_type.starts_with("r.toml:3:9:"), "{bad_type}");
         assert!(bad_type.contains("sequence"), "{bad_type}");
         let injection = error(&MINIMAL.replace("{id}", "{id}&x=\\\"y"));
         assert!(injection.contains("r.toml:6:"), "{injection}");
-        assert!(injection.contains("parameter values may only hold"), "{injection}");
-        let undefined = error(&MINIMAL.replace("\"{id}\"", "\"{id}\" }, { name = \"r\", value = \"{rotation}\""));
-        assert!(undefined.contains("`{rotation}` is not defined"), "{undefined}");
+        assert!(
+            injection.contains("parameter values may only hold"),
+            "{injection}"
+        );
+        let undefined = error(&MINIMAL.replace(
+            "\"{id}\"",
+            "\"{id}\" }, { name = \"r\", value = \"{rotation}\"",
+        ));
+        assert!(
+            undefined.contains("`{rotation}` is not defined"),
+            "{undefined}"
+        );
         let no_id = error(&MINIMAL.replace("{id}", "fixed"));
-        assert!(no_id.contains("value = \\\"{id}\\\"") || no_id.contains("value = \"{id}\""), "{no_id}");
-        let statement = error(&format!("{MINIMAL}[disclosure]\nstatements = [\"I earn {{site\"]\n"));
+        assert!(
+            no_id.contains("value = \\\"{id}\\\"") || no_id.contains("value = \"{id}\""),
+            "{no_id}"
+        );
+        let statement = error(&format!(
+            "{MINIMAL}[disclosure]\nstatements = [\"I earn {{site\"]\n"
+        ));
         assert!(statement.starts_with("r.toml:8:"), "{statement}");
         let method = error(&MINIMAL.replace("\"query\"", "\"append\""));
         assert!(method.contains("unknown method `append`"), "{method}");

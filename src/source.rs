@@ -111,6 +111,11 @@ impl Source {
 
     /// Asks for the line and column of `offset` (which must not be before [`Source::base`]).
     pub(crate) fn ticket(&mut self, offset: usize) -> Ticket {
+        debug_assert!(
+            offset >= self.base,
+            "ticket for released offset {offset} < {}",
+            self.base
+        );
         let id = self.resolved.len();
         self.resolved.push((0, 0));
         self.pending.push(Reverse((offset.max(self.base), id)));
@@ -124,7 +129,11 @@ impl Source {
 
     /// Queues an edit; edits must come in document order and not overlap.
     pub(crate) fn edit(&mut self, edit: Edit) {
-        debug_assert!(self.edits.back().is_none_or(|e| e.range.end <= edit.range.start));
+        debug_assert!(
+            self.edits
+                .back()
+                .is_none_or(|e| e.range.end <= edit.range.start)
+        );
         self.edits.push_back(edit);
     }
 
@@ -244,7 +253,11 @@ mod tests {
         });
         let mut out = Vec::new();
         assert_eq!(source.flush(9, &mut out).unwrap(), 9);
-        assert_eq!(source.flush(9, &mut out).unwrap(), 9, "flushing again is a no-op");
+        assert_eq!(
+            source.flush(9, &mut out).unwrap(),
+            9,
+            "flushing again is a no-op"
+        );
         assert_eq!(source.flush(input.len(), &mut out).unwrap(), input.len());
         assert_eq!(out, b"<a href=\"https://z\">y</a>");
     }

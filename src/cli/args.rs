@@ -7,8 +7,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Tag affiliate links and check affiliate disclosures in built HTML sites.
 #[derive(Debug, Parser)]
 #[command(name = "affilint", version, about, long_about = None)]
-#[command(after_help = "Exit status: 0 no error-severity finding, 1 at least one, \
-    2 usage, config, rule or I/O error.")]
+#[command(
+    after_help = "Exit status: 0 no error-severity finding, 1 at least one, \
+    2 usage, config, rule or I/O error."
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -82,6 +84,8 @@ pub(crate) enum Format {
 fn parse_tag(value: &str) -> Result<(String, String), String> {
     match value.split_once('=') {
         Some((program, id)) if !program.is_empty() => Ok((program.to_owned(), id.to_owned())),
-        _ => Err(format!("expected PROGRAM=ID, e.g. amazon=mysite-20, got `{value}`")),
+        _ => Err(format!(
+            "expected PROGRAM=ID, e.g. amazon=mysite-20, got `{value}`"
+        )),
     }
 }

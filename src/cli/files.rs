@@ -80,7 +80,9 @@ fn fix_into(engine: &Engine, path: &Path, destination: &Path) -> Result<Report, 
     let (report, output) = engine
         .fix_to(input, BufWriter::new(temp))
         .map_err(|e| e.to_string())?;
-    let temp = output.into_inner().map_err(|e| cannot_write(e.into_error()))?;
+    let temp = output
+        .into_inner()
+        .map_err(|e| cannot_write(e.into_error()))?;
     persist(temp, destination, permissions).map_err(cannot_write)?;
     Ok(report)
 }
@@ -93,12 +95,20 @@ fn temp_file_in(dir: &Path) -> io::Result<NamedTempFile> {
 }
 
 /// Gives `temp` the mode, flushes it to disk and renames it over `destination`.
-fn persist(temp: NamedTempFile, destination: &Path, permissions: fs::Permissions) -> io::Result<()> {
+fn persist(
+    temp: NamedTempFile,
+    destination: &Path,
+    permissions: fs::Permissions,
+) -> io::Result<()> {
     temp.as_file().set_permissions(permissions)?;
     temp.as_file().sync_all()?;
     temp.persist(destination).map_err(|e| e.error)?;
     if let Some(dir) = destination.parent() {
-        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
         // Make the rename durable; not every platform can open a directory.
         if let Ok(dir) = File::open(dir) {
             let _ = dir.sync_all();
@@ -128,13 +138,20 @@ impl<'a> InPlace<'a> {
     fn start(&mut self) -> io::Result<&mut BufWriter<NamedTempFile>> {
         if self.temp.is_none() {
             let dir = self.target.parent().unwrap_or(Path::new("."));
-            let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
             let mut temp = temp_file_in(dir)?;
             let mut original = File::open(self.target)?.take(self.unchanged);
             io::copy(&mut original, temp.as_file_mut())?;
             self.temp = Some(BufWriter::new(temp));
         }
-        Ok(self.temp.as_mut().unwrap_or_else(|| unreachable!("started above")))
+        Ok(self
+            .temp
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("started above")))
     }
 
     /// Replaces the original if anything changed.

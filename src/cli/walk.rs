@@ -79,7 +79,11 @@ fn is_html(path: &Path) -> bool {
 /// Collects the inputs named by `paths` (none: `.`), skipping `skip` (the `--out` directory).
 pub(crate) fn collect(paths: &[PathBuf], excludes: &Excludes, skip: Option<&Path>) -> Walk {
     let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() { &default[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
     let skip = skip.and_then(|s| s.canonicalize().ok());
     let mut walk = Walk::default();
     for root in paths {
@@ -90,7 +94,8 @@ pub(crate) fn collect(paths: &[PathBuf], excludes: &Excludes, skip: Option<&Path
         let metadata = match std::fs::metadata(root) {
             Ok(m) => m,
             Err(e) => {
-                walk.errors.push((root.display().to_string(), e.to_string()));
+                walk.errors
+                    .push((root.display().to_string(), e.to_string()));
                 continue;
             }
         };

@@ -1,0 +1,1 @@
+//! Disclosure checks (filled in with the disclosure issue).

@@ -1,0 +1,296 @@
+//! The library API: findings, positions, counts, severities, streaming.
+
+use affilint::{FindingId, Severity};
+
+use crate::support::{CONFIG, engine, fix_in_chunks};
+
+const DISCLOSED: &str = "<p>As an Amazon Associate I earn from qualifying purchases.</p>\n";
+
+fn ids(report: &affilint::Report) -> Vec<FindingId> {
+    report.findings.iter().map(|f| f.rule).collect()
+}
+
+#[test]
+fn untagged_link_points_at_the_element_with_url_and_program() {
+    let page = format!(
+        "{DISCLOSED}<p>Buy <em>it</em>:\n  <a class=x href=\"https://www.amazon.com/dp/B00X?th=1&amp;psc=1\" rel=sponsored>here</a></p>"
+    );
+    let report = engine(CONFIG).check(page.as_bytes()).unwrap();
+    assert_eq!(ids(&report), [FindingId::UntaggedLink]);
+    let f = &report.findings[0];
+    assert_eq!((f.line, f.column), (3, 3));
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(
+        f.url.as_deref(),
+        Some("https://www.amazon.com/dp/B00X?th=1&psc=1")
+    );
+    assert_eq!(f.program.as_deref(), Some("amazon"));
+    assert!(f.message.contains("without your id"), "{}", f.message);
+    assert_eq!((report.links, report.affiliate_links), (1, 1));
+}
+
+#[test]
+fn foreign_tags_are_errors_and_name_both_ids() {
+    let page = format!(
+        "{DISCLOSED}<a rel=nofollow href=\"https://amazon.com/dp/B0?tag=thief-20\">x</a>\
+         <a rel=nofollow href=\"https://www.amazon.co.uk/dp/B0?tag=mysite-20\">y</a>"
+    );
+    let report = engine(CONFIG).check(page.as_bytes()).unwrap();
+    assert_eq!(ids(&report), [FindingId::ForeignTag, FindingId::ForeignTag]);
+    assert!(
+        report.findings[0]
+            .message
+            .contains("`thief-20` instead of `mysite-20`")
+    );
+    assert!(
+        report.findings[1]
+            .message
+            .contains("your id for another marketplace")
+    );
+    assert!(report.findings[1].message.contains("`mysite-21`"));
+}
+
+#[test]
+fn short_links_are_warnings_and_count_as_affiliate_links() {
+    let page = format!("{DISCLOSED}<a href=\"https://amzn.to/3xYz\" rel=\"sponsored\">x</a>");
+    let report = engine(CONFIG).check(page.as_bytes()).unwrap();
+    assert_eq!(ids(&report), [FindingId::ShortLink]);
+    assert_eq!(report.findings[0].severity, Severity::Warning);
+    assert_eq!(report.affiliate_links, 1);
+    assert!(!report.has_errors());
+}
+
+#[test]
+fn missing_rel_wants_sponsored_or_nofollow() {
+    let page = format!(
+        "{DISCLOSED}<a href=\"https://amazon.com/dp/B0?tag=mysite-20\" rel=\"noopener\">a</a>\
+         <a href=\"https://amazon.com/dp/B1?tag=mysite-20\" rel=\"NoFollow\">b</a>\
+         <a href=\"https://amazon.com/dp/B2?tag=mysite-20\">c</a>"
+    );
+    let report = engine(CONFIG).check(page.as_bytes()).unwrap();
+    assert_eq!(ids(&report), [FindingId::MissingRel, FindingId::MissingRel]);
+    assert_eq!(report.findings[0].severity, Severity::Warning);
+}
+
+#[test]
+fn missing_disclosure_points_at_the_first_affiliate_link() {
+    let page = "<p>Hello</p>\n<p><a href=\"/about\">about</a> and \
+                <a href=\"https://amazon.com/dp/B0?tag=mysite-20\" rel=sponsored>x</a></p>";
+    let report = engine(CONFIG).check(page.as_bytes()).unwrap();
+    assert_eq!(ids(&report), [FindingId::MissingDisclosure]);
+    let f = &report.findings[0];
+    assert_eq!((f.line, f.column), (2, 35));
+    assert!(
+        f.message.contains("As an Amazon Associate"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.url, None);
+    // No affiliate links, no disclosure needed.
+    let report = engine(CONFIG)
+        .check(b"<a href=\"https://example.com/\">x</a>")
+        .unwrap();
+    assert!(report.findings.is_empty());
+    assert_eq!((report.links, report.affiliate_links), (1, 0));
+}
+
+#[test]
+fn area_links_are_links() {
+    let page = format!(
+        "{DISCLOSED}<map name=m><AREA SHAPE=rect HREF=\"https://www.amazon.de/dp/B0\" alt=x></map>"
+    );
+    let report = engine(CONFIG).check(page.as_bytes()).unwrap();
+    assert_eq!(
+        ids(&report),
+        [FindingId::UntaggedLink, FindingId::MissingRel]
+    );
+}
+
+#[test]
+fn urls_outside_links_are_not_links() {
+    let page = format!(
+        "{DISCLOSED}<!-- <a href=\"https://amazon.com/dp/B0\">x</a> -->\
+         <script>var a = '<a href=\"https://amazon.com/dp/B1\">';</script>\
+         <p>Visit https://amazon.com/dp/B2 or amazon.com</p>\
+         <link rel=preload href=\"https://amazon.com/dp/B3\">\
+         <img src=\"https://amazon.com/dp/B4\" data-href=\"https://amazon.com/dp/B5\">\
+         <textarea><a href=\"https://amazon.com/dp/B6\"></textarea>"
+    );
+    let report = engine(CONFIG).check(page.as_bytes()).unwrap();
+    assert_eq!(report.links, 0);
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+}
+
+#[test]
+fn lookalike_hosts_are_never_affiliate_links() {
+    let hosts = [
+        "https://amazon.com.evil.example/dp/B0",
+        "https://evilamazon.com/dp/B0",
+        "https://www.amazon.com@evil.example/dp/B0",
+        "https://www.xn--mazon-3ve.com/dp/B0",
+        "https://www.аmazon.com/dp/B0",
+        "https://amazon.co/dp/B0",
+        "https://amazon.com.au.example/dp/B0",
+        "https://ebay.com.evil.example/itm/1",
+        "https://notbooking.com/hotel",
+        "http://[::1]/amazon.com",
+        "https://127.0.0.1/amazon.com/dp/B0",
+        "javascript:alert('https://amazon.com')",
+        "data:text/html,https://amazon.com",
+    ];
+    let page: String = hosts
+        .iter()
+        .map(|h| format!("<a href=\"{h}\">x</a>\n"))
+        .collect();
+    let report = engine(CONFIG).check(page.as_bytes()).unwrap();
+    assert_eq!(report.links, hosts.len());
+    assert_eq!(report.affiliate_links, 0, "{:?}", report.findings);
+    let fixed = engine(CONFIG).fix(page.as_bytes()).unwrap();
+    assert_eq!(fixed.html, page.as_bytes());
+}
+
+#[test]
+fn severities_follow_the_config() {
+    let config = format!(
+        "{CONFIG}\n[severity]\nmissing-rel = \"off\"\nshort-link = \"error\"\nuntagged-link = \"warning\"\n"
+    );
+    let page = format!(
+        "{DISCLOSED}<a href=\"https://amzn.to/x\">a</a><a href=\"https://amazon.com/dp/B0\">b</a>"
+    );
+    let report = engine(&config).check(page.as_bytes()).unwrap();
+    let got: Vec<(FindingId, Severity)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.severity))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (FindingId::ShortLink, Severity::Error),
+            (FindingId::UntaggedLink, Severity::Warning)
+        ]
+    );
+    // An id that is off is not fixed either.
+    let fixed = engine(&config).fix(page.as_bytes()).unwrap();
+    assert!(
+        !String::from_utf8(fixed.html)
+            .unwrap()
+            .contains("rel=\"sponsored\"")
+    );
+}
+
+#[test]
+fn columns_count_characters_not_bytes() {
+    let page = format!(
+        "{DISCLOSED}<p>Café — “best” <a href=\"https://amazon.com/dp/B0\" rel=nofollow>x</a>"
+    );
+    let report = engine(CONFIG).check(page.as_bytes()).unwrap();
+    assert_eq!(
+        (report.findings[0].line, report.findings[0].column),
+        (2, 18)
+    );
+}
+
+#[test]
+fn fix_reports_what_is_left() {
+    let page = format!(
+        "{DISCLOSED}<a href=\"https://amzn.to/x\">a</a><a href=\"https://amazon.com/dp/B0?tag=x-20\">b</a>"
+    );
+    let fixed = engine(CONFIG).fix(page.as_bytes()).unwrap();
+    assert_eq!(ids(&fixed.report), [FindingId::ShortLink]);
+    assert!(fixed.report.changed);
+    let html = String::from_utf8(fixed.html).unwrap();
+    assert!(
+        html.contains("<a href=\"https://amzn.to/x\" rel=\"sponsored\">a</a>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<a href=\"https://amazon.com/dp/B0?tag=mysite-20\" rel=\"sponsored\">b</a>"),
+        "{html}"
+    );
+    let again = engine(CONFIG).fix(html.as_bytes()).unwrap();
+    assert!(!again.report.changed);
+    assert_eq!(again.html, html.as_bytes());
+}
+
+#[test]
+fn rel_is_extended_in_place_whatever_its_quoting() {
+    let cases = [
+        (
+            "<a rel=\"noopener\" href=\"https://amazon.com/dp/B0?tag=mysite-20\">",
+            "<a rel=\"noopener sponsored\" href=\"https://amazon.com/dp/B0?tag=mysite-20\">",
+        ),
+        (
+            "<a rel='noopener ' href='https://amazon.com/dp/B0?tag=mysite-20'>",
+            "<a rel='noopener sponsored ' href='https://amazon.com/dp/B0?tag=mysite-20'>",
+        ),
+        (
+            "<a rel=noopener href=https://amazon.com/dp/B0?tag=mysite-20>",
+            "<a rel=\"noopener sponsored\" href=https://amazon.com/dp/B0?tag=mysite-20>",
+        ),
+        (
+            "<a rel href=\"https://amazon.com/dp/B0?tag=mysite-20\">",
+            "<a rel=\"sponsored\" href=\"https://amazon.com/dp/B0?tag=mysite-20\">",
+        ),
+        (
+            "<a rel=\"\" href=\"https://amazon.com/dp/B0?tag=mysite-20\">",
+            "<a rel=\"sponsored\" href=\"https://amazon.com/dp/B0?tag=mysite-20\">",
+        ),
+        (
+            "<a href=https://amazon.com/dp/B0 class=x>",
+            "<a href=https://amazon.com/dp/B0?tag=mysite-20 rel=\"sponsored\" class=x>",
+        ),
+        (
+            "<A HREF='https://amazon.com/dp/B0'/>",
+            "<A HREF='https://amazon.com/dp/B0?tag=mysite-20' rel=\"sponsored\"/>",
+        ),
+    ];
+    for (input, expected) in cases {
+        let page = format!("{DISCLOSED}{input}x</a>");
+        let fixed = engine(CONFIG).fix(page.as_bytes()).unwrap();
+        assert_eq!(
+            String::from_utf8(fixed.html).unwrap(),
+            format!("{DISCLOSED}{expected}x</a>"),
+            "{input}"
+        );
+        assert!(
+            fixed.report.findings.is_empty(),
+            "{input}: {:?}",
+            fixed.report.findings
+        );
+    }
+}
+
+#[test]
+fn streaming_and_whole_input_agree() {
+    let page = std::fs::read(
+        crate::support::repo().join("examples/site/2015/03/pyongyang-marathon/index.html"),
+    )
+    .unwrap();
+    let engine = engine(CONFIG);
+    let whole = engine.check(&page).unwrap();
+    let streamed = engine.check_reader(std::io::Cursor::new(&page)).unwrap();
+    assert_eq!(whole, streamed);
+    let fixed = engine.fix(&page).unwrap();
+    for sizes in [[1usize].as_slice(), &[7, 1, 300], &[4096]] {
+        let (out, report) = fix_in_chunks(&engine, &page, sizes);
+        assert_eq!(out, fixed.html, "chunk sizes {sizes:?}");
+        assert_eq!(report, fixed.report, "chunk sizes {sizes:?}");
+    }
+}
+
+#[test]
+fn empty_and_tiny_documents_are_fine() {
+    let engine = engine(CONFIG);
+    for input in [
+        &b""[..],
+        b"<",
+        b"<a",
+        b"\xef\xbb\xbf",
+        b"<a href=\"https://amazon.com",
+    ] {
+        let report = engine.check(input).unwrap();
+        assert!(report.findings.is_empty());
+        assert_eq!(engine.fix(input).unwrap().html, input);
+    }
+}
