@@ -777,6 +777,33 @@ mod tests {
     }
 
     #[test]
+    fn drop_removes_parameters_unless_kept() {
+        let rule = "id = \"shop\"\nname = \"Shop\"\nhosts = [\"shop.example\"]\n[tagging]\n\
+                    method = \"query\"\nparams = [{ name = \"ref\", value = \"{id}\" }]\n\
+                    drop = [\"utm_*\", \"sr\"]\nkeep = [\"utm_keep\"]\n";
+        let program = RuleSet::parse("shop.toml", rule).unwrap();
+        let rules = LinkRules::new(
+            vec![ActiveProgram {
+                program,
+                tag: Some("me".into()),
+                marketplaces: HostTable::default(),
+            }],
+            &[Vec::new()],
+        );
+        assert_eq!(
+            fixed(
+                &rules,
+                "https://shop.example/p?utm_source=x&amp;a=1&amp;utm_keep=2&amp;sr=8-1#f"
+            ),
+            "https://shop.example/p?a=1&amp;utm_keep=2&amp;ref=me#f"
+        );
+        assert_eq!(
+            fixed(&rules, "https://shop.example/p?utm_source=x"),
+            "https://shop.example/p?ref=me"
+        );
+    }
+
+    #[test]
     fn rel_needs_sponsored_or_nofollow() {
         assert!(rel_is_marked("noopener SPONSORED"));
         assert!(rel_is_marked("nofollow"));

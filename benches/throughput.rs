@@ -1,0 +1,149 @@
+//! Throughput of check and fix against a bare lol_html pass-through over the same input, in
+//! the same run, so the ratios can be read from one report.
+//!
+//! Inputs:
+//! - `site`: the synthetic blog from `../shared/bench/gen_site.py` (2,000 pages, seed 42),
+//!   generated into `target/bench-site/` on first use (needs `python3`). Override the
+//!   generator with `AFFILINT_BENCH_GEN`, the page count with `AFFILINT_BENCH_PAGES`.
+//! - `lolhtml`: lol-html's own bench pages from the corpus (`AFFILINT_CORPUS`, default
+//!   `../shared/corpus`), when present.
+//!
+//! Run: `cargo bench --bench throughput` (add `-- site` for one group).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use affilint::{Config, Engine, RuleSet};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use lol_html::{HtmlRewriter, Settings};
+
+const CONFIG: &str = r#"
+[programs.amazon]
+tag = "gearnotes-20"
+[programs.ebay]
+tag = "5338000000"
+"#;
+
+const LINKS_ONLY: &str = r#"
+[severity]
+missing-disclosure = "off"
+incomplete-disclosure = "off"
+hidden-disclosure = "off"
+late-disclosure = "off"
+"#;
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn site_pages() -> Vec<Vec<u8>> {
+    let pages: usize = std::env::var("AFFILINT_BENCH_PAGES")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(2000);
+    let dir = manifest_dir().join(format!("target/bench-site-{pages}"));
+    if !dir.join("manifest.json").is_file() {
+        let generator = std::env::var_os("AFFILINT_BENCH_GEN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| manifest_dir().join("../shared/bench/gen_site.py"));
+        let status = Command::new("python3")
+            .arg(&generator)
+            .arg(&dir)
+            .args(["--pages", &pages.to_string(), "--seed", "42"])
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", generator.display()));
+        assert!(status.success(), "{} failed", generator.display());
+    }
+    let mut files = Vec::new();
+    collect_html(&dir, &mut files);
+    files.sort();
+    files.iter().map(|f| std::fs::read(f).unwrap()).collect()
+}
+
+fn collect_html(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect_html(&path, out);
+        } else if path.extension().is_some_and(|e| e == "html") {
+            out.push(path);
+        }
+    }
+}
+
+fn lolhtml_pages() -> Vec<Vec<u8>> {
+    let corpus = std::env::var_os("AFFILINT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest_dir().join("../shared/corpus"));
+    [
+        "cloudflare.com.html",
+        "ecma402-spec.html",
+        "html-parsing-spec.html",
+    ]
+    .iter()
+    .filter_map(|name| std::fs::read(corpus.join("lolhtml-bench").join(name)).ok())
+    .collect()
+}
+
+fn engine(extra: &str) -> Engine {
+    let config = Config::parse("bench.toml", &format!("{CONFIG}{extra}")).unwrap();
+    Engine::new(&RuleSet::shipped(), &config).unwrap()
+}
+
+/// lol_html with no handlers: the floor affilint is measured against.
+fn pass_through(page: &[u8]) -> usize {
+    let mut emitted = 0;
+    let mut rewriter = HtmlRewriter::new(Settings::new(), |chunk: &[u8]| emitted += chunk.len());
+    rewriter.write(page).unwrap();
+    rewriter.end().unwrap();
+    emitted
+}
+
+fn bench_group(c: &mut Criterion, name: &str, pages: &[Vec<u8>]) {
+    if pages.is_empty() {
+        eprintln!("bench group {name}: no input, skipped");
+        return;
+    }
+    let bytes: usize = pages.iter().map(Vec::len).sum();
+    let all = engine("");
+    let links_only = engine(LINKS_ONLY);
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(10);
+    group.bench_function(BenchmarkId::new("lol_html pass-through", bytes), |b| {
+        b.iter(|| pages.iter().map(|p| pass_through(p)).sum::<usize>())
+    });
+    group.bench_function(BenchmarkId::new("check links only", bytes), |b| {
+        b.iter(|| {
+            pages
+                .iter()
+                .map(|p| links_only.check(p).unwrap().findings.len())
+                .sum::<usize>()
+        })
+    });
+    group.bench_function(BenchmarkId::new("check all", bytes), |b| {
+        b.iter(|| {
+            pages
+                .iter()
+                .map(|p| all.check(p).unwrap().findings.len())
+                .sum::<usize>()
+        })
+    });
+    group.bench_function(BenchmarkId::new("fix to buffer", bytes), |b| {
+        b.iter(|| {
+            pages
+                .iter()
+                .map(|p| all.fix(p).unwrap().html.len())
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    bench_group(c, "site", &site_pages());
+    bench_group(c, "lolhtml", &lolhtml_pages());
+}
+
+criterion_group!(throughput, benches);
+criterion_main!(throughput);
