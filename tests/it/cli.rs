@@ -16,6 +16,13 @@ fn untagged_page() -> String {
     format!("{DISCLOSED}<a href=\"https://amazon.com/dp/B0\">x</a>\n")
 }
 
+/// `untagged_page()` after `fix`.
+fn fixed_page() -> String {
+    format!(
+        "{DISCLOSED}<a href=\"https://amazon.com/dp/B0?tag=mysite-20\" rel=\"sponsored\">x</a>\n"
+    )
+}
+
 #[test]
 fn exit_status_is_0_when_clean_1_on_errors_and_warnings_do_not_count() {
     let dir = site(&[("affilint.toml", CONFIG), ("ok.html", &clean_page())]);
@@ -143,12 +150,7 @@ fn fix_rewrites_in_place_keeps_the_mode_and_leaves_clean_files_alone() {
         stdout(&out)
     );
     let fixed = std::fs::read_to_string(&a).unwrap();
-    assert_eq!(
-        fixed,
-        format!(
-            "{DISCLOSED}<a href=\"https://amazon.com/dp/B0?tag=mysite-20\" rel=\"sponsored\">x</a>\n"
-        )
-    );
+    assert_eq!(fixed, fixed_page());
     assert_eq!(
         std::fs::metadata(&a).unwrap().permissions().mode() & 0o777,
         0o640
@@ -252,12 +254,7 @@ fn stdin_is_read_with_dash_and_fix_writes_the_document_to_stdout() {
 
     let out = run(dir.path(), &["fix", "-"], Some(page.as_bytes()));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(
-        stdout(&out),
-        format!(
-            "{DISCLOSED}<a href=\"https://amazon.com/dp/B0?tag=mysite-20\" rel=\"sponsored\">x</a>\n"
-        )
-    );
+    assert_eq!(stdout(&out), fixed_page());
     assert!(
         stderr(&out).contains("1 file checked"),
         "the report goes to stderr: {}",
