@@ -15,22 +15,73 @@ use crate::source::Ticket;
 
 /// What one pass learned about the page.
 pub(crate) struct PageFacts<'a> {
-    pub(crate) on_page: &'a [bool],
+    /// The active programs the page links to.
+    pub(crate) programs: &'a [usize],
     pub(crate) first_link: Option<(usize, Ticket)>,
     pub(crate) found: &'a [Found],
     pub(crate) partials: &'a [Partial],
 }
 
 /// A disclosure the page needs.
-struct Requirement {
+pub(crate) struct Requirement {
     /// Who asks for it, for messages.
     who: String,
+    /// Whether it is the general (FTC) requirement.
+    general: bool,
     statements: Vec<usize>,
+}
+
+impl Requirement {
+    fn satisfied_by(&self, statement: usize) -> bool {
+        self.statements.contains(&statement)
+    }
+
+    /// The first statement found in view that satisfies this requirement.
+    fn first_visible<'f>(&self, found: &'f [Found]) -> Option<&'f Found> {
+        found
+            .iter()
+            .filter(|f| !f.hidden && self.satisfied_by(f.statement))
+            .min_by_key(|f| f.offset)
+    }
 }
 
 /// An example statement for the general requirement in messages.
 const GENERAL_EXAMPLE: &str =
     "This page contains affiliate links: I earn a commission when you buy through them.";
+
+/// The requirements of a page that links to `programs` (indices of active programs).
+pub(crate) fn requirements(compiled: &Compiled, programs: &[usize]) -> Vec<Requirement> {
+    let disclosure = &compiled.disclosure;
+    let mut out: Vec<Requirement> = programs
+        .iter()
+        .filter(|&&index| !disclosure.program[index].is_empty())
+        .map(|&index| Requirement {
+            who: compiled.links.programs[index].program.name().to_owned(),
+            general: false,
+            statements: [&disclosure.program[index][..], &disclosure.own[..]].concat(),
+        })
+        .collect();
+    out.push(Requirement {
+        who: "the FTC (a statement that you earn from the links)".to_owned(),
+        general: true,
+        statements: [&disclosure.general[..], &disclosure.own[..]].concat(),
+    });
+    out
+}
+
+/// The requirements `found` (visible statements) leaves unmet.
+pub(crate) fn unmet<'r>(requirements: &'r [Requirement], found: &[Found]) -> Vec<&'r Requirement> {
+    requirements
+        .iter()
+        .filter(|r| r.first_visible(found).is_none())
+        .collect()
+}
+
+/// Describes requirements for a message: "Amazon Associates and the FTC (...)".
+pub(crate) fn describe(requirements: &[&Requirement]) -> String {
+    let who: Vec<&str> = requirements.iter().map(|r| r.who.as_str()).collect();
+    who.join(" and ")
+}
 
 /// The disclosure findings for a page.
 pub(crate) fn evaluate(compiled: &Compiled, facts: &PageFacts<'_>) -> Vec<Pending> {
@@ -38,26 +89,7 @@ pub(crate) fn evaluate(compiled: &Compiled, facts: &PageFacts<'_>) -> Vec<Pendin
         return Vec::new();
     };
     let disclosure = &compiled.disclosure;
-    let mut requirements = Vec::new();
-    let mut programs = Vec::new();
-    for (index, &linked) in facts.on_page.iter().enumerate() {
-        if !linked {
-            continue;
-        }
-        let program = &compiled.links.programs[index].program;
-        programs.push(program.id().to_owned());
-        if !disclosure.program[index].is_empty() {
-            requirements.push(Requirement {
-                who: program.name().to_owned(),
-                statements: [&disclosure.program[index][..], &disclosure.own[..]].concat(),
-            });
-        }
-    }
-    requirements.push(Requirement {
-        who: "the FTC (a statement that you earn from the links)".to_owned(),
-        statements: [&disclosure.general[..], &disclosure.own[..]].concat(),
-    });
-
+    let requirements = requirements(compiled, facts.programs);
     let mut out = Vec::new();
     let mut push = |rule: FindingId, offset: usize, ticket: Ticket, message: String| {
         if let Some(severity) = compiled.severity(rule) {
@@ -72,17 +104,12 @@ pub(crate) fn evaluate(compiled: &Compiled, facts: &PageFacts<'_>) -> Vec<Pendin
             });
         }
     };
+    // Offsets already reported: one statement may stand for several requirements.
     let mut reported: Vec<usize> = Vec::new();
     let mut missing: Vec<&Requirement> = Vec::new();
     let mut late: Option<&Found> = None;
     for requirement in &requirements {
-        let satisfies = |statement: &usize| requirement.statements.contains(statement);
-        let visible = facts
-            .found
-            .iter()
-            .filter(|f| !f.hidden && satisfies(&f.statement))
-            .min_by_key(|f| f.offset);
-        if let Some(found) = visible {
+        if let Some(found) = requirement.first_visible(facts.found) {
             if found.offset > first_offset && late.is_none_or(|l| found.offset > l.offset) {
                 late = Some(found);
             }
@@ -91,11 +118,11 @@ pub(crate) fn evaluate(compiled: &Compiled, facts: &PageFacts<'_>) -> Vec<Pendin
         let hidden = facts
             .found
             .iter()
-            .filter(|f| f.hidden && satisfies(&f.statement))
+            .filter(|f| f.hidden && requirement.satisfied_by(f.statement))
             .min_by_key(|f| f.offset);
         if let Some(found) = hidden {
-            if !reported.contains(&found.statement) {
-                reported.push(found.statement);
+            if !reported.contains(&found.offset) {
+                reported.push(found.offset);
                 push(
                     FindingId::HiddenDisclosure,
                     found.offset,
@@ -104,7 +131,7 @@ pub(crate) fn evaluate(compiled: &Compiled, facts: &PageFacts<'_>) -> Vec<Pendin
                         "the disclosure for {} is in hidden or non-rendered content, so readers \
                          do not see it: \"{}\"",
                         requirement.who,
-                        disclosure.statements.statement(found.statement).text()
+                        disclosure.statements.statement(found.statement).example()
                     ),
                 );
             }
@@ -113,11 +140,11 @@ pub(crate) fn evaluate(compiled: &Compiled, facts: &PageFacts<'_>) -> Vec<Pendin
         let partial = facts
             .partials
             .iter()
-            .filter(|p| satisfies(&p.statement))
+            .filter(|p| requirement.satisfied_by(p.statement))
             .max_by_key(|p| (p.matched_words, std::cmp::Reverse(p.offset)));
         if let Some(partial) = partial {
-            if !reported.contains(&partial.statement) {
-                reported.push(partial.statement);
+            if !reported.contains(&partial.offset) {
+                reported.push(partial.offset);
                 push(
                     FindingId::IncompleteDisclosure,
                     partial.offset,
@@ -138,14 +165,15 @@ pub(crate) fn evaluate(compiled: &Compiled, facts: &PageFacts<'_>) -> Vec<Pendin
     if !missing.is_empty() {
         let example = missing
             .iter()
-            .find_map(|r| {
-                r.statements
-                    .first()
-                    .filter(|_| !r.who.starts_with("the FTC"))
-                    .map(|&s| disclosure.statements.statement(s).text().to_owned())
-            })
+            .find(|r| !r.general)
+            .and_then(|r| r.statements.first())
+            .map(|&s| disclosure.statements.statement(s).example())
             .unwrap_or_else(|| GENERAL_EXAMPLE.to_owned());
-        let who: Vec<&str> = missing.iter().map(|r| r.who.as_str()).collect();
+        let programs: Vec<&str> = facts
+            .programs
+            .iter()
+            .map(|&p| compiled.links.programs[p].program.id())
+            .collect();
         push(
             FindingId::MissingDisclosure,
             first_offset,
@@ -154,7 +182,7 @@ pub(crate) fn evaluate(compiled: &Compiled, facts: &PageFacts<'_>) -> Vec<Pendin
                 "affiliate links ({}) and no disclosure for {}; add one before the first link, \
                  e.g. \"{example}\"",
                 programs.join(", "),
-                who.join(" and ")
+                describe(&missing)
             ),
         );
     }

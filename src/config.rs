@@ -11,6 +11,8 @@
 //! placement = "before-first-link"
 //! statements = ["I earn a commission when you buy through links on this page."]
 //!
+//! insert = "<p class=\"disclosure\">As an Amazon Associate I earn from qualifying purchases.</p>"
+//!
 //! [severity]
 //! missing-rel = "off"
 //! ```
@@ -59,6 +61,8 @@ struct DisclosureFile {
     placement: Option<Spanned<String>>,
     #[serde(default)]
     statements: Vec<Spanned<String>>,
+    insert: Option<Spanned<String>>,
+    insert_before: Option<Spanned<String>>,
 }
 
 /// A configured value and where it was written, for errors found later.
@@ -115,6 +119,10 @@ pub struct Config {
     pub(crate) placement: Placement,
     pub(crate) statements: Vec<Setting<Statement>>,
     pub(crate) severity: BTreeMap<FindingId, Level>,
+    /// HTML `fix` inserts when a page lacks a disclosure.
+    pub(crate) insert: Option<Setting<String>>,
+    /// Where `fix` inserts it: before the first element matching this selector.
+    pub(crate) insert_before: Option<Setting<lol_html::Selector>>,
 }
 
 /// Whether `id` is a publisher id affilint will write into a page: letters, digits, `-`, `_`
@@ -207,6 +215,38 @@ impl Config {
             config.statements.push(Setting {
                 value: compiled,
                 spot: spot(statement.span()),
+            });
+        }
+        if let Some(insert) = &file.disclosure.insert {
+            if insert.get_ref().trim().is_empty() {
+                return Err(err(
+                    insert.span(),
+                    "`insert` is empty: write the disclosure's HTML, e.g. \
+                     \"<p>As an Amazon Associate I earn from qualifying purchases.</p>\""
+                        .into(),
+                ));
+            }
+            config.insert = Some(setting(insert));
+        }
+        if let Some(before) = &file.disclosure.insert_before {
+            let selector = before
+                .get_ref()
+                .parse::<lol_html::Selector>()
+                .map_err(|e| {
+                    err(
+                        before.span(),
+                        format!(
+                            "`{}` is not a selector affilint supports: {e}",
+                            before.get_ref()
+                        ),
+                    )
+                })?;
+            if config.insert.is_none() {
+                return Err(err(before.span(), "`insert_before` needs `insert`".into()));
+            }
+            config.insert_before = Some(Setting {
+                value: selector,
+                spot: spot(before.span()),
             });
         }
         for (id, level) in &file.severity {
@@ -336,6 +376,16 @@ mod tests {
         assert!(
             statement.starts_with("affilint.toml:2:15: invalid statement"),
             "{statement}"
+        );
+        let insert = error("[disclosure]\ninsert = \"<p>x</p>\"\ninsert_before = \"p:hover\"\n");
+        assert!(
+            insert.starts_with("affilint.toml:3:17: `p:hover` is not a selector"),
+            "{insert}"
+        );
+        let lonely = error("[disclosure]\ninsert_before = \"main\"\n");
+        assert!(
+            lonely.contains("`insert_before` needs `insert`"),
+            "{lonely}"
         );
         let bad_type = error("[programs.amazon]\ntag = 20\n");
         assert!(bad_type.starts_with("affilint.toml:2:7:"), "{bad_type}");

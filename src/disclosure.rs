@@ -107,6 +107,19 @@ impl Statement {
     pub(crate) fn text(&self) -> &str {
         &self.text
     }
+
+    /// The statement with its first alternatives, as a reader would write it.
+    pub(crate) fn example(&self) -> String {
+        let mut words: Vec<&str> = Vec::new();
+        if let Some(sequence) = self.sequences.first() {
+            for shown in &sequence.display {
+                if words.last() != Some(&shown.as_str()) {
+                    words.push(shown);
+                }
+            }
+        }
+        words.join(" ")
+    }
 }
 
 impl Sequence {
@@ -382,8 +395,15 @@ pub(crate) struct StatementSet {
 }
 
 impl StatementSet {
-    /// Adds a statement; returns its index.
+    /// Adds a statement (or finds the same text already added); returns its index.
     pub(crate) fn add(&mut self, statement: Statement) -> usize {
+        if let Some(existing) = self
+            .statements
+            .iter()
+            .position(|s| s.text == statement.text)
+        {
+            return existing;
+        }
         let index = self.statements.len();
         for (seq_index, sequence) in statement.sequences.iter().enumerate() {
             let global = self.sequences.len() as u32;
@@ -480,6 +500,11 @@ impl<'s> Matcher<'s> {
     /// The earliest offset a statement still in progress started at.
     pub(crate) fn earliest_open_offset(&self) -> Option<usize> {
         self.threads.iter().map(|t| t.offset).min()
+    }
+
+    /// The statements found in view so far (the first of each).
+    pub(crate) fn visible_so_far(&self) -> Vec<Found> {
+        self.visible.iter().flatten().copied().collect()
     }
 
     /// Feeds the next word; `ticket` turns an offset into a position ticket when a match is
@@ -718,6 +743,7 @@ mod tests {
         let s = Statement::parse("linking to (Amazon.com|Amazon.co.uk)").unwrap();
         assert_eq!(s.sequences.len(), 2);
         assert_eq!(s.sequences[1].words, 5);
+        assert_eq!(s.example(), "linking to Amazon.com");
         let s = Statement::parse("{name} is a participant ...").unwrap();
         assert_eq!(
             s.sequences[0].slots.len(),

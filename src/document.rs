@@ -9,24 +9,30 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use encoding_rs::{Encoding, UTF_8};
-use lol_html::html_content::{Element, TextChunk, TextType};
+use lol_html::html_content::{Comment, Element, EndTag, TextChunk, TextType};
 use lol_html::{
     AsciiCompatibleEncoding, DocumentContentHandlers, ElementContentHandlers, HtmlRewriter,
     MemorySettings, OutputSink, Settings,
 };
 
 use crate::compliance::{self, PageFacts};
-use crate::disclosure::{Matcher, TextStream};
+use crate::config::Placement;
+use crate::disclosure::{Found, Matcher, Partial, TextStream};
 use crate::engine::{Compiled, selector};
 use crate::errors::DocumentError;
-use crate::links::{Affiliate, Href, Status, rel_is_marked};
+use crate::insertion::{self, Insertion};
+use crate::links::{Href, Status, rel_is_marked};
 use crate::report::{Finding, FindingId, Report, Severity};
+use crate::rewrite;
 use crate::source::{Edit, Output, Source, Ticket};
 
 /// How much is read at a time from files and pipes.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
 /// The most lol_html may buffer (one tag or comment larger than this is an error).
 const MEMORY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// How much of the line before an insertion point is kept to copy its indentation.
+const INDENT_WINDOW: usize = 256;
 
 /// Flags the scoped text handlers set on the chunk the document text handler sees next.
 const HIDDEN: u8 = 1;
@@ -69,14 +75,19 @@ struct State<'e> {
     findings: Vec<Pending>,
     links: usize,
     affiliate_links: usize,
-    /// Per active program: whether the page links to it.
-    on_page: Vec<bool>,
+    /// Active programs the page links to, in order of first link.
+    programs: Vec<usize>,
     first_link: Option<(usize, Ticket)>,
     read_text: bool,
     text: TextStream,
     matcher: Matcher<'e>,
+    /// Comments are read on their own: their words must not interrupt the visible text
+    /// around them, and what they hold is never visible.
+    comment_text: TextStream,
+    comment_matcher: Matcher<'e>,
     last_text_end: usize,
     flags: u8,
+    insertion: Option<Insertion>,
 }
 
 /// One document being checked or fixed, fed in chunks.
@@ -97,6 +108,8 @@ impl<'e, O: Output> Document<'e, O> {
     /// A pass that writes to `output`; with `fixing` false it only checks (and `output`
     /// receives the input unchanged).
     pub(crate) fn new(compiled: &'e Compiled, output: O, fixing: bool) -> Self {
+        let read_text = compiled.checks_disclosure();
+        let insert = fixing && read_text && compiled.disclosure.insert.is_some();
         let state = State {
             compiled,
             fixing,
@@ -105,13 +118,16 @@ impl<'e, O: Output> Document<'e, O> {
             findings: Vec::new(),
             links: 0,
             affiliate_links: 0,
-            on_page: vec![false; compiled.links.programs.len()],
+            programs: Vec::new(),
             first_link: None,
-            read_text: compiled.checks_disclosure(),
+            read_text,
             text: TextStream::default(),
             matcher: Matcher::new(&compiled.disclosure.statements),
+            comment_text: TextStream::default(),
+            comment_matcher: Matcher::new(&compiled.disclosure.statements),
             last_text_end: 0,
             flags: 0,
+            insertion: insert.then(Insertion::default),
         };
         Document {
             state: Rc::new(RefCell::new(state)),
@@ -137,33 +153,21 @@ impl<'e, O: Output> Document<'e, O> {
 
     /// Ends the document: returns the report and the output.
     pub fn end(mut self) -> Result<(Report, O), DocumentError> {
-        if self.rewriter.is_none() {
-            let head = std::mem::take(&mut self.head);
-            self.start_with(&head)?;
-        }
-        if let Some(rewriter) = self.rewriter.take() {
-            rewriter.end().map_err(parse_error)?;
-        }
+        let (found, partials) = self.finish_parsing()?;
         let mut guard = self.state.borrow_mut();
         let state = &mut *guard;
-        let (found, partials) = {
-            let State {
-                text,
-                matcher,
-                source,
-                ..
-            } = state;
-            text.boundary(&mut |w, o, h| matcher.word(w, o, h, &mut |at| source.ticket(at)));
-            matcher.finish(&mut |at| source.ticket(at))
-        };
-        let facts = PageFacts {
-            on_page: &state.on_page,
-            first_link: state.first_link,
-            found: &found,
-            partials: &partials,
-        };
-        let disclosure = compliance::evaluate(state.compiled, &facts);
-        state.findings.extend(disclosure);
+        state.decide_insertion_at_end(&found);
+        let inserted = state.insertion.as_ref().is_some_and(Insertion::inserted);
+        if !inserted {
+            let facts = PageFacts {
+                programs: &state.programs,
+                first_link: state.first_link,
+                found: &found,
+                partials: &partials,
+            };
+            let disclosure = compliance::evaluate(state.compiled, &facts);
+            state.findings.extend(disclosure);
+        }
         let fed = state.source.fed();
         state
             .source
@@ -197,6 +201,33 @@ impl<'e, O: Output> Document<'e, O> {
         Ok((report, self.output))
     }
 
+    /// Ends parsing and the text stream; returns the statements found, whole and in part.
+    fn finish_parsing(&mut self) -> Result<(Vec<Found>, Vec<Partial>), DocumentError> {
+        if self.rewriter.is_none() {
+            let head = std::mem::take(&mut self.head);
+            self.start_with(&head)?;
+        }
+        if let Some(rewriter) = self.rewriter.take() {
+            rewriter.end().map_err(parse_error)?;
+        }
+        let mut state = self.state.borrow_mut();
+        let State {
+            text,
+            matcher,
+            comment_text,
+            comment_matcher,
+            source,
+            ..
+        } = &mut *state;
+        text.boundary(&mut |w, o, h| matcher.word(w, o, h, &mut |at| source.ticket(at)));
+        comment_text
+            .boundary(&mut |w, o, h| comment_matcher.word(w, o, h, &mut |at| source.ticket(at)));
+        let (mut found, partials) = matcher.finish(&mut |at| source.ticket(at));
+        let (in_comments, _) = comment_matcher.finish(&mut |at| source.ticket(at));
+        found.extend(in_comments);
+        Ok((found, partials))
+    }
+
     /// Chooses the encoding from the first bytes, builds the rewriter and feeds `head`.
     fn start_with(&mut self, head: &[u8]) -> Result<(), DocumentError> {
         let (encoding, bom) = sniff(head)?;
@@ -215,10 +246,16 @@ impl<'e, O: Output> Document<'e, O> {
     }
 
     fn build(&self, encoding: &'static Encoding, follow_meta: bool) -> HtmlRewriter<'e, Progress> {
-        let compiled = self.state.borrow().compiled;
+        let (compiled, read_text, insert, encoding_cell) = {
+            let state = self.state.borrow();
+            (
+                state.compiled,
+                state.read_text,
+                state.insertion.as_ref().map(|i| i.blocks.clone()),
+                state.encoding.clone(),
+            )
+        };
         let selectors = &compiled.selectors;
-        let read_text = self.state.borrow().read_text;
-        let encoding_cell = self.state.borrow().encoding.clone();
         let mut settings = Settings::new()
             .with_strict(false)
             .with_adjust_charset_on_meta_tag(follow_meta)
@@ -237,6 +274,42 @@ impl<'e, O: Output> Document<'e, O> {
                 Ok(())
             }),
         ));
+        if let Some(blocks) = insert {
+            settings = settings.append_element_content_handler((
+                selector(&selectors.blocks),
+                ElementContentHandlers::default().element(move |el: &mut Element<'_, '_>| {
+                    let name = el.tag_name();
+                    let start = el.source_location().bytes().start;
+                    insertion::open_block(&mut blocks.borrow_mut(), &name, start);
+                    if el.can_have_content() {
+                        let blocks = blocks.clone();
+                        el.on_end_tag(Box::new(move |end: &mut EndTag<'_>| {
+                            insertion::close_block(&mut blocks.borrow_mut(), &end.name());
+                            Ok(())
+                        }))?;
+                    }
+                    Ok(())
+                }),
+            ));
+            if let Some(before) = &compiled
+                .disclosure
+                .insert
+                .as_ref()
+                .and_then(|i| i.before.as_ref())
+            {
+                let state = self.state.clone();
+                settings = settings.append_element_content_handler((
+                    selector(before),
+                    ElementContentHandlers::default().element(move |el: &mut Element<'_, '_>| {
+                        let start = el.source_location().bytes().start;
+                        if let Some(insertion) = state.borrow_mut().insertion.as_mut() {
+                            insertion.anchor(start);
+                        }
+                        Ok(())
+                    }),
+                ));
+            }
+        }
         if read_text {
             for (sel, flag) in [
                 (&selectors.hidden, HIDDEN),
@@ -252,12 +325,18 @@ impl<'e, O: Output> Document<'e, O> {
                     }),
                 ));
             }
-            let state = self.state.clone();
+            let text_state = self.state.clone();
+            let comment_state = self.state.clone();
             settings = settings.append_document_content_handler(
-                DocumentContentHandlers::default().text(move |chunk: &mut TextChunk<'_>| {
-                    state.borrow_mut().on_text(chunk);
-                    Ok(())
-                }),
+                DocumentContentHandlers::default()
+                    .text(move |chunk: &mut TextChunk<'_>| {
+                        text_state.borrow_mut().on_text(chunk);
+                        Ok(())
+                    })
+                    .comments(move |comment: &mut Comment<'_>| {
+                        comment_state.borrow_mut().on_comment(comment);
+                        Ok(())
+                    }),
             );
         }
         HtmlRewriter::new(
@@ -276,14 +355,24 @@ impl<'e, O: Output> Document<'e, O> {
         }
         let mut state = self.state.borrow_mut();
         let fed = state.source.fed();
-        let safe = if state.read_text {
+        let mut safe = if state.read_text {
             // Hold what an open statement or word may still need a position for.
-            let open = state.matcher.earliest_open_offset().unwrap_or(usize::MAX);
-            let word = state.text.open_offset().unwrap_or(usize::MAX);
-            state.last_text_end.min(open).min(word)
+            [
+                state.matcher.earliest_open_offset(),
+                state.text.open_offset(),
+                state.comment_matcher.earliest_open_offset(),
+                state.comment_text.open_offset(),
+            ]
+            .into_iter()
+            .flatten()
+            .fold(state.last_text_end, usize::min)
         } else {
             self.emitted.get()
         };
+        if let Some(hold) = state.insertion.as_ref().and_then(Insertion::hold) {
+            // Keep the line before any place the disclosure may go, for its indentation.
+            safe = safe.min(hold).saturating_sub(INDENT_WINDOW);
+        }
         let upto = safe.max(fed.saturating_sub(MEMORY_LIMIT));
         state
             .source
@@ -291,6 +380,18 @@ impl<'e, O: Output> Document<'e, O> {
             .map_err(DocumentError::Write)?;
         Ok(())
     }
+}
+
+/// The statements a reader sees in `html` (for checking the configured insert).
+pub(crate) fn visible_statements(
+    compiled: &Compiled,
+    html: &[u8],
+) -> Result<Vec<Found>, DocumentError> {
+    let mut document = Document::new(compiled, std::io::sink(), false);
+    document.state.borrow_mut().read_text = true;
+    document.write(html)?;
+    let (found, _) = document.finish_parsing()?;
+    Ok(found.into_iter().filter(|f| !f.hidden).collect())
 }
 
 fn parse_error(e: lol_html::errors::RewritingError) -> DocumentError {
@@ -374,10 +475,13 @@ impl State<'_> {
             return;
         };
         self.affiliate_links += 1;
-        self.on_page[affiliate.program] = true;
+        if !self.programs.contains(&affiliate.program) {
+            self.programs.push(affiliate.program);
+        }
         if self.first_link.is_none() {
             let ticket = self.source.ticket(tag.start);
             self.first_link = Some((tag.start, ticket));
+            self.decide_insertion_at_first_link(tag.start);
         }
         let program = &self.compiled.links.programs[affiliate.program].program;
         let name = program.name().to_owned();
@@ -419,19 +523,30 @@ impl State<'_> {
             let fixable = matches!(rule, FindingId::UntaggedLink | FindingId::ForeignTag);
             let mut message = message;
             if fixable && self.compiled.severity(rule).is_some() {
-                match self.retag(
-                    &raw,
-                    &href,
-                    &affiliate,
-                    href_attr.value_source_location(),
-                    encoding,
-                ) {
+                let edit =
+                    self.compiled
+                        .links
+                        .retag(&raw, &href, &affiliate)
+                        .and_then(|new_value| {
+                            if self.fixing {
+                                rewrite::href_edit(
+                                    &self.source,
+                                    href_attr,
+                                    &raw,
+                                    &new_value,
+                                    encoding,
+                                )
+                                .map(Some)
+                            } else {
+                                Ok(None)
+                            }
+                        });
+                match edit {
                     Ok(Some(edit)) => edits.push(edit),
-                    Ok(None) => message.push_str(if rule == FindingId::UntaggedLink {
-                        "; `affilint fix` adds it"
-                    } else {
-                        "; `affilint fix` replaces it"
-                    }),
+                    Ok(None) if rule == FindingId::UntaggedLink => {
+                        message.push_str("; `affilint fix` adds it")
+                    }
+                    Ok(None) => message.push_str("; `affilint fix` replaces it"),
                     Err(reason) => {
                         message.push_str("; cannot be tagged automatically: ");
                         message.push_str(&reason);
@@ -446,7 +561,7 @@ impl State<'_> {
         let marked = rel_attr.is_some_and(|a| rel_is_marked(&a.value()));
         if !marked && self.compiled.severity(FindingId::MissingRel).is_some() {
             let edit = if self.fixing {
-                self.rel_edit(rel_attr, href_attr, encoding)
+                rewrite::rel_edit(&self.source, rel_attr, href_attr, encoding)
             } else {
                 None
             };
@@ -463,94 +578,61 @@ impl State<'_> {
                 ),
             }
         }
-        edits.sort_by_key(|e| e.range.start);
         for edit in edits {
             self.source.edit(edit);
         }
     }
 
-    /// The edit that tags the link: `Ok(None)` when checking only.
-    fn retag(
-        &self,
-        raw: &str,
-        href: &Href,
-        affiliate: &Affiliate,
-        location: Option<lol_html::html_content::SourceLocation>,
-        encoding: &'static Encoding,
-    ) -> Result<Option<Edit>, String> {
-        let new_value = self.compiled.links.retag(raw, href, affiliate)?;
-        if !self.fixing {
-            return Ok(None);
+    /// With `placement = "before-first-link"`, decides at the first affiliate link whether to
+    /// insert the configured disclosure: only if no statement seen so far meets the
+    /// requirements of that link's program and the FTC's.
+    fn decide_insertion_at_first_link(&mut self, link: usize) {
+        let Some(insertion) = self.insertion.as_mut() else {
+            return;
+        };
+        let at = insertion.first_link(link);
+        if self.compiled.disclosure.placement != Placement::BeforeFirstLink {
+            return;
         }
-        let range = location
-            .ok_or("the attribute has no value to rewrite")?
-            .bytes();
-        let original = self
-            .source
-            .bytes(range.clone())
-            .ok_or("the tag is larger than the memory limit")?;
-        let (encoded_raw, _, _) = encoding.encode(raw);
-        if *encoded_raw != *original {
-            return Err(format!(
-                "the link holds bytes that are not valid {}; fix them by hand",
-                encoding.name()
-            ));
-        }
-        let (bytes, _, _) = encoding.encode(&new_value);
-        Ok(Some(Edit {
-            range,
-            bytes: bytes.into_owned(),
-        }))
+        let requirements = compliance::requirements(self.compiled, &self.programs);
+        let needed = !compliance::unmet(&requirements, &self.matcher.visible_so_far()).is_empty();
+        self.insert_disclosure(at, needed);
     }
 
-    /// The edit that adds `sponsored` to the link's `rel`, or a `rel` attribute after `href`.
-    fn rel_edit(
-        &self,
-        rel: Option<&lol_html::html_content::Attribute<'_>>,
-        href: &lol_html::html_content::Attribute<'_>,
-        encoding: &'static Encoding,
-    ) -> Option<Edit> {
-        let quoted = |value: &std::ops::Range<usize>| {
-            value.start > 0
-                && matches!(
-                    self.source.bytes(value.start - 1..value.start),
-                    Some(b"\"") | Some(b"'")
-                )
+    /// With `placement = "anywhere"`, decides at the end of the page.
+    fn decide_insertion_at_end(&mut self, found: &[Found]) {
+        let Some(at) = self.insertion.as_ref().and_then(Insertion::pending) else {
+            return;
         };
-        let (range, text) = match rel {
-            Some(rel) => match rel.value_source_location() {
-                Some(value) => {
-                    let value = value.bytes();
-                    let current = rel.value();
-                    let trimmed = current.trim_end_matches(|c: char| c.is_ascii_whitespace());
-                    if quoted(&value) {
-                        let at = value.start + trimmed.len();
-                        let sep = if trimmed.trim().is_empty() { "" } else { " " };
-                        (at..at, format!("{sep}sponsored"))
-                    } else {
-                        (value, format!("\"{current} sponsored\""))
-                    }
-                }
-                None => (
-                    rel.name_source_location()?.bytes(),
-                    "rel=\"sponsored\"".to_owned(),
-                ),
-            },
-            None => {
-                let value = href.value_source_location()?.bytes();
-                let end = if quoted(&value) {
-                    value.end + 1
-                } else {
-                    value.end
-                };
-                (end..end, " rel=\"sponsored\"".to_owned())
+        let visible: Vec<Found> = found.iter().filter(|f| !f.hidden).copied().collect();
+        let requirements = compliance::requirements(self.compiled, &self.programs);
+        let needed = !compliance::unmet(&requirements, &visible).is_empty();
+        self.insert_disclosure(at, needed);
+    }
+
+    fn insert_disclosure(&mut self, at: usize, needed: bool) {
+        let Some(insert) = &self.compiled.disclosure.insert else {
+            return;
+        };
+        // The point is held back from the output until now, unless the page is so large the
+        // memory limit forced it out: then the disclosure cannot go there.
+        let Some(before) = self.source.tail_before(at, INDENT_WINDOW) else {
+            if let Some(insertion) = self.insertion.as_mut() {
+                insertion.decide(false);
             }
+            return;
         };
-        let (bytes, _, _) = encoding.encode(&text);
-        Some(Edit {
-            range,
-            bytes: bytes.into_owned(),
-        })
+        let (html, _, _) = self.encoding.get().encode(&insert.html);
+        let bytes = insertion::inserted_bytes(&html, before);
+        if let Some(insertion) = self.insertion.as_mut() {
+            insertion.decide(needed);
+        }
+        if needed {
+            self.source.edit(Edit {
+                range: at..at,
+                bytes,
+            });
+        }
     }
 
     fn on_text(&mut self, chunk: &TextChunk<'_>) {
@@ -577,11 +659,31 @@ impl State<'_> {
             TextType::Data | TextType::PlainText | TextType::CDataSection => {
                 text.feed(chunk.as_str(), location.start, hidden, &mut emit);
             }
+            // `<noscript>` content is raw text to the parser, and hidden to readers.
+            TextType::RawText if hidden => {
+                text.feed(chunk.as_str(), location.start, true, &mut emit);
+            }
             TextType::RCData | TextType::RawText | TextType::ScriptData => {
                 text.boundary(&mut emit);
             }
         }
         *last_text_end = location.end;
+    }
+
+    /// Text in a comment is read as hidden: a statement there is reported as
+    /// `hidden-disclosure`, not counted.
+    fn on_comment(&mut self, comment: &Comment<'_>) {
+        let start = comment.source_location().bytes().start + "<!--".len();
+        let State {
+            comment_text,
+            comment_matcher,
+            source,
+            ..
+        } = self;
+        let mut emit =
+            |w: &str, o: usize, h: bool| comment_matcher.word(w, o, h, &mut |at| source.ticket(at));
+        comment_text.feed(&comment.text(), start, true, &mut emit);
+        comment_text.boundary(&mut emit);
     }
 }
 

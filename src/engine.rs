@@ -30,6 +30,7 @@ pub(crate) struct Selectors {
     pub(crate) hidden: Selector,
     pub(crate) collapsed: Selector,
     pub(crate) summary: Selector,
+    pub(crate) blocks: Selector,
 }
 
 impl Selectors {
@@ -43,6 +44,7 @@ impl Selectors {
             hidden: parse(HIDDEN),
             collapsed: parse(COLLAPSED),
             summary: parse(SUMMARY),
+            blocks: parse(crate::insertion::BLOCK_SELECTOR),
         }
     }
 }
@@ -57,6 +59,14 @@ pub(crate) struct Disclosure {
     /// The publisher's own statements from the config: accepted for everything.
     pub(crate) own: Vec<usize>,
     pub(crate) placement: Placement,
+    /// What `fix` inserts on a page without a disclosure, and where.
+    pub(crate) insert: Option<Insert>,
+}
+
+/// The configured disclosure `fix` inserts.
+pub(crate) struct Insert {
+    pub(crate) html: String,
+    pub(crate) before: Option<Selector>,
 }
 
 /// Everything a document pass needs, immutable.
@@ -293,19 +303,32 @@ impl Engine {
             .map(|s| statements.add(s.value.clone()))
             .collect();
         let levels = FindingId::ALL.iter().map(|&id| config.level(id)).collect();
+        let active = programs.len();
+        let mut compiled = Compiled {
+            links: LinkRules::new(programs, &merchant_lists),
+            disclosure: Disclosure {
+                statements,
+                program: program_statements,
+                general,
+                own,
+                placement: config.placement(),
+                insert: None,
+            },
+            levels,
+            selectors: Selectors::new(),
+        };
+        if let Some(insert) = &config.insert {
+            check_insert(&compiled, &insert.value, active).map_err(|message| ConfigError {
+                spot: insert.spot.clone(),
+                message,
+            })?;
+            compiled.disclosure.insert = Some(Insert {
+                html: insert.value.clone(),
+                before: config.insert_before.as_ref().map(|b| b.value.clone()),
+            });
+        }
         Ok(Engine {
-            inner: Arc::new(Compiled {
-                links: LinkRules::new(programs, &merchant_lists),
-                disclosure: Disclosure {
-                    statements,
-                    program: program_statements,
-                    general,
-                    own,
-                    placement: config.placement(),
-                },
-                levels,
-                selectors: Selectors::new(),
-            }),
+            inner: Arc::new(compiled),
         })
     }
 
@@ -367,6 +390,25 @@ impl Engine {
         let mut document = self.fixer(output);
         pump(input, |chunk| document.write(chunk))?;
         document.end()
+    }
+}
+
+/// The configured insert must satisfy every active program and the FTC, or fix would insert a
+/// disclosure that `check` still rejects.
+fn check_insert(compiled: &Compiled, html: &str, active: usize) -> Result<(), String> {
+    let found = crate::document::visible_statements(compiled, html.as_bytes())
+        .map_err(|e| format!("cannot read `insert`: {e}"))?;
+    let all: Vec<usize> = (0..active).collect();
+    let requirements = crate::compliance::requirements(compiled, &all);
+    let unmet = crate::compliance::unmet(&requirements, &found);
+    if unmet.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`insert` does not satisfy {}: its visible text must include a statement they \
+             accept (see `[disclosure] statements` in their rule files)",
+            crate::compliance::describe(&unmet)
+        ))
     }
 }
 

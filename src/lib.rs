@@ -42,8 +42,10 @@ mod engine;
 mod entities;
 pub mod errors;
 mod hosts;
+mod insertion;
 mod links;
 mod report;
+mod rewrite;
 mod rules;
 mod source;
 

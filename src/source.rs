@@ -109,6 +109,12 @@ impl Source {
         Some(&self.buf[from..from + range.len()])
     }
 
+    /// Up to `max` held bytes that end at `at`; `None` when `at` itself is no longer held.
+    pub(crate) fn tail_before(&self, at: usize, max: usize) -> Option<&[u8]> {
+        let from = at.saturating_sub(max).max(self.base);
+        self.bytes(from..at)
+    }
+
     /// Asks for the line and column of `offset` (which must not be before [`Source::base`]).
     pub(crate) fn ticket(&mut self, offset: usize) -> Ticket {
         debug_assert!(
@@ -127,14 +133,15 @@ impl Source {
         self.resolved[ticket.0]
     }
 
-    /// Queues an edit; edits must come in document order and not overlap.
+    /// Queues an edit; edits must not overlap, and none may start before bytes already
+    /// written (callers hold the flush point back where they may still edit).
     pub(crate) fn edit(&mut self, edit: Edit) {
-        debug_assert!(
-            self.edits
-                .back()
-                .is_none_or(|e| e.range.end <= edit.range.start)
-        );
-        self.edits.push_back(edit);
+        debug_assert!(edit.range.start >= self.base, "edit before the flush point");
+        let at = self
+            .edits
+            .partition_point(|e| e.range.start <= edit.range.start);
+        debug_assert!(at == 0 || self.edits[at - 1].range.end <= edit.range.start);
+        self.edits.insert(at, edit);
     }
 
     /// Whether any edit was written.

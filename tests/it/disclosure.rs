@@ -1,1 +1,406 @@
-//! Disclosure checks (filled in with the disclosure issue).
+//! Disclosure checks on what a reader sees. Each case is one a naive substring search gets
+//! wrong: the statement split across tags, entities, case and line breaks still counts; the
+//! same words hidden, commented out, in a script or in an attribute do not.
+
+use affilint::{FindingId, Report};
+use proptest::prelude::*;
+
+use crate::support::{CONFIG, engine, fix_in_chunks, repo};
+
+const LINK: &str =
+    "<a href=\"https://www.amazon.com/dp/B0?tag=mysite-20\" rel=\"sponsored\">kettle</a>";
+const EBAY_LINK: &str = "<a href=\"https://www.ebay.com/itm/1?mkevt=1&amp;mkcid=1&amp;mkrid=711-53200-19255-0&amp;campid=5338000000&amp;toolid=10001\" rel=\"sponsored\">lot</a>";
+
+fn check(page: &str) -> Report {
+    engine(CONFIG).check(page.as_bytes()).unwrap()
+}
+
+fn disclosure_ids(report: &Report) -> Vec<FindingId> {
+    report
+        .findings
+        .iter()
+        .map(|f| f.rule)
+        .filter(|id| {
+            matches!(
+                id,
+                FindingId::MissingDisclosure
+                    | FindingId::IncompleteDisclosure
+                    | FindingId::HiddenDisclosure
+                    | FindingId::LateDisclosure
+            )
+        })
+        .collect()
+}
+
+fn accepted(statement_html: &str) {
+    let page = format!("<main>{statement_html}\n<p>{LINK}</p></main>");
+    let report = check(&page);
+    assert_eq!(disclosure_ids(&report), [], "{statement_html}");
+}
+
+#[test]
+fn statements_split_across_inline_tags_count() {
+    accepted(
+        "<p>As an <a href=\"https://affiliate-program.amazon.com/\">Amazon Associate</a> I earn from <strong>qualifying purchases</strong>.</p>",
+    );
+    accepted("<p><em>As an Amazon</em> <em>Associate</em> I earn<br>from qualifying purchases</p>");
+    accepted("<p>As an Amazon Associate I<!-- note --> earn from qualifying purchases.</p>");
+}
+
+#[test]
+fn case_entities_quotes_and_whitespace_are_folded() {
+    accepted("<p>AS AN AMAZON ASSOCIATE I EARN FROM QUALIFYING PURCHASES.</p>");
+    accepted(
+        "<p>As&nbsp;an&#160;Amazon&#x20;Associate I earn from &ldquo;qualifying&rdquo; purchases.</p>",
+    );
+    accepted("<p>As an Amazon\n        Associate,\tI earn\r\nfrom qualifying purchases!</p>");
+    accepted("<p>As an Amazon Associate, Running with Miles earns from qualifying purchases.</p>");
+    accepted("<p>As an Amazon Associate we earn from qualifying purchases.</p>");
+}
+
+#[test]
+fn words_glued_by_inline_markup_are_one_word() {
+    // A reader sees "AmazonAssociate": that is not the statement (a text search that drops
+    // tags and adds spaces would accept it).
+    let page = format!(
+        "<p>As an Amazon<em>Associate</em> I earn from qualifying purchases.</p><p>{LINK}</p>"
+    );
+    assert_eq!(
+        disclosure_ids(&check(&page)),
+        [FindingId::MissingDisclosure]
+    );
+}
+
+#[test]
+fn the_seed_page_gets_incomplete_disclosure_with_the_missing_words() {
+    let page =
+        std::fs::read(repo().join("examples/site/2015/03/pyongyang-marathon/index.html")).unwrap();
+    let config = "[programs.amazon]\ntag = \"runwithmiles-20\"\n";
+    let report = engine(config).check(&page).unwrap();
+    let incomplete: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == FindingId::IncompleteDisclosure)
+        .collect();
+    assert_eq!(incomplete.len(), 1, "{:#?}", report.findings);
+    let finding = incomplete[0];
+    assert!(
+        finding.message.contains("missing \"Amazon.com\""),
+        "{}",
+        finding.message
+    );
+    assert!(
+        finding.message.contains("Amazon Associates"),
+        "{}",
+        finding.message
+    );
+    assert_eq!(finding.line, 39);
+    // The general statement ("affiliate links that pay a commission") is there, but late.
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule == FindingId::LateDisclosure)
+    );
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.rule == FindingId::MissingDisclosure)
+    );
+}
+
+#[test]
+fn hidden_and_non_rendered_statements_are_hidden_disclosures() {
+    let statement = "As an Amazon Associate I earn from qualifying purchases.";
+    for wrapper in [
+        format!("<p hidden>{statement}</p>"),
+        format!("<div aria-hidden=\"true\"><p>{statement}</p></div>"),
+        format!("<p style=\"color: red; display: none\">{statement}</p>"),
+        format!("<p style='VISIBILITY:HIDDEN'>{statement}</p>"),
+        format!("<span class=\"screen-reader-text\">{statement}</span>"),
+        format!("<details><summary>Disclosure</summary><p>{statement}</p></details>"),
+        format!("<template><p>{statement}</p></template>"),
+        format!("<noscript>{statement}</noscript>"),
+        format!("<!-- {statement} -->"),
+    ] {
+        let page = format!("<main>{wrapper}<p>{LINK}</p></main>");
+        let report = check(&page);
+        assert_eq!(
+            disclosure_ids(&report),
+            [FindingId::HiddenDisclosure],
+            "{wrapper}"
+        );
+        assert!(
+            report.findings[0]
+                .message
+                .contains("hidden or non-rendered"),
+            "{wrapper}"
+        );
+    }
+}
+
+#[test]
+fn an_open_details_or_its_summary_is_visible() {
+    accepted(
+        "<details open><summary>Note</summary>As an Amazon Associate I earn from qualifying purchases.</details>",
+    );
+    accepted(
+        "<details><summary>As an Amazon Associate I earn from qualifying purchases.</summary><p>More</p></details>",
+    );
+}
+
+#[test]
+fn scripts_styles_and_attributes_do_not_count_at_all() {
+    let statement = "As an Amazon Associate I earn from qualifying purchases.";
+    for wrapper in [
+        format!("<script>var d = \"{statement}\";</script>"),
+        format!("<style>/* {statement} */</style>"),
+        format!("<p title=\"{statement}\">Hover me</p>"),
+        format!("<img alt=\"{statement}\" src=x.png>"),
+        format!("<title>{statement}</title>"),
+    ] {
+        let page = format!("<main>{wrapper}<p>{LINK}</p></main>");
+        assert_eq!(
+            disclosure_ids(&check(&page)),
+            [FindingId::MissingDisclosure],
+            "{wrapper}"
+        );
+    }
+}
+
+#[test]
+fn a_statement_after_the_first_link_is_late_unless_placement_is_anywhere() {
+    let page = format!(
+        "<main><p>{LINK}</p></main><footer><p>As an Amazon Associate I earn from qualifying purchases.</p></footer>"
+    );
+    let report = check(&page);
+    assert_eq!(disclosure_ids(&report), [FindingId::LateDisclosure]);
+    let late = &report.findings[0];
+    assert_eq!(late.severity, affilint::Severity::Warning);
+    assert!(
+        late.offset > page.find("<footer>").unwrap(),
+        "points at the statement"
+    );
+    let anywhere = format!("{CONFIG}\n[disclosure]\nplacement = \"anywhere\"\n");
+    let report = engine(&anywhere).check(page.as_bytes()).unwrap();
+    assert_eq!(disclosure_ids(&report), []);
+}
+
+#[test]
+fn missing_is_reported_once_with_what_each_program_needs() {
+    let page = format!("<main><p>{LINK} and {EBAY_LINK}</p></main>");
+    let report = check(&page);
+    assert_eq!(disclosure_ids(&report), [FindingId::MissingDisclosure]);
+    let message = &report.findings[0].message;
+    assert!(message.contains("amazon, ebay"), "{message}");
+    assert!(
+        message.contains("Amazon Associates and the FTC"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_general_statement_is_needed_for_every_program_and_amazons_statement_is_one() {
+    // eBay needs only the general statement; Amazon's statement is one.
+    let amazon_statement = format!(
+        "<p>As an Amazon Associate I earn from qualifying purchases.</p><p>{EBAY_LINK}</p>"
+    );
+    assert_eq!(disclosure_ids(&check(&amazon_statement)), []);
+    let commission =
+        format!("<p>I may earn a small commission from links on this page.</p><p>{EBAY_LINK}</p>");
+    assert_eq!(disclosure_ids(&check(&commission)), []);
+    // "Affiliate links" alone is not understood by readers (FTC).
+    let vague = format!("<p>This post contains affiliate links.</p><p>{EBAY_LINK}</p>");
+    assert_eq!(
+        disclosure_ids(&check(&vague)),
+        [FindingId::MissingDisclosure]
+    );
+    // A general statement is not Amazon's statement.
+    let general_only =
+        format!("<p>I may earn a small commission from links on this page.</p><p>{LINK}</p>");
+    let report = check(&general_only);
+    assert_eq!(disclosure_ids(&report), [FindingId::MissingDisclosure]);
+    assert!(
+        report.findings[0]
+            .message
+            .contains("for Amazon Associates;"),
+        "{}",
+        report.findings[0].message
+    );
+}
+
+#[test]
+fn the_publishers_own_statements_count_for_every_program() {
+    let config = format!(
+        "{CONFIG}\n[disclosure]\nstatements = [\"Buying through my links keeps {{site}} running\"]\n"
+    );
+    let page = format!(
+        "<p>Buying through my links keeps Running with Miles running.</p><p>{LINK} {EBAY_LINK}</p>"
+    );
+    let report = engine(&config).check(page.as_bytes()).unwrap();
+    assert_eq!(disclosure_ids(&report), []);
+    assert_eq!(
+        disclosure_ids(&check(&page)),
+        [FindingId::MissingDisclosure]
+    );
+}
+
+#[test]
+fn disclosure_ids_can_be_turned_off() {
+    let config = format!("{CONFIG}\n[severity]\nmissing-disclosure = \"off\"\n");
+    let page = format!("<p>{LINK}</p>");
+    assert_eq!(
+        disclosure_ids(&engine(&config).check(page.as_bytes()).unwrap()),
+        []
+    );
+}
+
+const INSERT: &str = r#"
+[disclosure]
+insert = "<p class=\"disclosure\">As an Amazon Associate I earn from qualifying purchases.</p>"
+"#;
+
+fn insert_config(extra: &str) -> String {
+    format!("[programs.amazon]\ntag = \"mysite-20\"\n{INSERT}{extra}")
+}
+
+#[test]
+fn fix_inserts_the_disclosure_before_the_first_links_paragraph() {
+    let page = "<main>\n  <h1>Kettles</h1>\n  <ul>\n    <li>See <a href=\"https://www.amazon.com/dp/B0\">this</a></li>\n  </ul>\n</main>\n";
+    let engine = engine(&insert_config(""));
+    let fixed = engine.fix(page.as_bytes()).unwrap();
+    let html = String::from_utf8(fixed.html.clone()).unwrap();
+    assert_eq!(
+        html,
+        "<main>\n  <h1>Kettles</h1>\n  <p class=\"disclosure\">As an Amazon Associate I earn from qualifying purchases.</p>\n  <ul>\n    <li>See <a href=\"https://www.amazon.com/dp/B0?tag=mysite-20\" rel=\"sponsored\">this</a></li>\n  </ul>\n</main>\n"
+    );
+    assert!(
+        fixed.report.findings.is_empty(),
+        "{:?}",
+        fixed.report.findings
+    );
+    assert!(
+        engine.check(&fixed.html).unwrap().findings.is_empty(),
+        "check accepts the fixed page"
+    );
+    let again = engine.fix(&fixed.html).unwrap();
+    assert_eq!(again.html, fixed.html, "a second fix inserts nothing");
+    for sizes in [[1usize].as_slice(), &[3, 17], &[64]] {
+        let (chunked, _) = fix_in_chunks(&engine, page.as_bytes(), sizes);
+        assert_eq!(chunked, fixed.html, "{sizes:?}");
+    }
+}
+
+#[test]
+fn fix_inserts_before_the_configured_element() {
+    let page = "<article><header><h1>T</h1></header><div class=\"entry-content\"><p>Intro</p><p><a href=\"https://amazon.com/dp/B0\" rel=sponsored>x</a></p></div></article>";
+    let engine = engine(&insert_config(
+        "insert_before = \"article .entry-content\"\n",
+    ));
+    let fixed = engine.fix(page.as_bytes()).unwrap();
+    let html = String::from_utf8(fixed.html).unwrap();
+    assert!(
+        html.starts_with("<article><header><h1>T</h1></header><p class=\"disclosure\">As an Amazon Associate I earn from qualifying purchases.</p><div class=\"entry-content\">"),
+        "{html}"
+    );
+}
+
+#[test]
+fn fix_inserts_nothing_when_the_page_is_already_disclosed() {
+    let page =
+        format!("<p>As an Amazon Associate I earn from qualifying purchases.</p><p>{LINK}</p>");
+    let fixed = engine(&insert_config("")).fix(page.as_bytes()).unwrap();
+    assert_eq!(fixed.html, page.as_bytes());
+    assert!(!fixed.report.changed);
+}
+
+#[test]
+fn fix_with_placement_anywhere_inserts_only_when_the_whole_page_lacks_one() {
+    let config = insert_config("placement = \"anywhere\"\n");
+    let footer = format!(
+        "<p>{LINK}</p><footer>As an Amazon Associate I earn from qualifying purchases.</footer>"
+    );
+    let fixed = engine(&config).fix(footer.as_bytes()).unwrap();
+    assert_eq!(fixed.html, footer.as_bytes());
+    let bare = format!("<p>{LINK}</p><footer>Thanks</footer>");
+    let fixed = engine(&config).fix(bare.as_bytes()).unwrap();
+    assert!(
+        String::from_utf8(fixed.html)
+            .unwrap()
+            .starts_with("<p class=\"disclosure\">")
+    );
+}
+
+#[test]
+fn an_insert_that_would_not_satisfy_the_programs_is_refused() {
+    let config = "[programs.amazon]\ntag = \"mysite-20\"\n[disclosure]\ninsert = \"<p>Thanks for reading!</p>\"\n";
+    let parsed = affilint::Config::parse("affilint.toml", config).unwrap();
+    let err = affilint::Engine::new(&affilint::RuleSet::shipped(), &parsed)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(
+            "affilint.toml:4:10: `insert` does not satisfy Amazon Associates and the FTC"
+        ),
+        "{err}"
+    );
+    let hidden = config.replace(
+        "<p>Thanks for reading!</p>",
+        "<p hidden>As an Amazon Associate I earn from qualifying purchases.</p>",
+    );
+    let parsed = affilint::Config::parse("affilint.toml", &hidden).unwrap();
+    assert!(
+        affilint::Engine::new(&affilint::RuleSet::shipped(), &parsed).is_err(),
+        "a hidden insert is no disclosure"
+    );
+}
+
+fn disclosure_page() -> impl Strategy<Value = String> {
+    let pieces = prop::collection::vec(
+        prop::sample::select(vec![
+            "<p>As an <em>Amazon</em> Associate I earn from qualifying purchases.</p>",
+            "<p hidden>As an Amazon Associate I earn from qualifying purchases.</p>",
+            "<!-- As an Amazon Associate I earn from qualifying purchases. -->",
+            "<p>Running with Miles is a participant in the Amazon Services LLC Associates Program, an affiliate advertising program designed to provide a means for sites to earn advertising fees by advertising and linking to</p>",
+            "<p>Some links &amp; affiliate links that pay a commission.</p>",
+            "<p>As&nbsp;an Amazon&#x20;Associate, Site Name earns from qualifying purchases</p>",
+            "<p>Plain words about running and miles and points.</p>",
+            "<p>See <a href=\"https://www.amazon.com/dp/B0\">this</a> and <a href=\"https://amzn.to/x\">that</a>.</p>",
+            "<script>var s = 'As an Amazon Associate';</script>",
+            "<details><summary>Why</summary>As an Amazon Associate I earn from qualifying purchases.</details>",
+        ]),
+        1..12,
+    );
+    pieces.prop_map(|p| p.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn findings_do_not_depend_on_how_the_page_is_chunked(
+        page in disclosure_page(),
+        sizes in prop::collection::vec(1..40usize, 1..6),
+    ) {
+        let engine = engine(&insert_config(""));
+        let whole = engine.check(page.as_bytes()).unwrap();
+        let mut document = engine.checker();
+        let mut at = 0;
+        let mut i = 0;
+        while at < page.len() {
+            let end = (at + sizes[i % sizes.len()]).min(page.len());
+            document.write(&page.as_bytes()[at..end]).unwrap();
+            at = end;
+            i += 1;
+        }
+        let (chunked, _) = document.end().unwrap();
+        prop_assert_eq!(&chunked, &whole);
+        let fixed = engine.fix(page.as_bytes()).unwrap();
+        let (fixed_chunked, report) = fix_in_chunks(&engine, page.as_bytes(), &sizes);
+        prop_assert_eq!(&fixed_chunked, &fixed.html);
+        prop_assert_eq!(&report, &fixed.report);
+        let again = engine.fix(&fixed.html).unwrap();
+        prop_assert_eq!(&again.html, &fixed.html);
+    }
+}

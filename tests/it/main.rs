@@ -4,4 +4,5 @@ mod cli;
 mod disclosure;
 mod engine;
 mod fidelity;
+mod readme;
 mod support;

@@ -1,0 +1,248 @@
+//! Where `fix` inserts the configured disclosure (`[disclosure] insert`) on a page that lacks
+//! one: before the `insert_before` element when it comes before the first affiliate link,
+//! else before that link's paragraph-level ancestor (the `<p>`, list or table it sits in),
+//! else right before the link.
+//!
+//! The decision is made at the first affiliate link (placement `before-first-link`: a
+//! statement after it would be late anyway) or at the end of the page (`anywhere`). Until
+//! then the output is held back from the earliest place the disclosure could go.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Open block elements: (name, start offset). Shared with lol_html end-tag handlers, which
+/// must be `'static`.
+pub(crate) type Blocks = Rc<RefCell<Vec<(&'static str, usize)>>>;
+
+/// Elements tracked to find the first affiliate link's paragraph-level ancestor, as a
+/// selector.
+pub(crate) const BLOCK_SELECTOR: &str = "p, h1, h2, h3, h4, h5, h6, pre, blockquote, figure, \
+    ul, ol, dl, table, details, li, dd, dt, td, th, div, section, article, main, aside, header, \
+    footer, nav, body";
+
+/// Elements a disclosure paragraph can go right before.
+fn is_paragraph_level(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "pre"
+            | "blockquote"
+            | "figure"
+            | "ul"
+            | "ol"
+            | "dl"
+            | "table"
+            | "details"
+    )
+}
+
+/// The insertion state of one document.
+#[derive(Debug, Default)]
+pub(crate) struct Insertion {
+    pub(crate) blocks: Blocks,
+    /// The start of the first element matching `insert_before`.
+    anchor: Option<usize>,
+    /// Where the disclosure goes, fixed at the first affiliate link.
+    at: Option<usize>,
+    decided: bool,
+    inserted: bool,
+}
+
+impl Insertion {
+    /// Until the decision: the earliest place the disclosure may go so far (`usize::MAX` when
+    /// it may only go at an element still to come).
+    pub(crate) fn hold(&self) -> Option<usize> {
+        if self.decided {
+            return None;
+        }
+        let block = self
+            .blocks
+            .borrow()
+            .iter()
+            .find(|(name, _)| is_paragraph_level(name))
+            .map_or(usize::MAX, |&(_, start)| start);
+        Some(
+            block
+                .min(self.anchor.unwrap_or(usize::MAX))
+                .min(self.at.unwrap_or(usize::MAX)),
+        )
+    }
+
+    /// An element matching `insert_before` starts at `start`.
+    pub(crate) fn anchor(&mut self, start: usize) {
+        if self.at.is_none() && self.anchor.is_none() {
+            self.anchor = Some(start);
+        }
+    }
+
+    /// Fixes the insertion point for a first affiliate link at `link`; returns it.
+    pub(crate) fn first_link(&mut self, link: usize) -> usize {
+        let at = self.anchor.unwrap_or_else(|| self.ancestor(link));
+        self.at = Some(at);
+        at
+    }
+
+    fn ancestor(&self, link: usize) -> usize {
+        for &(name, start) in self.blocks.borrow().iter().rev() {
+            match name {
+                "li" | "dd" | "dt" | "td" | "th" => continue,
+                name if is_paragraph_level(name) => return start,
+                _ => return link,
+            }
+        }
+        link
+    }
+
+    /// Where the disclosure goes, if the first link has been seen and nothing is decided.
+    pub(crate) fn pending(&self) -> Option<usize> {
+        self.at.filter(|_| !self.decided)
+    }
+
+    /// Records the decision.
+    pub(crate) fn decide(&mut self, insert: bool) {
+        self.decided = true;
+        self.inserted = insert;
+    }
+
+    /// Whether the disclosure was inserted.
+    pub(crate) fn inserted(&self) -> bool {
+        self.inserted
+    }
+}
+
+/// Updates the stack of open blocks for a start tag (closing what it implies).
+pub(crate) fn open_block(blocks: &mut Vec<(&'static str, usize)>, name: &str, start: usize) {
+    let Some(&name) = BLOCK_NAMES.iter().find(|&&b| b == name) else {
+        return;
+    };
+    let closes_p = !matches!(name, "li" | "dd" | "dt" | "td" | "th" | "body");
+    while let Some(&(top, _)) = blocks.last() {
+        let implied_end = (top == "p" && closes_p)
+            || (top == "li" && name == "li")
+            || (matches!(top, "dd" | "dt") && matches!(name, "dd" | "dt"))
+            || (matches!(top, "td" | "th") && matches!(name, "td" | "th"));
+        if !implied_end {
+            break;
+        }
+        blocks.pop();
+    }
+    blocks.push((name, start));
+}
+
+/// Updates the stack for an end tag: closes up to the matching element, if it is open.
+pub(crate) fn close_block(blocks: &mut Vec<(&'static str, usize)>, name: &str) {
+    if let Some(index) = blocks.iter().rposition(|(open, _)| *open == name) {
+        blocks.truncate(index);
+    }
+}
+
+const BLOCK_NAMES: &[&str] = &[
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "blockquote",
+    "figure",
+    "ul",
+    "ol",
+    "dl",
+    "table",
+    "details",
+    "li",
+    "dd",
+    "dt",
+    "td",
+    "th",
+    "div",
+    "section",
+    "article",
+    "main",
+    "aside",
+    "header",
+    "footer",
+    "nav",
+    "body",
+];
+
+/// The bytes to insert at a point: the disclosure (already in the page's encoding), then a
+/// newline and the indentation of the line the point is on, when only whitespace precedes it
+/// there.
+pub(crate) fn inserted_bytes(html: &[u8], line_before: &[u8]) -> Vec<u8> {
+    let indent_start = line_before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let indent = &line_before[indent_start..];
+    let mut out = html.trim_ascii().to_vec();
+    if indent.iter().all(|b| matches!(b, b' ' | b'\t')) {
+        out.push(b'\n');
+        out.extend_from_slice(indent);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stack(tags: &[(&str, usize)]) -> Insertion {
+        let insertion = Insertion::default();
+        for &(tag, start) in tags {
+            match tag.strip_prefix('/') {
+                Some(name) => close_block(&mut insertion.blocks.borrow_mut(), name),
+                None => open_block(&mut insertion.blocks.borrow_mut(), tag, start),
+            }
+        }
+        insertion
+    }
+
+    #[test]
+    fn the_point_is_the_paragraph_level_ancestor() {
+        assert_eq!(stack(&[("article", 1), ("p", 10)]).ancestor(20), 10);
+        assert_eq!(stack(&[("ul", 5), ("li", 9), ("li", 30)]).ancestor(40), 5);
+        assert_eq!(stack(&[("table", 3), ("td", 9)]).ancestor(12), 3);
+        assert_eq!(
+            stack(&[("div", 3)]).ancestor(12),
+            12,
+            "right before the link"
+        );
+        assert_eq!(
+            stack(&[("p", 1), ("div", 9)]).ancestor(12),
+            12,
+            "a div closes the p"
+        );
+        assert_eq!(
+            stack(&[("p", 1), ("/p", 0), ("section", 9)]).ancestor(20),
+            20
+        );
+        assert_eq!(stack(&[]).ancestor(7), 7);
+    }
+
+    #[test]
+    fn the_output_is_held_from_the_outermost_candidate_until_decided() {
+        let mut insertion = stack(&[("main", 1), ("ul", 5), ("li", 9), ("p", 12)]);
+        assert_eq!(insertion.hold(), Some(5));
+        insertion.anchor(3);
+        assert_eq!(insertion.hold(), Some(3));
+        assert_eq!(insertion.first_link(20), 3);
+        assert_eq!(insertion.pending(), Some(3));
+        insertion.decide(false);
+        assert_eq!(insertion.hold(), None);
+        assert_eq!(insertion.pending(), None);
+    }
+
+    #[test]
+    fn inserted_html_keeps_the_indentation() {
+        assert_eq!(inserted_bytes(b"<p>d</p>", b"x\n    "), b"<p>d</p>\n    ");
+        assert_eq!(inserted_bytes(b" <p>d</p>\n", b"<div>text "), b"<p>d</p>");
+    }
+}
