@@ -58,7 +58,7 @@ fn parse(lines: &[&str]) -> Session {
 fn readme_sessions_run_as_documented() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
     let sessions = sessions(&readme);
-    assert!(sessions.len() >= 1, "the README has shell sessions");
+    assert!(!sessions.is_empty(), "the README has shell sessions");
     let mut commands = 0;
     for session in sessions {
         let dir = tempfile::tempdir().unwrap();
