@@ -24,6 +24,7 @@ use crate::insertion::{self, Insertion};
 use crate::links::{Href, Status, rel_is_marked};
 use crate::report::{Finding, FindingId, Report, Severity};
 use crate::rewrite;
+use crate::sniff;
 use crate::source::{Edit, Output, Source, Ticket};
 
 /// How much is read at a time from files and pipes.
@@ -88,6 +89,8 @@ struct State<'e> {
     last_text_end: usize,
     flags: u8,
     insertion: Option<Insertion>,
+    /// Set for the link being handled when it sits in hidden or collapsed content.
+    link_hidden: bool,
 }
 
 /// One document being checked or fixed, fed in chunks.
@@ -128,6 +131,7 @@ impl<'e, O: Output> Document<'e, O> {
             last_text_end: 0,
             flags: 0,
             insertion: insert.then(Insertion::default),
+            link_hidden: false,
         };
         Document {
             state: Rc::new(RefCell::new(state)),
@@ -142,7 +146,7 @@ impl<'e, O: Output> Document<'e, O> {
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), DocumentError> {
         if self.rewriter.is_none() {
             self.head.extend_from_slice(chunk);
-            if self.head.len() < 4 {
+            if self.head.len() < sniff::HEAD {
                 return Ok(());
             }
             let head = std::mem::take(&mut self.head);
@@ -230,18 +234,16 @@ impl<'e, O: Output> Document<'e, O> {
 
     /// Chooses the encoding from the first bytes, builds the rewriter and feeds `head`.
     fn start_with(&mut self, head: &[u8]) -> Result<(), DocumentError> {
-        let (encoding, bom) = sniff(head)?;
-        if looks_binary(head) {
-            return Err(DocumentError::NotHtml {
-                reason: "it starts with binary data (control bytes)".into(),
-            });
-        }
+        let sniffed = sniff::sniff(head)?;
         {
             let mut state = self.state.borrow_mut();
-            state.source.skip_bom(bom);
-            state.encoding.set(encoding);
+            state.source.skip_bom(sniffed.bom);
+            if sniffed.encoding != UTF_8 {
+                state.source.count_bytes();
+            }
+            state.encoding.set(sniffed.encoding);
         }
-        self.rewriter = Some(self.build(encoding, bom == 0));
+        self.rewriter = Some(self.build(sniffed.encoding, !sniffed.from_bom));
         self.feed(head)
     }
 
@@ -266,6 +268,17 @@ impl<'e, O: Output> Document<'e, O> {
             .with_memory_settings(
                 MemorySettings::new().with_max_allowed_memory_usage(MEMORY_LIMIT),
             );
+        if insert.is_some() {
+            // Runs before the link handler on the same element.
+            let state = self.state.clone();
+            settings = settings.append_element_content_handler((
+                selector(&selectors.hidden_links),
+                ElementContentHandlers::default().element(move |_: &mut Element<'_, '_>| {
+                    state.borrow_mut().link_hidden = true;
+                    Ok(())
+                }),
+            ));
+        }
         let state = self.state.clone();
         settings = settings.append_element_content_handler((
             selector(&selectors.links),
@@ -398,33 +411,13 @@ fn parse_error(e: lol_html::errors::RewritingError) -> DocumentError {
     DocumentError::Parse {
         message: match e {
             lol_html::errors::RewritingError::MemoryLimitExceeded(_) => format!(
-                "a single tag, comment or text run is larger than {} MB",
+                "parsing it needs more than {} MB: a single tag or comment that large, or \
+                 elements nested hundreds of thousands deep",
                 MEMORY_LIMIT >> 20
             ),
             other => other.to_string(),
         },
     }
-}
-
-/// The encoding from a byte-order mark (which wins over `<meta charset>`), or UTF-8.
-fn sniff(head: &[u8]) -> Result<(&'static Encoding, usize), DocumentError> {
-    match Encoding::for_bom(head) {
-        Some((encoding, len)) if encoding == UTF_8 => Ok((UTF_8, len)),
-        Some((encoding, _)) => Err(DocumentError::UnsupportedEncoding {
-            encoding: encoding.name(),
-        }),
-        None => Ok((UTF_8, 0)),
-    }
-}
-
-/// Whether the first bytes are binary: control bytes other than whitespace, in the first few.
-fn looks_binary(head: &[u8]) -> bool {
-    let sample = &head[..head.len().min(64)];
-    let control = sample
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c))
-        .count();
-    !sample.is_empty() && control * 4 > sample.len()
 }
 
 impl State<'_> {
@@ -452,6 +445,7 @@ impl State<'_> {
 
     fn on_link(&mut self, el: &mut Element<'_, '_>) {
         self.links += 1;
+        let hidden = std::mem::take(&mut self.link_hidden);
         let encoding = el.start_tag().encoding();
         if encoding != UTF_8 {
             self.source.count_bytes();
@@ -481,7 +475,7 @@ impl State<'_> {
         if self.first_link.is_none() {
             let ticket = self.source.ticket(tag.start);
             self.first_link = Some((tag.start, ticket));
-            self.decide_insertion_at_first_link(tag.start);
+            self.decide_insertion_at_first_link(tag.start, hidden);
         }
         let program = &self.compiled.links.programs[affiliate.program].program;
         let name = program.name().to_owned();
@@ -585,11 +579,16 @@ impl State<'_> {
 
     /// With `placement = "before-first-link"`, decides at the first affiliate link whether to
     /// insert the configured disclosure: only if no statement seen so far meets the
-    /// requirements of that link's program and the FTC's.
-    fn decide_insertion_at_first_link(&mut self, link: usize) {
+    /// requirements of that link's program and the FTC's. A disclosure inserted next to a
+    /// hidden first link would be hidden too: then none is.
+    fn decide_insertion_at_first_link(&mut self, link: usize, hidden: bool) {
         let Some(insertion) = self.insertion.as_mut() else {
             return;
         };
+        if hidden {
+            insertion.decide(false);
+            return;
+        }
         let at = insertion.first_link(link);
         if self.compiled.disclosure.placement != Placement::BeforeFirstLink {
             return;
@@ -793,21 +792,5 @@ mod tests {
             !breaks_text(b"<pre-x>"),
             "custom elements with a prefix are inline"
         );
-    }
-
-    #[test]
-    fn binary_heads_are_recognised_and_text_is_not() {
-        assert!(looks_binary(
-            b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00"
-        ));
-        assert!(!looks_binary(b"<!DOCTYPE html>\n<p>\x00 one NUL</p>"));
-        assert!(!looks_binary(b""));
-    }
-
-    #[test]
-    fn utf16_is_refused_with_its_name() {
-        let err = sniff(b"\xff\xfe<\x00h\x00").unwrap_err().to_string();
-        assert!(err.contains("UTF-16LE"), "{err}");
-        assert_eq!(sniff(b"\xef\xbb\xbf<p>").unwrap(), (UTF_8, 3));
     }
 }

@@ -15,11 +15,22 @@ use crate::links::{ActiveProgram, LinkRules};
 use crate::report::{FindingId, Report, Severity};
 use crate::rules::{RuleSet, TaggingMethod};
 
-/// Text in these elements is not seen by a reader, or only behind a click.
-const HIDDEN: &str = "[hidden], [aria-hidden=\"true\" i], template, noscript, \
-    [style*=\"display:none\" i], [style*=\"display: none\" i], \
-    [style*=\"visibility:hidden\" i], [style*=\"visibility: hidden\" i], \
-    .screen-reader-text, .sr-only, .visually-hidden, .visuallyhidden";
+/// Text in these elements is not seen by a reader.
+const HIDDEN: &[&str] = &[
+    "[hidden]",
+    "[aria-hidden=\"true\" i]",
+    "template",
+    "noscript",
+    "[style*=\"display:none\" i]",
+    "[style*=\"display: none\" i]",
+    "[style*=\"visibility:hidden\" i]",
+    "[style*=\"visibility: hidden\" i]",
+    ".screen-reader-text",
+    ".sr-only",
+    ".visually-hidden",
+    ".visuallyhidden",
+];
+/// Text in a closed `<details>` is seen only behind a click (its `<summary>` excepted).
 const COLLAPSED: &str = "details:not([open])";
 const SUMMARY: &str = "details:not([open]) > summary";
 const LINKS: &str = "a[href], area[href]";
@@ -31,6 +42,8 @@ pub(crate) struct Selectors {
     pub(crate) collapsed: Selector,
     pub(crate) summary: Selector,
     pub(crate) blocks: Selector,
+    /// Links inside hidden or collapsed content.
+    pub(crate) hidden_links: Selector,
 }
 
 impl Selectors {
@@ -39,9 +52,15 @@ impl Selectors {
             s.parse::<Selector>()
                 .unwrap_or_else(|e| panic!("built-in selector {s:?} is invalid: {e}"))
         };
+        let hidden_links: Vec<String> = HIDDEN
+            .iter()
+            .chain(&[COLLAPSED])
+            .flat_map(|scope| [format!("{scope} a[href]"), format!("{scope} area[href]")])
+            .collect();
         Selectors {
             links: parse(LINKS),
-            hidden: parse(HIDDEN),
+            hidden: parse(&HIDDEN.join(", ")),
+            hidden_links: parse(&hidden_links.join(", ")),
             collapsed: parse(COLLAPSED),
             summary: parse(SUMMARY),
             blocks: parse(crate::insertion::BLOCK_SELECTOR),

@@ -115,11 +115,18 @@ impl Insertion {
     }
 }
 
+/// The deepest nesting tracked: deeper blocks are not insertion points (memory stays bounded
+/// on pathological pages).
+const MAX_DEPTH: usize = 512;
+
 /// Updates the stack of open blocks for a start tag (closing what it implies).
 pub(crate) fn open_block(blocks: &mut Vec<(&'static str, usize)>, name: &str, start: usize) {
     let Some(&name) = BLOCK_NAMES.iter().find(|&&b| b == name) else {
         return;
     };
+    if blocks.len() >= MAX_DEPTH {
+        return;
+    }
     let closes_p = !matches!(name, "li" | "dd" | "dt" | "td" | "th" | "body");
     while let Some(&(top, _)) = blocks.last() {
         let implied_end = (top == "p" && closes_p)

@@ -47,6 +47,7 @@ mod links;
 mod report;
 mod rewrite;
 mod rules;
+mod sniff;
 mod source;
 
 pub use config::{CONFIG_FILE_NAME, Config, Level, Placement};

@@ -38,7 +38,9 @@ pub(crate) fn href_edit(
     })
 }
 
-/// The edit that adds `sponsored` to `rel`, or a `rel` attribute right after `href`.
+/// The edit that adds `sponsored` to `rel`, or a `rel` attribute right after `href`. It
+/// splices the raw bytes, so an odd byte in the existing value stays as it was; `None` when
+/// an unquoted value holds both kinds of quote and cannot be quoted safely.
 pub(crate) fn rel_edit(
     source: &Source,
     rel: Option<&Attribute<'_>>,
@@ -52,23 +54,39 @@ pub(crate) fn rel_edit(
                 Some(b"\"") | Some(b"'")
             )
     };
-    let (range, text) = match rel {
+    let ascii = |text: &str| encoding.encode(text).0.into_owned();
+    let (range, bytes) = match rel {
         Some(rel) => match rel.value_source_location() {
             Some(value) => {
                 let value = value.bytes();
-                let current = rel.value();
-                let trimmed = current.trim_end_matches(|c: char| c.is_ascii_whitespace());
+                let raw = source.bytes(value.clone())?;
+                let kept = raw.trim_ascii_end();
                 if quoted(&value) {
-                    let at = value.start + trimmed.len();
-                    let separator = if trimmed.trim().is_empty() { "" } else { " " };
-                    (at..at, format!("{separator}sponsored"))
+                    let at = value.start + kept.len();
+                    let separator = if kept.trim_ascii().is_empty() {
+                        ""
+                    } else {
+                        " "
+                    };
+                    (at..at, ascii(&format!("{separator}sponsored")))
                 } else {
-                    (value, format!("\"{current} sponsored\""))
+                    let quote = if !raw.contains(&b'"') {
+                        b'"'
+                    } else if !raw.contains(&b'\'') {
+                        b'\''
+                    } else {
+                        return None;
+                    };
+                    let mut bytes = vec![quote];
+                    bytes.extend_from_slice(raw);
+                    bytes.extend_from_slice(&ascii(" sponsored"));
+                    bytes.push(quote);
+                    (value, bytes)
                 }
             }
             None => (
                 rel.name_source_location()?.bytes(),
-                "rel=\"sponsored\"".to_owned(),
+                ascii("rel=\"sponsored\""),
             ),
         },
         None => {
@@ -78,12 +96,8 @@ pub(crate) fn rel_edit(
             } else {
                 value.end
             };
-            (end..end, " rel=\"sponsored\"".to_owned())
+            (end..end, ascii(" rel=\"sponsored\""))
         }
     };
-    let (bytes, _, _) = encoding.encode(&text);
-    Some(Edit {
-        range,
-        bytes: bytes.into_owned(),
-    })
+    Some(Edit { range, bytes })
 }

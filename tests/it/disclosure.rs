@@ -404,3 +404,28 @@ proptest! {
         prop_assert_eq!(&again.html, &fixed.html);
     }
 }
+
+#[test]
+fn fix_does_not_insert_into_hidden_content() {
+    // Found by the fuzzer: a disclosure inserted next to a hidden first link would be hidden
+    // too, and every later fix would insert another.
+    let engine = engine(&insert_config(""));
+    for page in [
+        "<div class=\"sr-only\"><a href=\"https://www.amazon.com/dp/B0\">x</a></div>",
+        "<details><summary>More</summary><a href=\"https://www.amazon.com/dp/B0\">x</a></details>",
+        "<template><p><a href=\"https://www.amazon.com/dp/B0\">x</a></p></template>",
+    ] {
+        let fixed = engine.fix(page.as_bytes()).unwrap();
+        let html = String::from_utf8(fixed.html.clone()).unwrap();
+        assert!(!html.contains("class=\"disclosure\""), "{html}");
+        assert_eq!(engine.fix(&fixed.html).unwrap().html, fixed.html, "{page}");
+        assert!(
+            fixed
+                .report
+                .findings
+                .iter()
+                .any(|f| f.rule == FindingId::MissingDisclosure),
+            "{page}"
+        );
+    }
+}

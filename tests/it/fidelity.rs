@@ -1,10 +1,8 @@
 //! Nothing is lost: fix changes only link attributes, whatever the markup around them and
 //! however the input is chunked, and a second fix changes nothing.
 
+use crate::support::{CONFIG, assert_only_link_attributes_changed, engine, fix_in_chunks};
 use proptest::prelude::*;
-use regex::bytes::Regex;
-
-use crate::support::{CONFIG, engine, fix_in_chunks};
 
 /// Hrefs: affiliate links (tagged, untagged, foreign, escaped), look-alikes and plain links.
 const HREFS: &[&str] = &[
@@ -87,48 +85,6 @@ fn page() -> impl Strategy<Value = Vec<u8>> {
         1 => Just(INVALID_UTF8.to_vec()),
     ];
     prop::collection::vec(piece, 1..40).prop_map(|pieces| pieces.concat())
-}
-
-/// Splits a document into link start tags and what lies between them.
-fn segments(html: &[u8]) -> Vec<(bool, Vec<u8>)> {
-    let tag = Regex::new(r"(?i-u)<(?:a|area)[\s/][^>]*>").unwrap();
-    let mut out = Vec::new();
-    let mut at = 0;
-    for m in tag.find_iter(html) {
-        out.push((false, html[at..m.start()].to_vec()));
-        out.push((true, m.as_bytes().to_vec()));
-        at = m.end();
-    }
-    out.push((false, html[at..].to_vec()));
-    out
-}
-
-/// A link tag with its `href` value and any `rel` attribute taken out.
-fn without_link_attributes(tag: &[u8]) -> Vec<u8> {
-    let href = Regex::new(r#"(?i-u)\bhref=("[^"]*"|'[^']*'|[^\s>]+)"#).unwrap();
-    let rel = Regex::new(r#"(?i-u)\s*\brel(=("[^"]*"|'[^']*'|[^\s>]*))?"#).unwrap();
-    let tag = href.replace_all(tag, &b"href=<value>"[..]);
-    rel.replace_all(&tag, &b""[..]).into_owned()
-}
-
-fn assert_only_link_attributes_changed(input: &[u8], output: &[u8]) {
-    let before = segments(input);
-    let after = segments(output);
-    assert_eq!(
-        before.len(),
-        after.len(),
-        "the same tags, in the same places"
-    );
-    for ((is_tag, a), (_, b)) in before.iter().zip(&after) {
-        if *is_tag {
-            assert_eq!(
-                String::from_utf8_lossy(&without_link_attributes(a)),
-                String::from_utf8_lossy(&without_link_attributes(b)),
-            );
-        } else {
-            assert_eq!(a, b, "bytes between link tags are unchanged");
-        }
-    }
 }
 
 proptest! {

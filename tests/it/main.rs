@@ -1,8 +1,10 @@
 //! affilint's behaviour tests, one binary: the CLI contract, the library API, fidelity.
 
 mod cli;
+mod corpus;
 mod disclosure;
 mod engine;
 mod fidelity;
 mod readme;
+mod robustness;
 mod support;

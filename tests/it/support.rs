@@ -90,3 +90,73 @@ pub fn stderr(output: &Output) -> String {
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// The third-party corpus (`../shared/corpus`), from `AFFILINT_CORPUS`. Tests that need it are
+/// `#[ignore]`d; run them with `AFFILINT_CORPUS=../shared/corpus cargo test -- --ignored`.
+pub fn corpus() -> PathBuf {
+    let dir = std::env::var_os("AFFILINT_CORPUS").map(PathBuf::from).expect(
+        "AFFILINT_CORPUS is not set: run `AFFILINT_CORPUS=../shared/corpus cargo test -- --ignored` \
+         (bash .ci/run sets it)",
+    );
+    assert!(
+        dir.join("README.md").is_file(),
+        "AFFILINT_CORPUS={} is not the corpus",
+        dir.display()
+    );
+    dir
+}
+
+/// The byte ranges of every `a` and `area` start tag, found by lol_html.
+pub fn link_tags(html: &[u8]) -> Vec<std::ops::Range<usize>> {
+    use lol_html::{HtmlRewriter, Settings, element};
+    let mut ranges = Vec::new();
+    {
+        let mut rewriter = HtmlRewriter::new(
+            Settings::new()
+                .with_strict(false)
+                .with_adjust_charset_on_meta_tag(true)
+                .append_element_content_handler(element!("a, area", |el| {
+                    ranges.push(el.source_location().bytes());
+                    Ok(())
+                })),
+            |_: &[u8]| {},
+        );
+        rewriter.write(html).unwrap();
+        rewriter.end().unwrap();
+    }
+    ranges
+}
+
+/// A link start tag with its `href` value and any `rel` attribute taken out.
+pub fn without_link_attributes(tag: &[u8]) -> Vec<u8> {
+    let href = regex::bytes::Regex::new(r#"(?i-u)\bhref=("[^"]*"|'[^']*'|[^\s>]+)"#).unwrap();
+    let rel = regex::bytes::Regex::new(r#"(?i-u)\s*\brel(=("[^"]*"|'[^']*'|[^\s>]*))?"#).unwrap();
+    let tag = href.replace_all(tag, &b"href=<value>"[..]);
+    rel.replace_all(&tag, &b""[..]).into_owned()
+}
+
+/// Asserts that `output` differs from `input` only inside link start tags, and there only in
+/// `href` values and `rel` attributes.
+pub fn assert_only_link_attributes_changed(input: &[u8], output: &[u8]) {
+    let (before, after) = (link_tags(input), link_tags(output));
+    assert_eq!(before.len(), after.len(), "the same link tags");
+    let (mut at_in, mut at_out) = (0, 0);
+    for (a, b) in before.iter().zip(&after) {
+        assert_eq!(
+            String::from_utf8_lossy(&input[at_in..a.start]),
+            String::from_utf8_lossy(&output[at_out..b.start]),
+            "bytes between link tags are unchanged"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&without_link_attributes(&input[a.clone()])),
+            String::from_utf8_lossy(&without_link_attributes(&output[b.clone()])),
+            "a link tag changed outside href and rel"
+        );
+        (at_in, at_out) = (a.end, b.end);
+    }
+    assert_eq!(
+        input[at_in..],
+        output[at_out..],
+        "bytes after the last link tag are unchanged"
+    );
+}
