@@ -91,6 +91,10 @@ struct State<'e> {
     insertion: Option<Insertion>,
     /// Set for the link being handled when it sits in hidden or collapsed content.
     link_hidden: bool,
+    /// The configured disclosure, in the page's encoding, and whether the page already holds
+    /// it (then fix never inserts another, wherever it ended up).
+    insert_bytes: Vec<u8>,
+    insert_seen: bool,
 }
 
 /// One document being checked or fixed, fed in chunks.
@@ -132,6 +136,8 @@ impl<'e, O: Output> Document<'e, O> {
             flags: 0,
             insertion: insert.then(Insertion::default),
             link_hidden: false,
+            insert_bytes: Vec::new(),
+            insert_seen: false,
         };
         Document {
             state: Rc::new(RefCell::new(state)),
@@ -242,6 +248,9 @@ impl<'e, O: Output> Document<'e, O> {
                 state.source.count_bytes();
             }
             state.encoding.set(sniffed.encoding);
+            if let (Some(_), Some(insert)) = (&state.insertion, &state.compiled.disclosure.insert) {
+                state.insert_bytes = sniffed.encoding.encode(insert.html.trim()).0.into_owned();
+            }
         }
         self.rewriter = Some(self.build(sniffed.encoding, !sniffed.from_bom));
         self.feed(head)
@@ -293,7 +302,8 @@ impl<'e, O: Output> Document<'e, O> {
                 ElementContentHandlers::default().element(move |el: &mut Element<'_, '_>| {
                     let name = el.tag_name();
                     let start = el.source_location().bytes().start;
-                    insertion::open_block(&mut blocks.borrow_mut(), &name, start);
+                    let hides = insertion::hides_content(el);
+                    insertion::open_block(&mut blocks.borrow_mut(), &name, start, hides);
                     if el.can_have_content() {
                         let blocks = blocks.clone();
                         el.on_end_tag(Box::new(move |end: &mut EndTag<'_>| {
@@ -362,7 +372,19 @@ impl<'e, O: Output> Document<'e, O> {
     }
 
     fn feed(&mut self, chunk: &[u8]) -> Result<(), DocumentError> {
-        self.state.borrow_mut().source.push(chunk);
+        {
+            let mut state = self.state.borrow_mut();
+            let from = state.source.fed().saturating_sub(state.insert_bytes.len());
+            state.source.push(chunk);
+            if !state.insert_bytes.is_empty() && !state.insert_seen {
+                let fed = state.source.fed();
+                let seen = state
+                    .source
+                    .bytes(from.max(state.source.base_offset())..fed)
+                    .is_some_and(|held| memchr::memmem::find(held, &state.insert_bytes).is_some());
+                state.insert_seen = seen;
+            }
+        }
         if let Some(rewriter) = self.rewriter.as_mut() {
             rewriter.write(chunk).map_err(parse_error)?;
         }
@@ -585,11 +607,11 @@ impl State<'_> {
         let Some(insertion) = self.insertion.as_mut() else {
             return;
         };
-        if hidden {
+        let at = insertion.first_link(link);
+        let Some(at) = at.filter(|_| !hidden && !self.insert_seen) else {
             insertion.decide(false);
             return;
-        }
-        let at = insertion.first_link(link);
+        };
         if self.compiled.disclosure.placement != Placement::BeforeFirstLink {
             return;
         }
@@ -603,6 +625,10 @@ impl State<'_> {
         let Some(at) = self.insertion.as_ref().and_then(Insertion::pending) else {
             return;
         };
+        if self.insert_seen {
+            self.insert_disclosure(at, false);
+            return;
+        }
         let visible: Vec<Found> = found.iter().filter(|f| !f.hidden).copied().collect();
         let requirements = compliance::requirements(self.compiled, &self.programs);
         let needed = !compliance::unmet(&requirements, &visible).is_empty();

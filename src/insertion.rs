@@ -10,15 +10,17 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// Open block elements: (name, start offset). Shared with lol_html end-tag handlers, which
-/// must be `'static`.
-pub(crate) type Blocks = Rc<RefCell<Vec<(&'static str, usize)>>>;
+/// An open block element: its name, start offset, and whether it hides its content.
+pub(crate) type Block = (&'static str, usize, bool);
+
+/// Open block elements, shared with lol_html end-tag handlers (which must be `'static`).
+pub(crate) type Blocks = Rc<RefCell<Vec<Block>>>;
 
 /// Elements tracked to find the first affiliate link's paragraph-level ancestor, as a
 /// selector.
 pub(crate) const BLOCK_SELECTOR: &str = "p, h1, h2, h3, h4, h5, h6, pre, blockquote, figure, \
     ul, ol, dl, table, details, li, dd, dt, td, th, div, section, article, main, aside, header, \
-    footer, nav, body";
+    footer, nav, body, template, noscript";
 
 /// Elements a disclosure paragraph can go right before.
 fn is_paragraph_level(name: &str) -> bool {
@@ -64,8 +66,8 @@ impl Insertion {
             .blocks
             .borrow()
             .iter()
-            .find(|(name, _)| is_paragraph_level(name))
-            .map_or(usize::MAX, |&(_, start)| start);
+            .find(|(name, _, _)| is_paragraph_level(name))
+            .map_or(usize::MAX, |&(_, start, _)| start);
         Some(
             block
                 .min(self.anchor.unwrap_or(usize::MAX))
@@ -80,22 +82,31 @@ impl Insertion {
         }
     }
 
-    /// Fixes the insertion point for a first affiliate link at `link`; returns it.
-    pub(crate) fn first_link(&mut self, link: usize) -> usize {
-        let at = self.anchor.unwrap_or_else(|| self.ancestor(link));
+    /// Fixes the insertion point for a first affiliate link at `link`; returns it, or `None`
+    /// when it would sit in content a tracked ancestor hides (the disclosure would be hidden).
+    pub(crate) fn first_link(&mut self, link: usize) -> Option<usize> {
+        let (at, depth) = match self.anchor {
+            Some(anchor) => (anchor, self.blocks.borrow().len()),
+            None => self.ancestor(link),
+        };
         self.at = Some(at);
-        at
+        let hidden = self.blocks.borrow()[..depth]
+            .iter()
+            .any(|&(_, _, hides)| hides);
+        (!hidden).then_some(at)
     }
 
-    fn ancestor(&self, link: usize) -> usize {
-        for &(name, start) in self.blocks.borrow().iter().rev() {
+    /// The insertion point for a link at `link`, and how many open blocks enclose it.
+    fn ancestor(&self, link: usize) -> (usize, usize) {
+        let blocks = self.blocks.borrow();
+        for (depth, &(name, start, _)) in blocks.iter().enumerate().rev() {
             match name {
                 "li" | "dd" | "dt" | "td" | "th" => continue,
-                name if is_paragraph_level(name) => return start,
-                _ => return link,
+                name if is_paragraph_level(name) => return (start, depth),
+                _ => return (link, depth + 1),
             }
         }
-        link
+        (link, 0)
     }
 
     /// Where the disclosure goes, if the first link has been seen and nothing is decided.
@@ -119,8 +130,9 @@ impl Insertion {
 /// on pathological pages).
 const MAX_DEPTH: usize = 512;
 
-/// Updates the stack of open blocks for a start tag (closing what it implies).
-pub(crate) fn open_block(blocks: &mut Vec<(&'static str, usize)>, name: &str, start: usize) {
+/// Updates the stack of open blocks for a start tag (closing what it implies); `hides` says
+/// whether the element hides its content (`hidden`, a closed `<details>`, ...).
+pub(crate) fn open_block(blocks: &mut Vec<Block>, name: &str, start: usize, hides: bool) {
     let Some(&name) = BLOCK_NAMES.iter().find(|&&b| b == name) else {
         return;
     };
@@ -128,7 +140,7 @@ pub(crate) fn open_block(blocks: &mut Vec<(&'static str, usize)>, name: &str, st
         return;
     }
     let closes_p = !matches!(name, "li" | "dd" | "dt" | "td" | "th" | "body");
-    while let Some(&(top, _)) = blocks.last() {
+    while let Some(&(top, _, _)) = blocks.last() {
         let implied_end = (top == "p" && closes_p)
             || (top == "li" && name == "li")
             || (matches!(top, "dd" | "dt") && matches!(name, "dd" | "dt"))
@@ -138,12 +150,12 @@ pub(crate) fn open_block(blocks: &mut Vec<(&'static str, usize)>, name: &str, st
         }
         blocks.pop();
     }
-    blocks.push((name, start));
+    blocks.push((name, start, hides));
 }
 
 /// Updates the stack for an end tag: closes up to the matching element, if it is open.
-pub(crate) fn close_block(blocks: &mut Vec<(&'static str, usize)>, name: &str) {
-    if let Some(index) = blocks.iter().rposition(|(open, _)| *open == name) {
+pub(crate) fn close_block(blocks: &mut Vec<Block>, name: &str) {
+    if let Some(index) = blocks.iter().rposition(|(open, _, _)| *open == name) {
         blocks.truncate(index);
     }
 }
@@ -178,7 +190,45 @@ const BLOCK_NAMES: &[&str] = &[
     "footer",
     "nav",
     "body",
+    "template",
+    "noscript",
 ];
+
+/// Whether an element hides its content from readers: `hidden`, `aria-hidden="true"`, an
+/// inline `display:none` / `visibility:hidden`, a screen-reader-only class, a closed
+/// `<details>`, `<template>` or `<noscript>`.
+pub(crate) fn hides_content(el: &lol_html::html_content::Element<'_, '_>) -> bool {
+    let name = el.tag_name();
+    if matches!(name.as_str(), "template" | "noscript") {
+        return true;
+    }
+    if name == "details" && !el.has_attribute("open") {
+        return true;
+    }
+    if el.has_attribute("hidden")
+        || el
+            .get_attribute("aria-hidden")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    {
+        return true;
+    }
+    let style = el
+        .get_attribute("style")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let style: String = style.split_whitespace().collect();
+    if style.contains("display:none") || style.contains("visibility:hidden") {
+        return true;
+    }
+    el.get_attribute("class").is_some_and(|classes| {
+        classes.split_ascii_whitespace().any(|c| {
+            matches!(
+                c,
+                "sr-only" | "screen-reader-text" | "visually-hidden" | "visuallyhidden"
+            )
+        })
+    })
+}
 
 /// The bytes to insert at a point: the disclosure (already in the page's encoding), then a
 /// newline and the indentation of the line the point is on, when only whitespace precedes it
@@ -206,7 +256,13 @@ mod tests {
         for &(tag, start) in tags {
             match tag.strip_prefix('/') {
                 Some(name) => close_block(&mut insertion.blocks.borrow_mut(), name),
-                None => open_block(&mut insertion.blocks.borrow_mut(), tag, start),
+                None => {
+                    let (name, hides) = match tag.strip_suffix(" hidden") {
+                        Some(name) => (name, true),
+                        None => (tag, false),
+                    };
+                    open_block(&mut insertion.blocks.borrow_mut(), name, start, hides)
+                }
             }
         }
         insertion
@@ -214,24 +270,41 @@ mod tests {
 
     #[test]
     fn the_point_is_the_paragraph_level_ancestor() {
-        assert_eq!(stack(&[("article", 1), ("p", 10)]).ancestor(20), 10);
-        assert_eq!(stack(&[("ul", 5), ("li", 9), ("li", 30)]).ancestor(40), 5);
-        assert_eq!(stack(&[("table", 3), ("td", 9)]).ancestor(12), 3);
+        assert_eq!(stack(&[("article", 1), ("p", 10)]).first_link(20), Some(10));
         assert_eq!(
-            stack(&[("div", 3)]).ancestor(12),
-            12,
+            stack(&[("ul", 5), ("li", 9), ("li", 30)]).first_link(40),
+            Some(5)
+        );
+        assert_eq!(stack(&[("table", 3), ("td", 9)]).first_link(12), Some(3));
+        assert_eq!(
+            stack(&[("div", 3)]).first_link(12),
+            Some(12),
             "right before the link"
         );
         assert_eq!(
-            stack(&[("p", 1), ("div", 9)]).ancestor(12),
-            12,
+            stack(&[("p", 1), ("div", 9)]).first_link(12),
+            Some(12),
             "a div closes the p"
         );
         assert_eq!(
-            stack(&[("p", 1), ("/p", 0), ("section", 9)]).ancestor(20),
-            20
+            stack(&[("p", 1), ("/p", 0), ("section", 9)]).first_link(20),
+            Some(20)
         );
-        assert_eq!(stack(&[]).ancestor(7), 7);
+        assert_eq!(stack(&[]).first_link(7), Some(7));
+    }
+
+    #[test]
+    fn no_point_inside_hidden_content() {
+        assert_eq!(
+            stack(&[("details hidden", 1), ("ul", 5), ("li", 9)]).first_link(12),
+            None
+        );
+        assert_eq!(stack(&[("div hidden", 1)]).first_link(12), None);
+        assert_eq!(
+            stack(&[("div", 1), ("p hidden", 5)]).first_link(12),
+            Some(5),
+            "before the hidden p is fine"
+        );
     }
 
     #[test]
@@ -240,7 +313,7 @@ mod tests {
         assert_eq!(insertion.hold(), Some(5));
         insertion.anchor(3);
         assert_eq!(insertion.hold(), Some(3));
-        assert_eq!(insertion.first_link(20), 3);
+        assert_eq!(insertion.first_link(20), Some(3));
         assert_eq!(insertion.pending(), Some(3));
         insertion.decide(false);
         assert_eq!(insertion.hold(), None);

@@ -109,6 +109,11 @@ impl Source {
         Some(&self.buf[from..from + range.len()])
     }
 
+    /// The first offset still held.
+    pub(crate) fn base_offset(&self) -> usize {
+        self.base
+    }
+
     /// Up to `max` held bytes that end at `at`; `None` when `at` itself is no longer held.
     pub(crate) fn tail_before(&self, at: usize, max: usize) -> Option<&[u8]> {
         let from = at.saturating_sub(max).max(self.base);

@@ -411,6 +411,8 @@ fn fix_does_not_insert_into_hidden_content() {
     // too, and every later fix would insert another.
     let engine = engine(&insert_config(""));
     for page in [
+        // The link is outside the closed <details> for lol_html, its list is inside.
+        "<html><details><ul></html><a href=\"http:.amazon.co.uk\"l>",
         "<div class=\"sr-only\"><a href=\"https://www.amazon.com/dp/B0\">x</a></div>",
         "<details><summary>More</summary><a href=\"https://www.amazon.com/dp/B0\">x</a></details>",
         "<template><p><a href=\"https://www.amazon.com/dp/B0\">x</a></p></template>",
@@ -428,4 +430,18 @@ fn fix_does_not_insert_into_hidden_content() {
             "{page}"
         );
     }
+}
+
+#[test]
+fn fix_never_inserts_a_second_copy_of_the_configured_disclosure() {
+    // Wherever a previous fix put it, and whatever a reader sees of it, the page has it.
+    let engine = engine(&insert_config(""));
+    let page = "<footer><p class=\"disclosure\">As an Amazon Associate I earn from qualifying purchases.</p></footer><main><p><a href=\"https://www.amazon.com/dp/B0?tag=mysite-20\" rel=\"sponsored\">x</a></p></main>";
+    let fixed = engine.fix(page.as_bytes()).unwrap();
+    assert!(
+        fixed.html.starts_with(b"<footer>"),
+        "{}",
+        String::from_utf8_lossy(&fixed.html)
+    );
+    assert!(!fixed.report.changed);
 }
