@@ -476,14 +476,25 @@ impl State<'_> {
         let mut href_attr = None;
         let mut rel_attr = None;
         for attr in el.attributes() {
-            match attr.name().as_str() {
-                "href" if href_attr.is_none() => href_attr = Some(attr),
-                "rel" if rel_attr.is_none() => rel_attr = Some(attr),
-                _ => {}
+            // Compare the raw name held in the window: no allocation per attribute.
+            let name = attr
+                .name_source_location()
+                .and_then(|at| self.source.bytes(at.bytes()));
+            let is = |wanted: &[u8]| match name {
+                Some(name) => name.eq_ignore_ascii_case(wanted),
+                None => attr.name().as_bytes() == wanted,
+            };
+            if href_attr.is_none() && is(b"href") {
+                href_attr = Some(attr);
+            } else if rel_attr.is_none() && is(b"rel") {
+                rel_attr = Some(attr);
             }
         }
         let Some(href_attr) = href_attr else { return };
         let raw = href_attr.value();
+        if !self.compiled.links.may_match(&raw) {
+            return;
+        }
         let Some(href) = Href::parse(&raw) else {
             return;
         };

@@ -248,6 +248,42 @@ impl LinkRules {
         }
     }
 
+    /// Whether the raw attribute value could be an active program's link. It says `false` only
+    /// for a plain value (ASCII, no references, no escapes, no tabs or newlines in the URL)
+    /// that is not an absolute http(s) URL, or whose lowercase host no program lists; anything
+    /// unusual is left to [`Href::parse`], so this never changes a result, it only saves the
+    /// full URL parse of most links.
+    pub(crate) fn may_match(&self, raw: &str) -> bool {
+        let value = raw.trim_matches(|c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c'));
+        let bytes = value.as_bytes();
+        let prefix_end = bytes
+            .iter()
+            .position(|b| matches!(b, b'?' | b'#'))
+            .unwrap_or(bytes.len());
+        let unusual = |b: &u8| {
+            matches!(b, b'&' | b'%' | b'\t' | b'\n' | b'\r' | b'@' | b'\\') || !b.is_ascii()
+        };
+        let rest = if let Some(rest) = strip_scheme(value) {
+            rest
+        } else if value.starts_with("//") {
+            value
+        } else {
+            // No http(s) scheme: relative, another scheme, or escaped (`https&#58;//`).
+            return bytes[..prefix_end].iter().any(unusual);
+        };
+        let rest = rest.trim_start_matches('/');
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let authority = &rest[..authority_end];
+        if authority
+            .bytes()
+            .any(|b| unusual(&b) || b.is_ascii_uppercase())
+        {
+            return true;
+        }
+        let host = authority.split(':').next().unwrap_or(authority);
+        self.table.lookup(host).is_some()
+    }
+
     /// The program and status of a link, or `None` when it is not an active program's link.
     pub(crate) fn classify(&self, href: &Href) -> Option<Affiliate> {
         let host = href.host();
@@ -434,8 +470,15 @@ impl LinkRules {
         let delimiter_before = |i: usize| -> &str {
             raw_of(parts.params[i - 1].range.end..parts.params[i].range.start)
         };
+        // Copy the link's own delimiter only in a form that stays one whatever follows it: a
+        // bare `&amp` before letters is not a reference inside an attribute.
         let default_delimiter = if parts.params.len() > 1 {
-            delimiter_before(1)
+            let first = delimiter_before(1);
+            if first == "&" || first.ends_with(';') {
+                first
+            } else {
+                DEFAULT_DELIMITER
+            }
         } else {
             DEFAULT_DELIMITER
         };
@@ -505,6 +548,16 @@ impl LinkRules {
             }
         })
     }
+}
+
+/// The rest of `value` after an `http:` or `https:` scheme (any case).
+fn strip_scheme(value: &str) -> Option<&str> {
+    ["https:", "http:"].iter().find_map(|scheme| {
+        value
+            .get(..scheme.len())
+            .filter(|head| head.eq_ignore_ascii_case(scheme))
+            .map(|_| &value[scheme.len()..])
+    })
 }
 
 fn has_param(parts: &UrlParts, name: &str) -> bool {
@@ -727,6 +780,15 @@ mod tests {
     }
 
     #[test]
+    fn a_delimiter_that_depends_on_what_follows_is_not_copied() {
+        // Found by the fuzzer: `&amp` without `;` is a delimiter only before a non-letter.
+        let rules = amazon();
+        let once = fixed(&rules, "http:amazon.com?&amp");
+        assert_eq!(once, "http:amazon.com?&amp&amp;tag=mysite-20");
+        assert_eq!(status(&rules, &once), Some(Status::Tagged));
+    }
+
+    #[test]
     fn ebay_sets_every_parameter_and_knows_its_rotation_ids() {
         let rules = rules(&[("ebay", "5338000000")], &[], &[]);
         assert_eq!(
@@ -801,6 +863,46 @@ mod tests {
             fixed(&rules, "https://shop.example/p?utm_source=x"),
             "https://shop.example/p?ref=me"
         );
+    }
+
+    #[test]
+    fn the_quick_host_check_never_hides_a_link_the_full_parse_would_find() {
+        let rules = amazon();
+        let values = [
+            "https://www.amazon.com/dp/B0",
+            "http:amazon.co.uk",
+            "HTTPS://WWW.AMAZON.COM/dp/B0",
+            "//amazon.de/x",
+            "/\\amazon.de/x",
+            "https&#58;//amazon.com/",
+            "&#104;ttps://amazon.com/",
+            "ht\ttps://amazon.com/",
+            "https://amazon.com:443/x",
+            "https://user@amazon.com/",
+            "https://amazon%2Ecom/",
+            "https://xn--mazon-3ve.com/",
+            "https://www.аmazon.com/",
+            "https://amazon.com./dp/B0",
+            "https://example.com/?u=https://amazon.com/",
+            "/about/",
+            "#top",
+            "mailto:a@amazon.com",
+            "https://amzn.to/x",
+            "https://affiliate-program.amazon.com/",
+            "  https://www.amazon.com/dp/B0  ",
+            "https:/\\amazon.com",
+        ];
+        for value in values {
+            let full = Href::parse(value)
+                .and_then(|h| rules.classify(&h))
+                .is_some();
+            if full {
+                assert!(rules.may_match(value), "{value}");
+            }
+        }
+        assert!(!rules.may_match("https://example.com/?u=https://amazon.com/"));
+        assert!(!rules.may_match("/about/"));
+        assert!(!rules.may_match("https://en.wikipedia.org/wiki/Amazon"));
     }
 
     #[test]
