@@ -222,6 +222,41 @@ fn word_slots(text: &str) -> Vec<(Slot, String)> {
     out
 }
 
+/// Common words never chosen as a statement's anchor: they are everywhere.
+const COMMON: &[&str] = &[
+    "a", "an", "as", "the", "in", "of", "to", "and", "or", "for", "from", "by", "on", "at", "is",
+    "are", "was", "be", "i", "we", "you", "it", "this", "that", "my", "our", "your", "with",
+    "link", "links", "page", "post", "site", "get", "gets", "make", "makes", "may", "me", "us",
+];
+
+impl Sequence {
+    /// A word every match of this sequence contains, and every partial match worth reporting
+    /// too: the rarest-looking word among the first [`PARTIAL_MIN_WORDS`] (any word when the
+    /// sequence is too short to be reported in part). The page is only read closely around
+    /// these words.
+    fn anchor(&self) -> &str {
+        let words: Vec<&str> = self
+            .slots
+            .iter()
+            .filter_map(|slot| match slot {
+                Slot::Word(w) => Some(&**w),
+                Slot::Gap { .. } => None,
+            })
+            .collect();
+        let candidates = if self.words >= PARTIAL_MIN_WORDS {
+            &words[..PARTIAL_MIN_WORDS as usize]
+        } else {
+            &words[..]
+        };
+        let uncommon = candidates.iter().filter(|w| !COMMON.contains(w));
+        uncommon
+            .max_by_key(|w| w.len())
+            .or_else(|| candidates.iter().max_by_key(|w| w.len()))
+            .copied()
+            .unwrap_or_default()
+    }
+}
+
 /// Splits visible text into normalised words, each with the byte offset where it starts.
 #[derive(Debug, Default)]
 pub(crate) struct Tokenizer {
@@ -417,6 +452,24 @@ impl StatementSet {
         }
         self.statements.push(statement);
         index
+    }
+
+    /// The anchor words of every statement (see `Sequence::anchor`), or `None` when one of
+    /// them is not plain ASCII (then the whole page must be read).
+    pub(crate) fn anchors(&self) -> Option<Vec<String>> {
+        let mut anchors: Vec<String> = Vec::new();
+        for statement in &self.statements {
+            for sequence in &statement.sequences {
+                let anchor = sequence.anchor();
+                if anchor.is_empty() || !anchor.is_ascii() {
+                    return None;
+                }
+                if !anchors.iter().any(|a| a == anchor) {
+                    anchors.push(anchor.to_owned());
+                }
+            }
+        }
+        Some(anchors)
     }
 
     /// The statement at `index`.
@@ -755,6 +808,36 @@ mod tests {
         ] {
             assert!(Statement::parse(bad).is_err(), "{bad:?} should be refused");
         }
+    }
+
+    #[test]
+    fn anchors_are_uncommon_words_every_reportable_match_contains() {
+        let mut set = StatementSet::default();
+        for s in [
+            "As an Amazon Associate (I|we) earn from qualifying purchases.",
+            "participant in the Amazon Services LLC Associates Program, an affiliate advertising program",
+            "affiliate (link|links) ... (commission|commissions)",
+            "(paid|sponsored) (link|links)",
+            "(#ad|#affiliate)",
+        ] {
+            set.add(Statement::parse(s).unwrap());
+        }
+        let anchors = set.anchors().unwrap();
+        assert!(anchors.contains(&"associate".to_owned()), "{anchors:?}");
+        assert!(anchors.contains(&"participant".to_owned()), "{anchors:?}");
+        assert!(anchors.contains(&"commission".to_owned()), "{anchors:?}");
+        assert!(anchors.contains(&"paid".to_owned()), "{anchors:?}");
+        assert!(anchors.contains(&"#ad".to_owned()), "{anchors:?}");
+        assert!(
+            !anchors.iter().any(|a| a == "links" || a == "an"),
+            "{anchors:?}"
+        );
+        set.add(Statement::parse("Amazonのアソシエイトとして").unwrap());
+        assert_eq!(
+            set.anchors(),
+            None,
+            "a statement without an ASCII word disables the shortcut"
+        );
     }
 
     #[test]

@@ -9,15 +9,15 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use encoding_rs::{Encoding, UTF_8};
-use lol_html::html_content::{Comment, Element, EndTag, TextChunk, TextType};
+use lol_html::html_content::{Element, EndTag};
 use lol_html::{
-    AsciiCompatibleEncoding, DocumentContentHandlers, ElementContentHandlers, HtmlRewriter,
-    MemorySettings, OutputSink, Settings,
+    AsciiCompatibleEncoding, ElementContentHandlers, HtmlRewriter, MemorySettings, OutputSink,
+    Settings,
 };
 
 use crate::compliance::{self, PageFacts};
 use crate::config::Placement;
-use crate::disclosure::{Found, Matcher, Partial, TextStream};
+use crate::disclosure::{Found, Partial};
 use crate::engine::{Compiled, selector};
 use crate::errors::DocumentError;
 use crate::insertion::{self, Insertion};
@@ -26,6 +26,7 @@ use crate::report::{Finding, FindingId, Report, Severity};
 use crate::rewrite;
 use crate::sniff;
 use crate::source::{Edit, Output, Source, Ticket};
+use crate::visible::Reader;
 
 /// How much is read at a time from files and pipes.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
@@ -34,11 +35,6 @@ const MEMORY_LIMIT: usize = 8 * 1024 * 1024;
 
 /// How much of the line before an insertion point is kept to copy its indentation.
 const INDENT_WINDOW: usize = 256;
-
-/// Flags the scoped text handlers set on the chunk the document text handler sees next.
-const HIDDEN: u8 = 1;
-const COLLAPSED: u8 = 2;
-const SUMMARY: u8 = 4;
 
 /// A finding whose position is still a ticket.
 pub(crate) struct Pending {
@@ -79,15 +75,8 @@ struct State<'e> {
     /// Active programs the page links to, in order of first link.
     programs: Vec<usize>,
     first_link: Option<(usize, Ticket)>,
-    read_text: bool,
-    text: TextStream,
-    matcher: Matcher<'e>,
-    /// Comments are read on their own: their words must not interrupt the visible text
-    /// around them, and what they hold is never visible.
-    comment_text: TextStream,
-    comment_matcher: Matcher<'e>,
-    last_text_end: usize,
-    flags: u8,
+    /// Reads the disclosure statements, when any disclosure finding is on.
+    reader: Option<Reader<'e>>,
     insertion: Option<Insertion>,
     /// Set for the link being handled when it sits in hidden or collapsed content.
     link_hidden: bool,
@@ -117,6 +106,8 @@ impl<'e, O: Output> Document<'e, O> {
     pub(crate) fn new(compiled: &'e Compiled, output: O, fixing: bool) -> Self {
         let read_text = compiled.checks_disclosure();
         let insert = fixing && read_text && compiled.disclosure.insert.is_some();
+        let reader = read_text
+            .then(|| Reader::new(&compiled.disclosure.finder, &compiled.disclosure.statements));
         let state = State {
             compiled,
             fixing,
@@ -127,13 +118,7 @@ impl<'e, O: Output> Document<'e, O> {
             affiliate_links: 0,
             programs: Vec::new(),
             first_link: None,
-            read_text,
-            text: TextStream::default(),
-            matcher: Matcher::new(&compiled.disclosure.statements),
-            comment_text: TextStream::default(),
-            comment_matcher: Matcher::new(&compiled.disclosure.statements),
-            last_text_end: 0,
-            flags: 0,
+            reader,
             insertion: insert.then(Insertion::default),
             link_hidden: false,
             insert_bytes: Vec::new(),
@@ -211,7 +196,7 @@ impl<'e, O: Output> Document<'e, O> {
         Ok((report, self.output))
     }
 
-    /// Ends parsing and the text stream; returns the statements found, whole and in part.
+    /// Ends parsing and reading; returns the statements found, whole and in part.
     fn finish_parsing(&mut self) -> Result<(Vec<Found>, Vec<Partial>), DocumentError> {
         if self.rewriter.is_none() {
             let head = std::mem::take(&mut self.head);
@@ -221,21 +206,11 @@ impl<'e, O: Output> Document<'e, O> {
             rewriter.end().map_err(parse_error)?;
         }
         let mut state = self.state.borrow_mut();
-        let State {
-            text,
-            matcher,
-            comment_text,
-            comment_matcher,
-            source,
-            ..
-        } = &mut *state;
-        text.boundary(&mut |w, o, h| matcher.word(w, o, h, &mut |at| source.ticket(at)));
-        comment_text
-            .boundary(&mut |w, o, h| comment_matcher.word(w, o, h, &mut |at| source.ticket(at)));
-        let (mut found, partials) = matcher.finish(&mut |at| source.ticket(at));
-        let (in_comments, _) = comment_matcher.finish(&mut |at| source.ticket(at));
-        found.extend(in_comments);
-        Ok((found, partials))
+        let State { reader, source, .. } = &mut *state;
+        Ok(match reader {
+            Some(reader) => reader.finish(source),
+            None => (Vec::new(), Vec::new()),
+        })
     }
 
     /// Chooses the encoding from the first bytes, builds the rewriter and feeds `head`.
@@ -248,6 +223,9 @@ impl<'e, O: Output> Document<'e, O> {
                 state.source.count_bytes();
             }
             state.encoding.set(sniffed.encoding);
+            if let Some(reader) = &mut state.reader {
+                reader.set_encoding(sniffed.encoding);
+            }
             if let (Some(_), Some(insert)) = (&state.insertion, &state.compiled.disclosure.insert) {
                 state.insert_bytes = sniffed.encoding.encode(insert.html.trim()).0.into_owned();
             }
@@ -257,11 +235,10 @@ impl<'e, O: Output> Document<'e, O> {
     }
 
     fn build(&self, encoding: &'static Encoding, follow_meta: bool) -> HtmlRewriter<'e, Progress> {
-        let (compiled, read_text, insert, encoding_cell) = {
+        let (compiled, insert, encoding_cell) = {
             let state = self.state.borrow();
             (
                 state.compiled,
-                state.read_text,
                 state.insertion.as_ref().map(|i| i.blocks.clone()),
                 state.encoding.clone(),
             )
@@ -333,35 +310,6 @@ impl<'e, O: Output> Document<'e, O> {
                 ));
             }
         }
-        if read_text {
-            for (sel, flag) in [
-                (&selectors.hidden, HIDDEN),
-                (&selectors.collapsed, COLLAPSED),
-                (&selectors.summary, SUMMARY),
-            ] {
-                let state = self.state.clone();
-                settings = settings.append_element_content_handler((
-                    selector(sel),
-                    ElementContentHandlers::default().text(move |_: &mut TextChunk<'_>| {
-                        state.borrow_mut().flags |= flag;
-                        Ok(())
-                    }),
-                ));
-            }
-            let text_state = self.state.clone();
-            let comment_state = self.state.clone();
-            settings = settings.append_document_content_handler(
-                DocumentContentHandlers::default()
-                    .text(move |chunk: &mut TextChunk<'_>| {
-                        text_state.borrow_mut().on_text(chunk);
-                        Ok(())
-                    })
-                    .comments(move |comment: &mut Comment<'_>| {
-                        comment_state.borrow_mut().on_comment(comment);
-                        Ok(())
-                    }),
-            );
-        }
         HtmlRewriter::new(
             settings,
             Progress {
@@ -388,22 +336,17 @@ impl<'e, O: Output> Document<'e, O> {
         if let Some(rewriter) = self.rewriter.as_mut() {
             rewriter.write(chunk).map_err(parse_error)?;
         }
-        let mut state = self.state.borrow_mut();
+        let mut guard = self.state.borrow_mut();
+        let state = &mut *guard;
         let fed = state.source.fed();
-        let mut safe = if state.read_text {
-            // Hold what an open statement or word may still need a position for.
-            [
-                state.matcher.earliest_open_offset(),
-                state.text.open_offset(),
-                state.comment_matcher.earliest_open_offset(),
-                state.comment_text.open_offset(),
-            ]
-            .into_iter()
-            .flatten()
-            .fold(state.last_text_end, usize::min)
-        } else {
-            self.emitted.get()
-        };
+        // lol_html passes every byte through unchanged, so what it emitted is what it is done
+        // with: no handler can refer to bytes before that any more.
+        let mut safe = self.emitted.get();
+        if let Some(reader) = &mut state.reader {
+            reader.set_encoding(state.encoding.get());
+            reader.advance(&mut state.source, false);
+            safe = safe.min(reader.hold(fed));
+        }
         if let Some(hold) = state.insertion.as_ref().and_then(Insertion::hold) {
             // Keep the line before any place the disclosure may go, for its indentation.
             safe = safe.min(hold).saturating_sub(INDENT_WINDOW);
@@ -413,6 +356,7 @@ impl<'e, O: Output> Document<'e, O> {
             .source
             .flush(upto, &mut self.output)
             .map_err(DocumentError::Write)?;
+        drop(guard);
         Ok(())
     }
 }
@@ -423,7 +367,10 @@ pub(crate) fn visible_statements(
     html: &[u8],
 ) -> Result<Vec<Found>, DocumentError> {
     let mut document = Document::new(compiled, std::io::sink(), false);
-    document.state.borrow_mut().read_text = true;
+    document.state.borrow_mut().reader = Some(Reader::new(
+        &compiled.disclosure.finder,
+        &compiled.disclosure.statements,
+    ));
     document.write(html)?;
     let (found, _) = document.finish_parsing()?;
     Ok(found.into_iter().filter(|f| !f.hidden).collect())
@@ -504,6 +451,9 @@ impl State<'_> {
         self.affiliate_links += 1;
         if !self.programs.contains(&affiliate.program) {
             self.programs.push(affiliate.program);
+        }
+        if let Some(reader) = &mut self.reader {
+            reader.note_data(tag.end);
         }
         if self.first_link.is_none() {
             let ticket = self.source.ticket(tag.start);
@@ -626,8 +576,15 @@ impl State<'_> {
         if self.compiled.disclosure.placement != Placement::BeforeFirstLink {
             return;
         }
+        let visible = match &mut self.reader {
+            Some(reader) => {
+                reader.catch_up(&mut self.source, link);
+                reader.visible_so_far()
+            }
+            None => Vec::new(),
+        };
         let requirements = compliance::requirements(self.compiled, &self.programs);
-        let needed = !compliance::unmet(&requirements, &self.matcher.visible_so_far()).is_empty();
+        let needed = !compliance::unmet(&requirements, &visible).is_empty();
         self.insert_disclosure(at, needed);
     }
 
@@ -669,165 +626,5 @@ impl State<'_> {
                 bytes,
             });
         }
-    }
-
-    fn on_text(&mut self, chunk: &TextChunk<'_>) {
-        let flags = std::mem::take(&mut self.flags);
-        let hidden = flags & HIDDEN != 0 || (flags & COLLAPSED != 0 && flags & SUMMARY == 0);
-        let location = chunk.source_location().bytes();
-        let State {
-            text,
-            matcher,
-            source,
-            last_text_end,
-            ..
-        } = self;
-        let breaks = location.start != *last_text_end
-            && source
-                .bytes(*last_text_end..location.start)
-                .is_none_or(breaks_text);
-        let mut emit =
-            |w: &str, o: usize, h: bool| matcher.word(w, o, h, &mut |at| source.ticket(at));
-        if breaks {
-            text.boundary(&mut emit);
-        }
-        match chunk.text_type() {
-            TextType::Data | TextType::PlainText | TextType::CDataSection => {
-                text.feed(chunk.as_str(), location.start, hidden, &mut emit);
-            }
-            // `<noscript>` content is raw text to the parser, and hidden to readers.
-            TextType::RawText if hidden => {
-                text.feed(chunk.as_str(), location.start, true, &mut emit);
-            }
-            TextType::RCData | TextType::RawText | TextType::ScriptData => {
-                text.boundary(&mut emit);
-            }
-        }
-        *last_text_end = location.end;
-    }
-
-    /// Text in a comment is read as hidden: a statement there is reported as
-    /// `hidden-disclosure`, not counted.
-    fn on_comment(&mut self, comment: &Comment<'_>) {
-        let start = comment.source_location().bytes().start + "<!--".len();
-        let State {
-            comment_text,
-            comment_matcher,
-            source,
-            ..
-        } = self;
-        let mut emit =
-            |w: &str, o: usize, h: bool| comment_matcher.word(w, o, h, &mut |at| source.ticket(at));
-        comment_text.feed(&comment.text(), start, true, &mut emit);
-        comment_text.boundary(&mut emit);
-    }
-}
-
-/// Whether the markup between two text chunks separates words: a block-level element, a
-/// line break or replaced content. Inline elements (`<em>`, `<a>`, `<span>`) and comments
-/// do not.
-fn breaks_text(markup: &[u8]) -> bool {
-    const BREAKING: &[&[u8]] = &[
-        b"address",
-        b"article",
-        b"aside",
-        b"audio",
-        b"blockquote",
-        b"br",
-        b"button",
-        b"canvas",
-        b"dd",
-        b"details",
-        b"dialog",
-        b"div",
-        b"dl",
-        b"dt",
-        b"embed",
-        b"fieldset",
-        b"figcaption",
-        b"figure",
-        b"footer",
-        b"form",
-        b"h1",
-        b"h2",
-        b"h3",
-        b"h4",
-        b"h5",
-        b"h6",
-        b"header",
-        b"hgroup",
-        b"hr",
-        b"iframe",
-        b"img",
-        b"input",
-        b"li",
-        b"main",
-        b"nav",
-        b"object",
-        b"ol",
-        b"option",
-        b"p",
-        b"pre",
-        b"section",
-        b"select",
-        b"summary",
-        b"svg",
-        b"table",
-        b"tbody",
-        b"td",
-        b"textarea",
-        b"tfoot",
-        b"th",
-        b"thead",
-        b"tr",
-        b"ul",
-        b"video",
-    ];
-    let mut rest = markup;
-    while let Some(lt) = memchr::memchr(b'<', rest) {
-        rest = &rest[lt + 1..];
-        if let Some(comment) = rest.strip_prefix(b"!--") {
-            match memchr::memmem::find(comment, b"-->") {
-                Some(end) => {
-                    rest = &comment[end + 3..];
-                    continue;
-                }
-                None => return false,
-            }
-        }
-        let name_start = usize::from(rest.first() == Some(&b'/'));
-        let name_len = rest[name_start..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
-            .count();
-        let name = &rest[name_start..name_start + name_len];
-        if name_len > 0 && BREAKING.iter().any(|b| b.eq_ignore_ascii_case(name)) {
-            return true;
-        }
-    }
-    false
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn block_markup_breaks_words_and_inline_markup_does_not() {
-        assert!(breaks_text(b"</p>\n<p class=x>"));
-        assert!(breaks_text(b"<BR/>"));
-        assert!(breaks_text(b"</em><br>"));
-        assert!(!breaks_text(b"</em>"));
-        assert!(!breaks_text(b"<a href=\"/p\">"));
-        assert!(
-            !breaks_text(b"<!-- <p> -->"),
-            "markup in a comment is not markup"
-        );
-        assert!(breaks_text(b"<!-- x --><div>"));
-        assert!(!breaks_text(b"<span><strong>"));
-        assert!(
-            !breaks_text(b"<pre-x>"),
-            "custom elements with a prefix are inline"
-        );
     }
 }

@@ -14,8 +14,10 @@ use crate::hosts::{HostTable, is_valid_domain};
 use crate::links::{ActiveProgram, LinkRules};
 use crate::report::{FindingId, Report, Severity};
 use crate::rules::{RuleSet, TaggingMethod};
+use crate::visible::Finder;
 
-/// Text in these elements is not seen by a reader.
+/// Links in these elements are not seen by a reader (a disclosure inserted next to them would
+/// not be either).
 const HIDDEN: &[&str] = &[
     "[hidden]",
     "[aria-hidden=\"true\" i]",
@@ -30,17 +32,13 @@ const HIDDEN: &[&str] = &[
     ".visually-hidden",
     ".visuallyhidden",
 ];
-/// Text in a closed `<details>` is seen only behind a click (its `<summary>` excepted).
+/// Content of a closed `<details>` is seen only behind a click.
 const COLLAPSED: &str = "details:not([open])";
-const SUMMARY: &str = "details:not([open]) > summary";
 const LINKS: &str = "a[href], area[href]";
 
 /// Selectors parsed once.
 pub(crate) struct Selectors {
     pub(crate) links: Selector,
-    pub(crate) hidden: Selector,
-    pub(crate) collapsed: Selector,
-    pub(crate) summary: Selector,
     pub(crate) blocks: Selector,
     /// Links inside hidden or collapsed content.
     pub(crate) hidden_links: Selector,
@@ -59,10 +57,7 @@ impl Selectors {
             .collect();
         Selectors {
             links: parse(LINKS),
-            hidden: parse(&HIDDEN.join(", ")),
             hidden_links: parse(&hidden_links.join(", ")),
-            collapsed: parse(COLLAPSED),
-            summary: parse(SUMMARY),
             blocks: parse(crate::insertion::BLOCK_SELECTOR),
         }
     }
@@ -80,6 +75,8 @@ pub(crate) struct Disclosure {
     pub(crate) placement: Placement,
     /// What `fix` inserts on a page without a disclosure, and where.
     pub(crate) insert: Option<Insert>,
+    /// Finds where statements can be on a page.
+    pub(crate) finder: Finder,
 }
 
 /// The configured disclosure `fix` inserts.
@@ -326,6 +323,7 @@ impl Engine {
         let mut compiled = Compiled {
             links: LinkRules::new(programs, &merchant_lists),
             disclosure: Disclosure {
+                finder: Finder::new(&statements),
                 statements,
                 program: program_statements,
                 general,

@@ -49,6 +49,7 @@ mod rewrite;
 mod rules;
 mod sniff;
 mod source;
+mod visible;
 
 pub use config::{CONFIG_FILE_NAME, Config, Level, Placement};
 pub use document::Document;

@@ -106,17 +106,39 @@ pub fn corpus() -> PathBuf {
     dir
 }
 
-/// The byte ranges of every `a` and `area` start tag, found by lol_html.
-pub fn link_tags(html: &[u8]) -> Vec<std::ops::Range<usize>> {
+/// Every `a` and `area` start tag found by lol_html: its range, and within it the ranges of
+/// its `href` value and `rel` attribute (name to end of value).
+pub struct LinkTag {
+    pub range: std::ops::Range<usize>,
+    pub href: Option<std::ops::Range<usize>>,
+    /// The `rel` attribute's name, and its value when it has one.
+    pub rel: Option<(std::ops::Range<usize>, Option<std::ops::Range<usize>>)>,
+}
+
+pub fn link_tags(html: &[u8]) -> Vec<LinkTag> {
     use lol_html::{HtmlRewriter, Settings, element};
-    let mut ranges = Vec::new();
+    let mut tags = Vec::new();
     {
         let mut rewriter = HtmlRewriter::new(
             Settings::new()
                 .with_strict(false)
                 .with_adjust_charset_on_meta_tag(true)
                 .append_element_content_handler(element!("a, area", |el| {
-                    ranges.push(el.source_location().bytes());
+                    let mut tag = LinkTag {
+                        range: el.source_location().bytes(),
+                        href: None,
+                        rel: None,
+                    };
+                    for attr in el.attributes() {
+                        let name = attr.name_source_location().map(|l| l.bytes());
+                        let value = attr.value_source_location().map(|l| l.bytes());
+                        match attr.name().as_str() {
+                            "href" if tag.href.is_none() => tag.href = value,
+                            "rel" if tag.rel.is_none() => tag.rel = name.map(|n| (n, value)),
+                            _ => {}
+                        }
+                    }
+                    tags.push(tag);
                     Ok(())
                 })),
             |_: &[u8]| {},
@@ -124,15 +146,45 @@ pub fn link_tags(html: &[u8]) -> Vec<std::ops::Range<usize>> {
         rewriter.write(html).unwrap();
         rewriter.end().unwrap();
     }
-    ranges
+    tags
 }
 
-/// A link start tag with its `href` value and any `rel` attribute taken out.
-pub fn without_link_attributes(tag: &[u8]) -> Vec<u8> {
-    let href = regex::bytes::Regex::new(r#"(?i-u)\bhref=("[^"]*"|'[^']*'|[^\s>]+)"#).unwrap();
-    let rel = regex::bytes::Regex::new(r#"(?i-u)\s*\brel(=("[^"]*"|'[^']*'|[^\s>]*))?"#).unwrap();
-    let tag = href.replace_all(tag, &b"href=<value>"[..]);
-    rel.replace_all(&tag, &b""[..]).into_owned()
+/// A link start tag with its `href` value replaced by a marker and its `rel` attribute (with
+/// the whitespace before it, and a closing quote after it) removed.
+fn without_link_attributes(html: &[u8], tag: &LinkTag) -> Vec<u8> {
+    let mut cuts: Vec<(std::ops::Range<usize>, &[u8])> = Vec::new();
+    if let Some(href) = &tag.href {
+        cuts.push((href.clone(), b"<value>"));
+    }
+    if let Some((name, value)) = &tag.rel {
+        let mut start = name.start;
+        while start > tag.range.start && html[start - 1].is_ascii_whitespace() {
+            start -= 1;
+        }
+        let end = match value {
+            Some(value) => {
+                let quoted = value.start > 0
+                    && matches!(html[value.start - 1], b'"' | b'\'')
+                    && html.get(value.end) == Some(&html[value.start - 1]);
+                value.end + usize::from(quoted)
+            }
+            None => name.end,
+        };
+        cuts.push((start..end, b""));
+    }
+    cuts.sort_by_key(|(r, _)| r.start);
+    let mut out = Vec::new();
+    let mut at = tag.range.start;
+    for (range, with) in cuts {
+        if range.start < at {
+            continue;
+        }
+        out.extend_from_slice(&html[at..range.start]);
+        out.extend_from_slice(with);
+        at = range.end;
+    }
+    out.extend_from_slice(&html[at..tag.range.end]);
+    out
 }
 
 /// Asserts that `output` differs from `input` only inside link start tags, and there only in
@@ -143,16 +195,16 @@ pub fn assert_only_link_attributes_changed(input: &[u8], output: &[u8]) {
     let (mut at_in, mut at_out) = (0, 0);
     for (a, b) in before.iter().zip(&after) {
         assert_eq!(
-            String::from_utf8_lossy(&input[at_in..a.start]),
-            String::from_utf8_lossy(&output[at_out..b.start]),
+            String::from_utf8_lossy(&input[at_in..a.range.start]),
+            String::from_utf8_lossy(&output[at_out..b.range.start]),
             "bytes between link tags are unchanged"
         );
         assert_eq!(
-            String::from_utf8_lossy(&without_link_attributes(&input[a.clone()])),
-            String::from_utf8_lossy(&without_link_attributes(&output[b.clone()])),
+            String::from_utf8_lossy(&without_link_attributes(input, a)),
+            String::from_utf8_lossy(&without_link_attributes(output, b)),
             "a link tag changed outside href and rel"
         );
-        (at_in, at_out) = (a.end, b.end);
+        (at_in, at_out) = (a.range.end, b.range.end);
     }
     assert_eq!(
         input[at_in..],

@@ -1,0 +1,1244 @@
+//! What a reader sees, read only where a disclosure can be.
+//!
+//! Lexing every page's text is what makes a disclosure check slow (lol_html's own text
+//! handlers cost more than half its throughput). A statement can only be where one of its
+//! anchor words is (`Associate`, `commission`, ...; see `StatementSet::anchors`), so affilint
+//! finds those words with one SIMD multi-pattern search over the raw bytes, and reads the page
+//! closely only in a short region around each: there a small lexer skips tags, comments and
+//! raw-text elements, decodes the text, and feeds the statement matcher.
+//!
+//! Whether a region is hidden depends on elements that may have opened long before it. The
+//! same search finds the markers of hiding (`hidden`, `display`, `sr-only`, `<template`,
+//! `<details`, ...); a marker inside a start tag that really hides its content opens a frame,
+//! which follows that element's nesting to its end tag.
+
+use std::collections::VecDeque;
+use std::ops::Range;
+
+use aho_corasick::packed;
+use encoding_rs::{Encoding, UTF_8};
+
+use crate::disclosure::{Found, Matcher, Partial, StatementSet, TextStream};
+use crate::source::Source;
+
+/// How far before an anchor a region starts, at most (the words of a statement before its
+/// anchor, with room for markup).
+const PREFIX: usize = 2048;
+/// How far back the lexical context of a region start is looked for.
+const LOOKBACK: usize = 8192;
+/// The most hidden elements followed at once.
+const MAX_FRAMES: usize = 256;
+
+/// Markers of content hidden from readers, as written in start tags.
+/// Patterns are chosen so their first three bytes are rare in real pages (the SIMD search
+/// checks every occurrence of them): `y:none` for `display:none`, `n-reader` for
+/// `screen-reader-text`, `isually` for `visually-hidden`. Lowercase only: an uppercase `HIDDEN`
+/// attribute is not looked for.
+const MARKERS: &[&str] = &[
+    "hidden",
+    "y:none",
+    "y: none",
+    "sr-only",
+    "n-reader",
+    "isually",
+    "<template",
+    "<details",
+    "<noscript",
+];
+
+/// For the shipped anchors: the part of the word to look for, chosen for a rare leading
+/// trigram (rates per million bytes over the corpus's real pages and the synthetic blog:
+/// `ociate` 24 against `ssociate` 346, `ipant` 2 against `articipant`'s `art` 283, ...).
+const FINGERPRINTS: &[(&str, &str)] = &[
+    ("associate", "ociate"),
+    ("participant", "ipant"),
+    ("verdiene", "rdiene"),
+    ("commission", "mmission"),
+    ("compensation", "nsation"),
+    ("sponsored", "nsored"),
+    ("qualifying", "fying"),
+    ("#affiliate", "ffiliate"),
+];
+
+/// Elements whose content is not markup.
+const RAW_TEXT: &[&str] = &[
+    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
+];
+
+/// Elements that cannot have content.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+
+/// Start tags that end an open `<p>`.
+const CLOSES_P: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "details",
+    "div",
+    "dl",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "ul",
+];
+
+/// Elements whose tags separate words: block-level elements, line breaks, replaced content.
+/// Inline elements (`<em>`, `<a>`, `<span>`) and comments do not.
+const BREAKING: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "audio",
+    "blockquote",
+    "br",
+    "button",
+    "canvas",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "embed",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "iframe",
+    "img",
+    "input",
+    "li",
+    "main",
+    "nav",
+    "object",
+    "ol",
+    "option",
+    "p",
+    "pre",
+    "section",
+    "select",
+    "summary",
+    "svg",
+    "table",
+    "tbody",
+    "td",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+    "video",
+];
+
+fn is_one_of(name: &[u8], list: &[&str]) -> bool {
+    list.iter().any(|n| n.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// The words and markers to look for, compiled once.
+pub(crate) struct Finder {
+    /// Two searchers: with more than a couple of dozen patterns, one SIMD searcher loses
+    /// most of its speed (its buckets fill up), so anchors and markers are found apart.
+    anchors: Option<packed::Searcher>,
+    markers: Option<packed::Searcher>,
+    longest: usize,
+    /// Whether every statement has an anchor: otherwise the whole page is read.
+    sparse: bool,
+}
+
+impl Finder {
+    pub(crate) fn new(statements: &StatementSet) -> Finder {
+        let Some(anchors) = statements.anchors() else {
+            return Finder::whole_page();
+        };
+        let patterns = anchor_patterns(&anchors);
+        let longest = patterns
+            .iter()
+            .map(String::len)
+            .chain(MARKERS.iter().map(|m| m.len()))
+            .max()
+            .unwrap_or(1);
+        let build = |patterns: &[&str]| packed::Config::new().builder().extend(patterns).build();
+        let anchor_list: Vec<&str> = patterns.iter().map(String::as_str).collect();
+        let (Some(anchors), Some(markers)) = (build(&anchor_list), build(MARKERS)) else {
+            return Finder::whole_page();
+        };
+        Finder {
+            anchors: Some(anchors),
+            markers: Some(markers),
+            longest,
+            sparse: true,
+        }
+    }
+
+    /// The page is read whole: no anchor to look for.
+    fn whole_page() -> Finder {
+        Finder {
+            anchors: None,
+            markers: None,
+            longest: 1,
+            sparse: false,
+        }
+    }
+}
+
+/// The byte patterns that find anchors in any case a page writes them: `associate`,
+/// `Associate` and `ASSOCIATE`. An anchor that contains another is left out (the other finds
+/// it); a long one is looked for without its first letter, so one pattern serves both
+/// lowercase and capitalised. Few patterns keep the SIMD search on its fastest path.
+fn anchor_patterns(anchors: &[String]) -> Vec<String> {
+    let kept: Vec<&String> = anchors
+        .iter()
+        .filter(|a| !anchors.iter().any(|b| b != *a && a.contains(b.as_str())))
+        .collect();
+    let mut patterns: Vec<String> = Vec::new();
+    for anchor in kept {
+        let fingerprint = FINGERPRINTS
+            .iter()
+            .find(|(word, _)| word == anchor)
+            .map(|(_, part)| *part);
+        let variants = if let Some(part) = fingerprint {
+            vec![part.to_owned(), part.to_ascii_uppercase()]
+        } else if anchor.len() >= 6 && anchor.as_bytes()[0].is_ascii_alphabetic() {
+            let tail = &anchor[1..];
+            vec![tail.to_owned(), tail.to_ascii_uppercase()]
+        } else {
+            let capitalised = match anchor.as_bytes() {
+                [b'#', second, ..] => {
+                    format!(
+                        "#{}{}",
+                        (*second as char).to_ascii_uppercase(),
+                        &anchor[2..]
+                    )
+                }
+                _ => {
+                    let mut c = anchor.clone();
+                    c[..1].make_ascii_uppercase();
+                    c
+                }
+            };
+            vec![anchor.clone(), capitalised, anchor.to_ascii_uppercase()]
+        };
+        for variant in variants {
+            if !patterns.contains(&variant) {
+                patterns.push(variant);
+            }
+        }
+    }
+    patterns
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hit {
+    Anchor,
+    Marker,
+}
+
+/// Where the lexer is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Lex {
+    Data,
+    /// In a comment whose text starts at `start`; `search` is where to look for `-->`.
+    Comment {
+        start: usize,
+        search: usize,
+    },
+    /// In a raw-text element; `hidden` for `<noscript>`, whose text is read as hidden.
+    RawText {
+        name: &'static str,
+        start: usize,
+        search: usize,
+    },
+    /// After `<plaintext>`: the rest is text.
+    Plaintext,
+}
+
+/// An element that hides its content, followed to its end tag.
+#[derive(Debug, Clone)]
+struct Frame {
+    name: Box<[u8]>,
+    collapsed: bool,
+    depth: u32,
+    scan: usize,
+    end: Option<usize>,
+    /// For a closed `<details>`: the `<summary>` ranges, which readers do see.
+    summaries: Vec<Range<usize>>,
+    summary_open: Option<usize>,
+}
+
+/// How far lexing a region got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Progress {
+    /// The region is over.
+    Done,
+    /// It reached the limit it was given.
+    Reached,
+    /// It waits for bytes not fed yet.
+    Waiting,
+}
+
+/// The close reading of one region.
+#[derive(Debug)]
+struct Region {
+    pos: usize,
+    lex: Lex,
+    /// The region may end once past this and idle.
+    min_end: usize,
+    pending_break: bool,
+}
+
+/// Reads the statements of one document.
+pub(crate) struct Reader<'e> {
+    finder: &'e Finder,
+    encoding: &'static Encoding,
+    searched_to: usize,
+    hits: VecDeque<(usize, Hit)>,
+    frames: Vec<Frame>,
+    /// Tags before this were examined for hiding by a region.
+    examined_to: usize,
+    /// Positions known to be in data (not in a tag, comment or raw text).
+    safe: VecDeque<usize>,
+    region: Option<Region>,
+    text: TextStream,
+    matcher: Matcher<'e>,
+    comments: TextStream,
+    comment_matcher: Matcher<'e>,
+    scratch: String,
+}
+
+impl<'e> Reader<'e> {
+    pub(crate) fn new(finder: &'e Finder, statements: &'e StatementSet) -> Self {
+        let mut reader = Reader {
+            finder,
+            encoding: UTF_8,
+            searched_to: 0,
+            hits: VecDeque::new(),
+            frames: Vec::new(),
+            examined_to: 0,
+            safe: VecDeque::from([0]),
+            region: None,
+            text: TextStream::default(),
+            matcher: Matcher::new(statements),
+            comments: TextStream::default(),
+            comment_matcher: Matcher::new(statements),
+            scratch: String::new(),
+        };
+        if !finder.sparse {
+            reader.region = Some(Region {
+                pos: 0,
+                lex: Lex::Data,
+                min_end: usize::MAX,
+                pending_break: false,
+            });
+        }
+        reader
+    }
+
+    /// The document's encoding (text is decoded with it).
+    pub(crate) fn set_encoding(&mut self, encoding: &'static Encoding) {
+        self.encoding = encoding;
+    }
+
+    /// A position lol_html saw in data (right after a link's start tag): a safe place to
+    /// start a region.
+    pub(crate) fn note_data(&mut self, offset: usize) {
+        if self.safe.back().is_none_or(|&last| last < offset) {
+            self.safe.push_back(offset);
+            if self.safe.len() > 64 {
+                self.safe.pop_front();
+            }
+        }
+    }
+
+    /// The statements found in view so far.
+    pub(crate) fn visible_so_far(&self) -> Vec<Found> {
+        self.matcher.visible_so_far()
+    }
+
+    /// The first offset this reader may still need.
+    pub(crate) fn hold(&self, fed: usize) -> usize {
+        let mut hold = fed.saturating_sub(LOOKBACK + PREFIX);
+        if let Some(&(at, _)) = self.hits.front() {
+            hold = hold.min(at.saturating_sub(LOOKBACK + PREFIX));
+        }
+        if let Some(region) = &self.region {
+            hold = hold.min(region.pos).min(match region.lex {
+                Lex::Comment { start, .. } | Lex::RawText { start, .. } => start,
+                Lex::Data | Lex::Plaintext => usize::MAX,
+            });
+        }
+        for frame in &self.frames {
+            hold = hold.min(frame.scan);
+        }
+        [
+            self.matcher.earliest_open_offset(),
+            self.text.open_offset(),
+            self.comment_matcher.earliest_open_offset(),
+            self.comments.open_offset(),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(hold, usize::min)
+    }
+
+    /// Reads what `source` holds; `end` at the end of the document.
+    pub(crate) fn advance(&mut self, source: &mut Source, end: bool) {
+        self.search(source);
+        let fed = source.fed();
+        self.read_until(source, fed, end);
+    }
+
+    /// Reads far enough that the statements before `offset` are found.
+    pub(crate) fn catch_up(&mut self, source: &mut Source, offset: usize) {
+        self.search(source);
+        self.read_until(source, offset, false);
+    }
+
+    /// Ends the document: the statements found, whole and in part.
+    pub(crate) fn finish(&mut self, source: &mut Source) -> (Vec<Found>, Vec<Partial>) {
+        self.advance(source, true);
+        let Reader {
+            text,
+            matcher,
+            comments,
+            comment_matcher,
+            ..
+        } = self;
+        text.boundary(&mut |w, o, h| matcher.word(w, o, h, &mut |at| source.ticket(at)));
+        comments
+            .boundary(&mut |w, o, h| comment_matcher.word(w, o, h, &mut |at| source.ticket(at)));
+        let (mut found, partials) = matcher.finish(&mut |at| source.ticket(at));
+        let (in_comments, _) = comment_matcher.finish(&mut |at| source.ticket(at));
+        found.extend(in_comments);
+        (found, partials)
+    }
+
+    /// Finds anchors and markers in the bytes fed since the last search.
+    fn search(&mut self, source: &Source) {
+        let (Some(anchors), Some(markers)) = (&self.finder.anchors, &self.finder.markers) else {
+            return;
+        };
+        let fed = source.fed();
+        let from = self
+            .searched_to
+            .saturating_sub(self.finder.longest - 1)
+            .max(source.base_offset());
+        let Some(haystack) = source.bytes(from..fed) else {
+            return;
+        };
+        let searched_to = self.searched_to;
+        let new = |found: &aho_corasick::Match| from + found.end() > searched_to;
+        let mut hits: Vec<(usize, Hit)> = anchors
+            .find_iter(haystack)
+            .filter(new)
+            // A fingerprint starts a few letters into the word.
+            .map(|found| ((from + found.start()).saturating_sub(4), Hit::Anchor))
+            .collect();
+        hits.extend(
+            markers
+                .find_iter(haystack)
+                .filter(new)
+                .map(|found| (from + found.start(), Hit::Marker)),
+        );
+        hits.sort_unstable_by_key(|&(at, _)| at);
+        self.hits.extend(hits);
+        self.searched_to = fed;
+    }
+
+    /// Processes hits and regions up to `limit`.
+    fn read_until(&mut self, source: &mut Source, limit: usize, end: bool) {
+        loop {
+            if let Some(region) = &self.region {
+                let next_hit = self.hits.front().map_or(usize::MAX, |&(at, _)| at);
+                let stop = limit.min(next_hit.max(region.pos + 1));
+                let progress = self.lex(source, stop, end && stop >= limit);
+                let pos = self.region_pos();
+                while self.hits.front().is_some_and(|&(at, _)| at < pos) {
+                    if let Some((at, Hit::Anchor)) = self.hits.pop_front() {
+                        self.extend_region(at);
+                    }
+                }
+                match progress {
+                    Progress::Done => self.end_region(source),
+                    Progress::Waiting => return,
+                    Progress::Reached if pos >= limit => return,
+                    Progress::Reached => {}
+                }
+                continue;
+            }
+            let Some(&(at, hit)) = self.hits.front() else {
+                return;
+            };
+            if at >= limit {
+                return;
+            }
+            match hit {
+                Hit::Marker => {
+                    if at >= self.examined_to && !self.examine_marker(source, at, end) {
+                        return;
+                    }
+                    self.hits.pop_front();
+                }
+                Hit::Anchor => {
+                    self.hits.pop_front();
+                    if !inside_tag(source, at) {
+                        self.start_region(source, at);
+                    }
+                }
+            }
+        }
+    }
+
+    fn region_pos(&self) -> usize {
+        self.region.as_ref().map_or(0, |r| r.pos)
+    }
+
+    fn extend_region(&mut self, anchor: usize) {
+        if let Some(region) = &mut self.region {
+            region.min_end = region.min_end.max(anchor + 1);
+        }
+    }
+
+    /// The last position known to be in data at or before `at`.
+    fn safe_before(&self, at: usize) -> usize {
+        self.safe
+            .iter()
+            .rev()
+            .find(|&&s| s <= at)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Starts reading closely a little before `anchor`, unless the anchor is in raw text
+    /// (a script, a style sheet): nothing there is read.
+    fn start_region(&mut self, source: &mut Source, anchor: usize) {
+        let safe = self.safe_before(anchor);
+        let floor = safe.max(source.base_offset());
+        let context = context_at(source, anchor, floor.max(anchor.saturating_sub(LOOKBACK)));
+        if matches!(context, Lex::RawText { name, .. } if name != "noscript") {
+            return;
+        }
+        let mut start = anchor.saturating_sub(PREFIX).max(floor);
+        let mut lex = Lex::Data;
+        if start > safe {
+            // Start after a tag's end, in data, unless the text runs all the way.
+            if let Some(gt) = source
+                .bytes(start..anchor)
+                .and_then(|b| memchr::memchr(b'>', b))
+            {
+                start += gt + 1;
+            }
+            lex = context_at(source, start, floor.max(start.saturating_sub(LOOKBACK)));
+        }
+        self.region = Some(Region {
+            pos: start,
+            lex,
+            min_end: anchor + 1,
+            pending_break: false,
+        });
+    }
+
+    fn end_region(&mut self, source: &mut Source) {
+        if let Some(region) = self.region.take() {
+            let Reader {
+                text,
+                matcher,
+                safe,
+                ..
+            } = self;
+            text.boundary(&mut |w, o, h| matcher.word(w, o, h, &mut |at| source.ticket(at)));
+            if safe.back().is_none_or(|&s| s < region.pos) {
+                safe.push_back(region.pos);
+            }
+        }
+    }
+
+    /// Looks at the start tag around a marker; opens a frame if the element hides its content.
+    /// Returns `false` when the tag is not complete yet.
+    fn examine_marker(&mut self, source: &Source, at: usize, end: bool) -> bool {
+        let floor = at.saturating_sub(1024).max(source.base_offset());
+        let Some(before) = source.bytes(floor..at + 1) else {
+            return true;
+        };
+        let Some(lt) = memchr::memrchr(b'<', before) else {
+            return true;
+        };
+        if memchr::memchr(b'>', &before[lt..before.len() - 1]).is_some() {
+            return true;
+        }
+        let tag_start = floor + lt;
+        let Some(rest) = source.bytes(tag_start..source.fed()) else {
+            return true;
+        };
+        if !rest.get(1).is_some_and(u8::is_ascii_alphabetic) {
+            return true;
+        }
+        let Some(tag) = parse_start_tag(rest) else {
+            return end || rest.len() > 64 * 1024;
+        };
+        let floor = self
+            .safe_before(tag_start)
+            .max(source.base_offset())
+            .max(tag_start.saturating_sub(LOOKBACK));
+        if context_at(source, tag_start, floor) == Lex::Data {
+            self.open_frame(&tag, tag_start + tag.len);
+        }
+        true
+    }
+
+    fn open_frame(&mut self, tag: &Tag<'_>, content: usize) {
+        let Some(collapsed) = tag.hides() else {
+            return;
+        };
+        if self.frames.len() >= MAX_FRAMES || is_one_of(tag.name, VOID) {
+            return;
+        }
+        self.frames.push(Frame {
+            name: tag.name.to_ascii_lowercase().into_boxed_slice(),
+            collapsed,
+            depth: 1,
+            scan: content,
+            end: None,
+            summaries: Vec::new(),
+            summary_open: None,
+        });
+    }
+
+    /// Whether text at `at` is hidden, following open frames up to it.
+    fn hidden_at(&mut self, source: &Source, at: usize) -> bool {
+        for frame in &mut self.frames {
+            frame.follow(source, at);
+        }
+        self.frames.retain(|f| f.end.is_none_or(|end| end > at));
+        self.frames.iter().any(|f| f.hides(at))
+    }
+
+    /// Lexes the region up to `limit`.
+    fn lex(&mut self, source: &mut Source, limit: usize, end: bool) -> Progress {
+        loop {
+            let Some(region) = self.region.as_ref() else {
+                return Progress::Done;
+            };
+            let pos = region.pos;
+            if pos >= limit {
+                return if end || self.idle_after(pos) {
+                    Progress::Done
+                } else {
+                    Progress::Reached
+                };
+            }
+            let lex = region.lex.clone();
+            let held = source.bytes(pos..source.fed()).unwrap_or_default();
+            let window = (limit - pos).min(held.len());
+            if window == 0 {
+                return Progress::Waiting;
+            }
+            match lex {
+                Lex::Data => {
+                    let Some(lt) = memchr::memchr(b'<', &held[..window]) else {
+                        self.text_segment(source, pos..pos + window, false);
+                        self.set_pos(pos + window);
+                        continue;
+                    };
+                    if lt > 0 {
+                        self.text_segment(source, pos..pos + lt, false);
+                        self.set_pos(pos + lt);
+                        if self.idle_after(pos + lt) {
+                            return Progress::Done;
+                        }
+                        continue;
+                    }
+                    match self.markup(source, pos, end) {
+                        Some(next) => self.set_pos(next),
+                        None => return Progress::Waiting,
+                    }
+                }
+                Lex::Comment { start, search } => {
+                    let from = search.max(pos.min(search));
+                    let bytes = source.bytes(from..source.fed()).unwrap_or_default();
+                    match memchr::memmem::find(bytes, b"-->") {
+                        Some(e) => {
+                            let close = from + e;
+                            self.comment_text(source, start..close.max(start));
+                            self.set_lex(Lex::Data, (close + 3).max(start));
+                        }
+                        None if end => {
+                            let fed = source.fed();
+                            self.comment_text(source, start..fed);
+                            self.set_lex(Lex::Data, fed);
+                        }
+                        None => {
+                            let fed = source.fed();
+                            let search = fed.saturating_sub(2).max(search);
+                            self.set_lex(Lex::Comment { start, search }, pos);
+                            return Progress::Waiting;
+                        }
+                    }
+                }
+                Lex::RawText {
+                    name,
+                    start,
+                    search,
+                } => {
+                    let bytes = source.bytes(search..source.fed()).unwrap_or_default();
+                    match find_close(bytes, name.as_bytes()) {
+                        Some((close, after)) => {
+                            if name == "noscript" {
+                                self.text_segment(source, start..search + close, true);
+                            }
+                            self.region_break();
+                            self.set_lex(Lex::Data, search + after);
+                        }
+                        None if end => {
+                            self.set_lex(Lex::Data, source.fed());
+                        }
+                        None => {
+                            let search = source.fed().saturating_sub(name.len() + 3).max(search);
+                            self.set_lex(
+                                Lex::RawText {
+                                    name,
+                                    start,
+                                    search,
+                                },
+                                pos,
+                            );
+                            return Progress::Waiting;
+                        }
+                    }
+                }
+                Lex::Plaintext => {
+                    self.text_segment(source, pos..pos + window, false);
+                    self.set_pos(pos + window);
+                }
+            }
+        }
+    }
+
+    /// Whether the region may end at `pos`: past its anchors, nothing in progress.
+    fn idle_after(&self, pos: usize) -> bool {
+        let Some(region) = &self.region else {
+            return true;
+        };
+        pos >= region.min_end
+            && region.lex == Lex::Data
+            && self.matcher.earliest_open_offset().is_none()
+            && self.text.open_offset().is_none()
+    }
+
+    fn set_pos(&mut self, pos: usize) {
+        if let Some(region) = &mut self.region {
+            region.pos = pos;
+        }
+        self.examined_to = self.examined_to.max(pos);
+    }
+
+    fn set_lex(&mut self, lex: Lex, pos: usize) {
+        if let Some(region) = &mut self.region {
+            region.lex = lex;
+        }
+        self.set_pos(pos);
+    }
+
+    fn region_break(&mut self) {
+        if let Some(region) = &mut self.region {
+            region.pending_break = true;
+        }
+    }
+
+    /// Handles the markup at `pos` (a `<`); returns where data resumes, or `None` to wait.
+    fn markup(&mut self, source: &mut Source, pos: usize, end: bool) -> Option<usize> {
+        let rest = source.bytes(pos..source.fed()).unwrap_or_default();
+        if rest.len() < 2 && !end {
+            return None;
+        }
+        let next = rest.get(1).copied().unwrap_or(b' ');
+        if rest.starts_with(b"<!--") {
+            self.set_lex(
+                Lex::Comment {
+                    start: pos + 4,
+                    search: pos + 2,
+                },
+                pos + 4,
+            );
+            return Some(pos + 4);
+        }
+        if rest.len() < 4 && !end && rest.starts_with(b"<!") {
+            return None;
+        }
+        if next == b'!' || next == b'?' {
+            return match memchr::memchr(b'>', rest) {
+                Some(gt) => Some(pos + gt + 1),
+                None if end => Some(source.fed()),
+                None => None,
+            };
+        }
+        if next == b'/' && rest.get(2).is_some_and(u8::is_ascii_alphabetic) {
+            let name_len = tag_name_len(&rest[2..]);
+            let name = &rest[2..2 + name_len];
+            let Some(gt) = memchr::memchr(b'>', rest) else {
+                return end.then(|| source.fed());
+            };
+            if is_one_of(name, BREAKING) {
+                self.region_break();
+            }
+            return Some(pos + gt + 1);
+        }
+        if !next.is_ascii_alphabetic() {
+            self.text_segment(source, pos..pos + 1, false);
+            return Some(pos + 1);
+        }
+        let Some(tag) = parse_start_tag(rest) else {
+            return end.then(|| source.fed());
+        };
+        let after = pos + tag.len;
+        if is_one_of(tag.name, BREAKING) {
+            self.region_break();
+        }
+        let name = tag.name.to_ascii_lowercase();
+        if let Some(raw) = RAW_TEXT.iter().find(|r| r.as_bytes() == name.as_slice()) {
+            self.region_break();
+            self.set_lex(
+                Lex::RawText {
+                    name: raw,
+                    start: after,
+                    search: after,
+                },
+                after,
+            );
+            return Some(after);
+        }
+        if name == b"plaintext" {
+            self.set_lex(Lex::Plaintext, after);
+            return Some(after);
+        }
+        self.open_frame(&tag, after);
+        Some(after)
+    }
+
+    fn text_segment(&mut self, source: &mut Source, range: Range<usize>, force_hidden: bool) {
+        if range.is_empty() {
+            return;
+        }
+        let hidden = force_hidden || self.hidden_at(source, range.start);
+        let pending_break = self
+            .region
+            .as_mut()
+            .is_some_and(|r| std::mem::take(&mut r.pending_break));
+        self.decode(source, range.clone());
+        let Reader {
+            text,
+            matcher,
+            scratch,
+            ..
+        } = self;
+        let mut emit =
+            |w: &str, o: usize, h: bool| matcher.word(w, o, h, &mut |at| source.ticket(at));
+        if pending_break {
+            text.boundary(&mut emit);
+        }
+        text.feed(scratch, range.start, hidden, &mut emit);
+    }
+
+    fn comment_text(&mut self, source: &mut Source, range: Range<usize>) {
+        if range.is_empty() {
+            return;
+        }
+        self.decode(source, range.clone());
+        let Reader {
+            comments,
+            comment_matcher,
+            scratch,
+            ..
+        } = self;
+        let mut emit =
+            |w: &str, o: usize, h: bool| comment_matcher.word(w, o, h, &mut |at| source.ticket(at));
+        comments.feed(scratch, range.start, true, &mut emit);
+        comments.boundary(&mut emit);
+    }
+
+    /// Decodes held bytes into the scratch string.
+    fn decode(&mut self, source: &Source, range: Range<usize>) {
+        self.scratch.clear();
+        let bytes = source.bytes(range).unwrap_or_default();
+        if self.encoding == UTF_8 {
+            self.scratch.push_str(&String::from_utf8_lossy(bytes));
+        } else {
+            let (text, _) = self.encoding.decode_without_bom_handling(bytes);
+            self.scratch.push_str(&text);
+        }
+    }
+}
+
+impl Frame {
+    /// Follows the element's tags up to `to`.
+    fn follow(&mut self, source: &Source, to: usize) {
+        if self.end.is_some() || self.scan >= to {
+            return;
+        }
+        let Some(bytes) = source.bytes(self.scan..to) else {
+            self.scan = to;
+            return;
+        };
+        let mut i = 0;
+        while let Some(lt) = memchr::memchr(b'<', &bytes[i..]) {
+            let at = i + lt;
+            let rest = &bytes[at + 1..];
+            let closing = rest.first() == Some(&b'/');
+            let name_start = usize::from(closing);
+            let name_len = tag_name_len(&rest[name_start..]);
+            if name_start + name_len >= rest.len() {
+                // The name may go on past `to`: look again later.
+                self.scan += at;
+                return;
+            }
+            let name = &rest[name_start..name_start + name_len];
+            let absolute = self.scan + at;
+            if name.eq_ignore_ascii_case(&self.name) {
+                if closing {
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        self.end = Some(absolute);
+                        return;
+                    }
+                } else {
+                    self.depth += 1;
+                }
+            } else if &*self.name == b"p" && !closing && is_one_of(name, CLOSES_P) {
+                self.end = Some(absolute);
+                return;
+            } else if self.collapsed && name.eq_ignore_ascii_case(b"summary") {
+                if closing {
+                    if let Some(open) = self.summary_open.take() {
+                        self.summaries.push(open..absolute);
+                    }
+                } else if self.depth == 1 {
+                    self.summary_open = Some(absolute);
+                }
+            }
+            i = at + 1;
+        }
+        self.scan = to;
+    }
+
+    fn hides(&self, at: usize) -> bool {
+        if !self.collapsed {
+            return true;
+        }
+        let in_summary = self.summaries.iter().any(|r| r.contains(&at))
+            || self.summary_open.is_some_and(|open| open <= at);
+        !in_summary
+    }
+}
+
+/// A start tag's name, attributes and length in bytes.
+struct Tag<'a> {
+    name: &'a [u8],
+    attributes: Vec<(&'a [u8], &'a [u8])>,
+    len: usize,
+}
+
+impl Tag<'_> {
+    fn attribute(&self, name: &[u8]) -> Option<&[u8]> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    }
+
+    /// `Some(collapsed)` when the element hides its content: `hidden`, `aria-hidden="true"`,
+    /// inline `display:none` / `visibility:hidden`, a screen-reader-only class, `<template>`,
+    /// or a closed `<details>` (`collapsed`: its `<summary>` is still seen).
+    fn hides(&self) -> Option<bool> {
+        if self.name.eq_ignore_ascii_case(b"template")
+            || self.name.eq_ignore_ascii_case(b"noscript")
+        {
+            return Some(false);
+        }
+        if self.name.eq_ignore_ascii_case(b"details") {
+            return self.attribute(b"open").is_none().then_some(true);
+        }
+        if self.attribute(b"hidden").is_some()
+            || self
+                .attribute(b"aria-hidden")
+                .is_some_and(|v| v.trim_ascii().eq_ignore_ascii_case(b"true"))
+        {
+            return Some(false);
+        }
+        if let Some(style) = self.attribute(b"style") {
+            let squeezed: Vec<u8> = style
+                .iter()
+                .filter(|b| !b.is_ascii_whitespace())
+                .map(u8::to_ascii_lowercase)
+                .collect();
+            let has = |needle: &[u8]| memchr::memmem::find(&squeezed, needle).is_some();
+            if has(b"display:none") || has(b"visibility:hidden") {
+                return Some(false);
+            }
+        }
+        let hiding_class = self.attribute(b"class").is_some_and(|classes| {
+            classes.split(|b| b.is_ascii_whitespace()).any(|c| {
+                is_one_of(
+                    c,
+                    &[
+                        "sr-only",
+                        "screen-reader-text",
+                        "visually-hidden",
+                        "visuallyhidden",
+                    ],
+                )
+            })
+        });
+        hiding_class.then_some(false)
+    }
+}
+
+fn tag_name_len(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .take_while(|b| !matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>'))
+        .count()
+}
+
+/// Parses the start tag at the start of `bytes` (which begin with `<` and a letter), as the
+/// HTML tokenizer does: quotes only matter around attribute values.
+fn parse_start_tag(bytes: &[u8]) -> Option<Tag<'_>> {
+    let name_len = tag_name_len(&bytes[1..]);
+    let name = &bytes[1..1 + name_len];
+    let mut attributes = Vec::new();
+    let mut i = 1 + name_len;
+    let space = |b: u8| matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/');
+    loop {
+        while i < bytes.len() && space(bytes[i]) {
+            i += 1;
+        }
+        if *bytes.get(i)? == b'>' {
+            return Some(Tag {
+                name,
+                attributes,
+                len: i + 1,
+            });
+        }
+        let name_start = i;
+        i += 1;
+        while i < bytes.len() && !space(bytes[i]) && !matches!(bytes[i], b'=' | b'>') {
+            i += 1;
+        }
+        let attribute = &bytes[name_start..i];
+        while i < bytes.len() && matches!(bytes[i], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ') {
+            i += 1;
+        }
+        if bytes.get(i) != Some(&b'=') {
+            attributes.push((attribute, &b""[..]));
+            continue;
+        }
+        i += 1;
+        while i < bytes.len() && matches!(bytes[i], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ') {
+            i += 1;
+        }
+        let value = match bytes.get(i)? {
+            quote @ (b'"' | b'\'') => {
+                let close = memchr::memchr(*quote, &bytes[i + 1..])?;
+                let value = &bytes[i + 1..i + 1 + close];
+                i += close + 2;
+                value
+            }
+            _ => {
+                let start = i;
+                while i < bytes.len()
+                    && !matches!(bytes[i], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'>')
+                {
+                    i += 1;
+                }
+                &bytes[start..i]
+            }
+        };
+        attributes.push((attribute, value));
+    }
+}
+
+/// Whether `at` is inside a start tag (an attribute name or value): the nearest `<` before it
+/// starts a tag and no `>` follows that `<` before `at`.
+fn inside_tag(source: &Source, at: usize) -> bool {
+    let floor = at.saturating_sub(1024).max(source.base_offset());
+    let Some(before) = source.bytes(floor..at) else {
+        return false;
+    };
+    let Some(lt) = memchr::memrchr(b'<', before) else {
+        return false;
+    };
+    before.get(lt + 1).is_some_and(|b| b.is_ascii_alphabetic())
+        && memchr::memchr(b'>', &before[lt..]).is_none()
+}
+
+/// Finds `</name` followed by a tag-name end, case-insensitively; returns where it starts and
+/// where the tag ends (after `>`).
+fn find_close(bytes: &[u8], name: &[u8]) -> Option<(usize, usize)> {
+    let mut i = 0;
+    while let Some(lt) = memchr::memchr(b'<', &bytes[i..]) {
+        let at = i + lt;
+        let rest = &bytes[at..];
+        if rest.len() >= name.len() + 3
+            && rest[1] == b'/'
+            && rest[2..2 + name.len()].eq_ignore_ascii_case(name)
+            && matches!(
+                rest[2 + name.len()],
+                b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>'
+            )
+        {
+            let gt = memchr::memchr(b'>', rest)?;
+            return Some((at, at + gt + 1));
+        }
+        i = at + 1;
+    }
+    None
+}
+
+/// The lexical context at `pos`, looking back no further than `floor` (a place known to be in
+/// data): inside an unclosed comment, an unclosed raw-text element, or in data.
+fn context_at(source: &Source, pos: usize, floor: usize) -> Lex {
+    let Some(before) = source.bytes(floor.min(pos)..pos) else {
+        return Lex::Data;
+    };
+    let base = floor.min(pos);
+    for lt in memchr::memrchr_iter(b'<', before) {
+        let rest = &before[lt..];
+        if rest.starts_with(b"<!--") {
+            return if memchr::memmem::find(&rest[2..], b"-->").is_some() {
+                Lex::Data
+            } else {
+                Lex::Comment {
+                    start: base + lt + 4,
+                    search: base + lt + 2,
+                }
+            };
+        }
+        let closing = rest.get(1) == Some(&b'/');
+        let name_start = 1 + usize::from(closing);
+        let name = &rest[name_start..name_start + tag_name_len(&rest[name_start..])];
+        if let Some(raw) = RAW_TEXT
+            .iter()
+            .find(|r| r.as_bytes().eq_ignore_ascii_case(name))
+        {
+            if closing || name_start + name.len() >= rest.len() {
+                return Lex::Data;
+            }
+            return match memchr::memchr(b'>', rest) {
+                Some(gt) => Lex::RawText {
+                    name: raw,
+                    start: base + lt + gt + 1,
+                    search: base + lt + gt + 1,
+                },
+                None => Lex::Data,
+            };
+        }
+    }
+    Lex::Data
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_tags_parse_like_the_tokenizer() {
+        let tag = parse_start_tag(b"<p class=\"a > b\" hidden data-x='1' id=z>rest").unwrap();
+        assert_eq!(tag.name, b"p");
+        assert_eq!(tag.len, 40);
+        assert_eq!(tag.attribute(b"class"), Some(&b"a > b"[..]));
+        assert_eq!(tag.attribute(b"HIDDEN"), Some(&b""[..]));
+        assert_eq!(tag.attribute(b"id"), Some(&b"z"[..]));
+        assert!(parse_start_tag(b"<p class=\"unterminated").is_none());
+        assert_eq!(tag.hides(), Some(false));
+        let hides = |t: &[u8]| parse_start_tag(t).unwrap().hides();
+        assert_eq!(
+            hides(b"<div style=\"color:red; DISPLAY : none\">"),
+            Some(false)
+        );
+        assert_eq!(hides(b"<span class=\"x sr-only\">"), Some(false));
+        assert_eq!(hides(b"<span class=\"x sr-only-focusable\">"), None);
+        assert_eq!(hides(b"<details>"), Some(true));
+        assert_eq!(hides(b"<details open>"), None);
+        assert_eq!(hides(b"<div aria-hidden=false>"), None);
+        assert_eq!(hides(b"<input type=hidden>"), None);
+    }
+
+    #[test]
+    fn anchor_patterns_cover_every_case_with_few_patterns() {
+        let anchors: Vec<String> = [
+            "associate",
+            "commission",
+            "commissions",
+            "#sponsored",
+            "sponsored",
+            "paid",
+            "#ad",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let patterns = anchor_patterns(&anchors);
+        assert_eq!(
+            patterns,
+            [
+                "ociate", "OCIATE", "mmission", "MMISSION", "nsored", "NSORED", "paid", "Paid",
+                "PAID", "#ad", "#Ad", "#AD"
+            ]
+        );
+        let other = anchor_patterns(&["statement".to_owned()]);
+        assert_eq!(
+            other,
+            ["tatement", "TATEMENT"],
+            "other long words drop their first letter"
+        );
+    }
+
+    #[test]
+    fn close_tags_are_found_case_insensitively() {
+        assert_eq!(
+            find_close(b"var a = '</scr'; </SCRIPT >x", b"script"),
+            Some((17, 27))
+        );
+        assert_eq!(find_close(b"</scripts>", b"script"), None);
+    }
+
+    #[test]
+    fn words_break_only_at_block_markup() {
+        assert!(is_one_of(b"BR", BREAKING));
+        assert!(is_one_of(b"p", BREAKING));
+        assert!(!is_one_of(b"em", BREAKING));
+        assert!(!is_one_of(b"pre-x", BREAKING));
+    }
+}
