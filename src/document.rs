@@ -230,11 +230,11 @@ impl<'e, O: Output> Document<'e, O> {
                 state.insert_bytes = sniffed.encoding.encode(insert.html.trim()).0.into_owned();
             }
         }
-        self.rewriter = Some(self.build(sniffed.encoding, !sniffed.from_bom));
+        self.rewriter = Some(self.build(sniffed.encoding));
         self.feed(head)
     }
 
-    fn build(&self, encoding: &'static Encoding, follow_meta: bool) -> HtmlRewriter<'e, Progress> {
+    fn build(&self, encoding: &'static Encoding) -> HtmlRewriter<'e, Progress> {
         let (compiled, insert, encoding_cell) = {
             let state = self.state.borrow();
             (
@@ -246,7 +246,9 @@ impl<'e, O: Output> Document<'e, O> {
         let selectors = &compiled.selectors;
         let mut settings = Settings::new()
             .with_strict(false)
-            .with_adjust_charset_on_meta_tag(follow_meta)
+            // The encoding is settled before parsing (byte-order mark, or a `<meta>` in the
+            // first kilobyte, as the HTML standard's prescan does), so every part of affilint
+            // reads the page the same way.
             .with_encoding(
                 AsciiCompatibleEncoding::new(encoding)
                     .unwrap_or_else(AsciiCompatibleEncoding::utf_8),
@@ -413,7 +415,6 @@ impl State<'_> {
     }
 
     fn on_link(&mut self, el: &mut Element<'_, '_>) {
-        self.links += 1;
         let hidden = std::mem::take(&mut self.link_hidden);
         let encoding = el.start_tag().encoding();
         if encoding != UTF_8 {
@@ -438,6 +439,7 @@ impl State<'_> {
             }
         }
         let Some(href_attr) = href_attr else { return };
+        self.links += 1;
         let raw = href_attr.value();
         if !self.compiled.links.may_match(&raw) {
             return;
@@ -500,24 +502,15 @@ impl State<'_> {
             let fixable = matches!(rule, FindingId::UntaggedLink | FindingId::ForeignTag);
             let mut message = message;
             if fixable && self.compiled.severity(rule).is_some() {
-                let edit =
-                    self.compiled
-                        .links
-                        .retag(&raw, &href, &affiliate)
-                        .and_then(|new_value| {
-                            if self.fixing {
-                                rewrite::href_edit(
-                                    &self.source,
-                                    href_attr,
-                                    &raw,
-                                    &new_value,
-                                    encoding,
-                                )
-                                .map(Some)
-                            } else {
-                                Ok(None)
-                            }
-                        });
+                let links = &self.compiled.links;
+                let edit = if self.fixing {
+                    links.retag(&raw, &href, &affiliate).and_then(|new_value| {
+                        rewrite::href_edit(&self.source, href_attr, &raw, &new_value, encoding)
+                            .map(Some)
+                    })
+                } else {
+                    links.blocker(&href, &affiliate).map_or(Ok(None), Err)
+                };
                 match edit {
                     Ok(Some(edit)) => edits.push(edit),
                     Ok(None) if rule == FindingId::UntaggedLink => {

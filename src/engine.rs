@@ -34,7 +34,9 @@ const HIDDEN: &[&str] = &[
 ];
 /// Content of a closed `<details>` is seen only behind a click.
 const COLLAPSED: &str = "details:not([open])";
-const LINKS: &str = "a[href], area[href]";
+/// Every link element; the handler looks for `href` itself (cheaper for lol_html than an
+/// attribute selector).
+const LINKS: &str = "a, area";
 
 /// Selectors parsed once.
 pub(crate) struct Selectors {

@@ -6,17 +6,40 @@
 //! as `xn--mazon-3ve.com` and matches nothing.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: host names are short, and the table is looked up for every link.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
 
 /// A table of domains, looked up by a host and each of its parent domains, longest first.
 #[derive(Debug, Clone)]
 pub(crate) struct HostTable<V> {
-    map: HashMap<Box<str>, V>,
+    map: HashMap<Box<str>, V, BuildHasherDefault<Fnv>>,
 }
 
 impl<V> Default for HostTable<V> {
     fn default() -> Self {
         HostTable {
-            map: HashMap::new(),
+            map: HashMap::default(),
         }
     }
 }

@@ -357,12 +357,50 @@ impl LinkRules {
 
     /// The new raw attribute value that tags `href` for `affiliate`'s program, or why it
     /// cannot be tagged offline.
+    /// Why `href` cannot be tagged offline, or `None` when [`LinkRules::retag`] will succeed.
+    /// Cheap: a check only needs this, not the rewritten value.
+    pub(crate) fn blocker(&self, href: &Href, affiliate: &Affiliate) -> Option<String> {
+        let active = &self.programs[affiliate.program];
+        let program = &active.program;
+        let Some(tagging) = &program.tagging else {
+            return Some(format!("{} has no tagging rule", program.id()));
+        };
+        let host = href.host();
+        if active.expected_id(host).is_none() {
+            return Some(format!(
+                "no id configured for {host}: set `tag` (or a marketplace id) under \
+                 [programs.{}]",
+                program.id()
+            ));
+        }
+        let templates: Vec<&crate::rules::Template> = match (&tagging.method, affiliate.role) {
+            (TaggingMethod::Wrap { template, .. }, Role::Merchant) => vec![template],
+            (_, Role::Merchant) => return Some(format!("{} cannot wrap links", program.id())),
+            (TaggingMethod::Query { params }, _) => params.iter().map(|(_, t)| t).collect(),
+            (TaggingMethod::Wrap { .. }, _) => Vec::new(),
+        };
+        templates
+            .iter()
+            .flat_map(|t| t.placeholders())
+            .find(|name| !matches!(*name, "id" | "url") && program.var(host, name).is_none())
+            .map(|name| {
+                format!(
+                    "rule `{}` has no `{name}` for {host}: add it under [vars.\"{host}\"] in \
+                     your own rule file",
+                    program.id()
+                )
+            })
+    }
+
     pub(crate) fn retag(
         &self,
         raw: &str,
         href: &Href,
         affiliate: &Affiliate,
     ) -> Result<String, String> {
+        if let Some(reason) = self.blocker(href, affiliate) {
+            return Err(reason);
+        }
         let active = &self.programs[affiliate.program];
         let program = &active.program;
         let tagging = program
@@ -370,13 +408,9 @@ impl LinkRules {
             .as_ref()
             .ok_or_else(|| format!("{} has no tagging rule", program.id()))?;
         let host = href.host();
-        let id = active.expected_id(host).ok_or_else(|| {
-            format!(
-                "no id configured for {host}: set `tag` (or a marketplace id) under \
-                 [programs.{}]",
-                program.id()
-            )
-        })?;
+        let id = active
+            .expected_id(host)
+            .ok_or_else(|| format!("no id configured for {host}"))?;
         let lookup = |name: &str| -> Option<String> {
             match name {
                 "id" => Some(id.to_owned()),

@@ -139,7 +139,8 @@ impl Template {
         Ok(Template { parts })
     }
 
-    fn placeholders(&self) -> impl Iterator<Item = &str> {
+    /// The placeholder names, in order.
+    pub(crate) fn placeholders(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {
             TemplatePart::Placeholder(name) => Some(name.as_str()),
             TemplatePart::Literal(_) => None,

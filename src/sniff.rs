@@ -20,8 +20,6 @@ pub(crate) struct Sniffed {
     pub(crate) encoding: &'static Encoding,
     /// Length of a byte-order mark to skip in columns.
     pub(crate) bom: usize,
-    /// Whether the encoding came from a BOM (a later `<meta>` must not override it).
-    pub(crate) from_bom: bool,
 }
 
 /// Sniffs the first bytes of a document (up to [`HEAD`], or all of a shorter document).
@@ -33,11 +31,7 @@ pub(crate) fn sniff(head: &[u8]) -> Result<Sniffed, DocumentError> {
             });
         }
         check_binary(&head[bom..], false)?;
-        return Ok(Sniffed {
-            encoding,
-            bom,
-            from_bom: true,
-        });
+        return Ok(Sniffed { encoding, bom });
     }
     check_signatures(head)?;
     let declared = meta_charset(head);
@@ -56,11 +50,7 @@ pub(crate) fn sniff(head: &[u8]) -> Result<Sniffed, DocumentError> {
         });
     }
     check_binary(head, encoding != UTF_8)?;
-    Ok(Sniffed {
-        encoding,
-        bom: 0,
-        from_bom: false,
-    })
+    Ok(Sniffed { encoding, bom: 0 })
 }
 
 /// The encoding a `<meta charset=...>` or `<meta content="...; charset=...">` declares.
@@ -96,9 +86,17 @@ fn charset_label(tag: &[u8]) -> Option<&[u8]> {
 }
 
 fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
+    let first = needle.first()?;
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        haystack,
+    )
+    .find(|&at| {
+        haystack
+            .get(at..at + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+    })
 }
 
 /// Every other byte NUL in the first bytes: UTF-16 text without a byte-order mark.
