@@ -230,6 +230,19 @@ const COMMON: &[&str] = &[
 ];
 
 impl Sequence {
+    /// How many words may come before the first `anchor` in a match.
+    fn words_before(&self, anchor: &str) -> usize {
+        let mut before = 0;
+        for slot in &self.slots {
+            match slot {
+                Slot::Word(w) if **w == *anchor => break,
+                Slot::Word(_) => before += 1,
+                Slot::Gap { max, .. } => before += usize::from(*max),
+            }
+        }
+        before
+    }
+
     /// A word every match of this sequence contains, and every partial match worth reporting
     /// too: the rarest-looking word among the first [`PARTIAL_MIN_WORDS`] (any word when the
     /// sequence is too short to be reported in part). The page is only read closely around
@@ -454,18 +467,21 @@ impl StatementSet {
         index
     }
 
-    /// The anchor words of every statement (see `Sequence::anchor`), or `None` when one of
-    /// them is not plain ASCII (then the whole page must be read).
-    pub(crate) fn anchors(&self) -> Option<Vec<String>> {
-        let mut anchors: Vec<String> = Vec::new();
+    /// The anchor words of every statement (see `Sequence::anchor`), each with the most words
+    /// that may come before it in a match; `None` when an anchor is not plain ASCII (then the
+    /// whole page must be read).
+    pub(crate) fn anchors(&self) -> Option<Vec<(String, usize)>> {
+        let mut anchors: Vec<(String, usize)> = Vec::new();
         for statement in &self.statements {
             for sequence in &statement.sequences {
                 let anchor = sequence.anchor();
                 if anchor.is_empty() || !anchor.is_ascii() {
                     return None;
                 }
-                if !anchors.iter().any(|a| a == anchor) {
-                    anchors.push(anchor.to_owned());
+                let before = sequence.words_before(anchor);
+                match anchors.iter_mut().find(|(a, _)| a == anchor) {
+                    Some((_, most)) => *most = (*most).max(before),
+                    None => anchors.push((anchor.to_owned(), before)),
                 }
             }
         }
@@ -823,13 +839,18 @@ mod tests {
             set.add(Statement::parse(s).unwrap());
         }
         let anchors = set.anchors().unwrap();
-        assert!(anchors.contains(&"associate".to_owned()), "{anchors:?}");
-        assert!(anchors.contains(&"participant".to_owned()), "{anchors:?}");
-        assert!(anchors.contains(&"commission".to_owned()), "{anchors:?}");
-        assert!(anchors.contains(&"paid".to_owned()), "{anchors:?}");
-        assert!(anchors.contains(&"#ad".to_owned()), "{anchors:?}");
+        let before = |word: &str| anchors.iter().find(|(a, _)| a == word).map(|(_, b)| *b);
+        assert_eq!(before("associate"), Some(3), "{anchors:?}");
+        assert_eq!(before("participant"), Some(0), "{anchors:?}");
+        assert_eq!(
+            before("commission"),
+            Some(14),
+            "affiliate links + 12 words of gap"
+        );
+        assert_eq!(before("paid"), Some(0), "{anchors:?}");
+        assert_eq!(before("#ad"), Some(0), "{anchors:?}");
         assert!(
-            !anchors.iter().any(|a| a == "links" || a == "an"),
+            !anchors.iter().any(|(a, _)| a == "links" || a == "an"),
             "{anchors:?}"
         );
         set.add(Statement::parse("Amazonのアソシエイトとして").unwrap());

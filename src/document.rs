@@ -136,6 +136,9 @@ impl<'e, O: Output> Document<'e, O> {
     /// Feeds the next chunk of the document.
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), DocumentError> {
         if self.rewriter.is_none() {
+            if self.head.is_empty() && chunk.len() >= sniff::HEAD {
+                return self.start_with(chunk);
+            }
             self.head.extend_from_slice(chunk);
             if self.head.len() < sniff::HEAD {
                 return Ok(());

@@ -21,9 +21,12 @@ use encoding_rs::{Encoding, UTF_8};
 use crate::disclosure::{Found, Matcher, Partial, StatementSet, TextStream};
 use crate::source::Source;
 
-/// How far before an anchor a region starts, at most (the words of a statement before its
-/// anchor, with room for markup).
-const PREFIX: usize = 2048;
+/// How far before an anchor a region starts: room for markup, and for each word a statement
+/// may have before the anchor (the most before any anchor is 14 in the shipped rules).
+const PREFIX_MARKUP: usize = 256;
+const PREFIX_PER_WORD: usize = 96;
+/// The most any region reaches back.
+const PREFIX: usize = 4096;
 /// How far back the lexical context of a region start is looked for.
 const LOOKBACK: usize = 8192;
 /// The most hidden elements followed at once.
@@ -173,6 +176,8 @@ pub(crate) struct Finder {
     /// Two searchers: with more than a couple of dozen patterns, one SIMD searcher loses
     /// most of its speed (its buckets fill up), so anchors and markers are found apart.
     anchors: Option<packed::Searcher>,
+    /// Per anchor pattern: how far before it a region starts.
+    prefixes: Vec<usize>,
     markers: Option<packed::Searcher>,
     longest: usize,
     /// Whether every statement has an anchor: otherwise the whole page is read.
@@ -185,6 +190,11 @@ impl Finder {
             return Finder::whole_page();
         };
         let patterns = anchor_patterns(&anchors);
+        let prefixes = patterns
+            .iter()
+            .map(|(_, words)| (PREFIX_MARKUP + words * PREFIX_PER_WORD).min(PREFIX))
+            .collect();
+        let patterns: Vec<String> = patterns.into_iter().map(|(p, _)| p).collect();
         let longest = patterns
             .iter()
             .map(String::len)
@@ -198,6 +208,7 @@ impl Finder {
         };
         Finder {
             anchors: Some(anchors),
+            prefixes,
             markers: Some(markers),
             longest,
             sparse: true,
@@ -208,6 +219,7 @@ impl Finder {
     fn whole_page() -> Finder {
         Finder {
             anchors: None,
+            prefixes: Vec::new(),
             markers: None,
             longest: 1,
             sparse: false,
@@ -219,13 +231,27 @@ impl Finder {
 /// `Associate` and `ASSOCIATE`. An anchor that contains another is left out (the other finds
 /// it); a long one is looked for without its first letter, so one pattern serves both
 /// lowercase and capitalised. Few patterns keep the SIMD search on its fastest path.
-fn anchor_patterns(anchors: &[String]) -> Vec<String> {
-    let kept: Vec<&String> = anchors
+fn anchor_patterns(anchors: &[(String, usize)]) -> Vec<(String, usize)> {
+    let kept: Vec<(&String, usize)> = anchors
         .iter()
-        .filter(|a| !anchors.iter().any(|b| b != *a && a.contains(b.as_str())))
+        .filter(|(a, _)| {
+            !anchors
+                .iter()
+                .any(|(b, _)| b != a && a.contains(b.as_str()))
+        })
+        .map(|(a, _)| {
+            // The anchor finds the words that contain it too: reach back for the farthest.
+            let before = anchors
+                .iter()
+                .filter(|(b, _)| b.contains(a.as_str()))
+                .map(|(_, words)| *words)
+                .max()
+                .unwrap_or(0);
+            (a, before)
+        })
         .collect();
-    let mut patterns: Vec<String> = Vec::new();
-    for anchor in kept {
+    let mut patterns: Vec<(String, usize)> = Vec::new();
+    for (anchor, before) in kept {
         let fingerprint = FINGERPRINTS
             .iter()
             .find(|(word, _)| word == anchor)
@@ -253,8 +279,8 @@ fn anchor_patterns(anchors: &[String]) -> Vec<String> {
             vec![anchor.clone(), capitalised, anchor.to_ascii_uppercase()]
         };
         for variant in variants {
-            if !patterns.contains(&variant) {
-                patterns.push(variant);
+            if !patterns.iter().any(|(p, _)| *p == variant) {
+                patterns.push((variant, before));
             }
         }
     }
@@ -263,7 +289,8 @@ fn anchor_patterns(anchors: &[String]) -> Vec<String> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Hit {
-    Anchor,
+    /// An anchor word, with how far before it its statements may start.
+    Anchor(usize),
     Marker,
 }
 
@@ -461,11 +488,18 @@ impl<'e> Reader<'e> {
         };
         let searched_to = self.searched_to;
         let new = |found: &aho_corasick::Match| from + found.end() > searched_to;
+        let prefixes = &self.finder.prefixes;
         let mut hits: Vec<(usize, Hit)> = anchors
             .find_iter(haystack)
             .filter(new)
             // A fingerprint starts a few letters into the word.
-            .map(|found| ((from + found.start()).saturating_sub(4), Hit::Anchor))
+            .map(|found| {
+                let prefix = prefixes[found.pattern().as_usize()];
+                (
+                    (from + found.start()).saturating_sub(4),
+                    Hit::Anchor(prefix),
+                )
+            })
             .collect();
         hits.extend(
             markers
@@ -487,7 +521,7 @@ impl<'e> Reader<'e> {
                 let progress = self.lex(source, stop, end && stop >= limit);
                 let pos = self.region_pos();
                 while self.hits.front().is_some_and(|&(at, _)| at < pos) {
-                    if let Some((at, Hit::Anchor)) = self.hits.pop_front() {
+                    if let Some((at, Hit::Anchor(_))) = self.hits.pop_front() {
                         self.extend_region(at);
                     }
                 }
@@ -512,10 +546,10 @@ impl<'e> Reader<'e> {
                     }
                     self.hits.pop_front();
                 }
-                Hit::Anchor => {
+                Hit::Anchor(prefix) => {
                     self.hits.pop_front();
                     if !inside_tag(source, at) {
-                        self.start_region(source, at);
+                        self.start_region(source, at, prefix);
                     }
                 }
             }
@@ -544,14 +578,14 @@ impl<'e> Reader<'e> {
 
     /// Starts reading closely a little before `anchor`, unless the anchor is in raw text
     /// (a script, a style sheet): nothing there is read.
-    fn start_region(&mut self, source: &mut Source, anchor: usize) {
+    fn start_region(&mut self, source: &mut Source, anchor: usize, prefix: usize) {
         let safe = self.safe_before(anchor);
         let floor = safe.max(source.base_offset());
         let context = context_at(source, anchor, floor.max(anchor.saturating_sub(LOOKBACK)));
         if matches!(context, Lex::RawText { name, .. } if name != "noscript") {
             return;
         }
-        let mut start = anchor.saturating_sub(PREFIX).max(floor);
+        let mut start = anchor.saturating_sub(prefix).max(floor);
         let mut lex = Lex::Data;
         if start > safe {
             // Start after a tag's end, in data, unless the text runs all the way.
@@ -1197,30 +1231,38 @@ mod tests {
 
     #[test]
     fn anchor_patterns_cover_every_case_with_few_patterns() {
-        let anchors: Vec<String> = [
-            "associate",
-            "commission",
-            "commissions",
-            "#sponsored",
-            "sponsored",
-            "paid",
-            "#ad",
+        let anchors: Vec<(String, usize)> = [
+            ("associate", 3),
+            ("commission", 14),
+            ("commissions", 2),
+            ("#sponsored", 0),
+            ("sponsored", 1),
+            ("paid", 1),
+            ("#ad", 0),
         ]
         .iter()
-        .map(|s| s.to_string())
+        .map(|(s, n)| (s.to_string(), *n))
         .collect();
         let patterns = anchor_patterns(&anchors);
+        let words: Vec<&str> = patterns.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(
-            patterns,
+            words,
             [
                 "ociate", "OCIATE", "mmission", "MMISSION", "nsored", "NSORED", "paid", "Paid",
                 "PAID", "#ad", "#Ad", "#AD"
             ]
         );
-        let other = anchor_patterns(&["statement".to_owned()]);
+        let reach = |word: &str| patterns.iter().find(|(p, _)| p == word).map(|(_, n)| *n);
+        assert_eq!(
+            reach("mmission"),
+            Some(14),
+            "the farthest of the words it finds"
+        );
+        assert_eq!(reach("nsored"), Some(1));
+        let other = anchor_patterns(&[("statement".to_owned(), 5)]);
         assert_eq!(
             other,
-            ["tatement", "TATEMENT"],
+            [("tatement".to_owned(), 5), ("TATEMENT".to_owned(), 5)],
             "other long words drop their first letter"
         );
     }
