@@ -48,6 +48,11 @@ fuzz_target!(|data: &[u8]| {
     let (report, html) = document.end().expect("chunked end");
     assert_eq!(html, fixed.html, "chunking changes nothing");
     assert_eq!(report, fixed.report);
-    let again = engine.fix(&fixed.html).expect("fixed output reads");
-    assert_eq!(again.html, fixed.html, "fix is idempotent");
+    match engine.fix(&fixed.html) {
+        Ok(again) => assert_eq!(again.html, fixed.html, "fix is idempotent"),
+        // A crafted input at the edge of the binary-content heuristic may cross it once fix
+        // shortens it; that is a clear refusal, not a corruption.
+        Err(affilint::DocumentError::NotHtml { .. }) => {}
+        Err(e) => panic!("fixed output does not read: {e}"),
+    }
 });
