@@ -93,6 +93,11 @@ struct State<'e> {
 /// and [`end`](Document::end) once.
 pub struct Document<'e, O: Output> {
     state: Rc<RefCell<State<'e>>>,
+    /// Where findings go as soon as their position is known; `None` collects them into the
+    /// report.
+    sink: Option<Box<dyn FnMut(Finding) + 'e>>,
+    /// Findings whose position is known, waiting for the report.
+    done: Vec<Finding>,
     emitted: Rc<Cell<usize>>,
     rewriter: Option<HtmlRewriter<'e, Progress>>,
     /// The first bytes, held until the encoding is known.
@@ -126,11 +131,21 @@ impl<'e, O: Output> Document<'e, O> {
         };
         Document {
             state: Rc::new(RefCell::new(state)),
+            sink: None,
+            done: Vec::new(),
             emitted: Rc::new(Cell::new(0)),
             rewriter: None,
             head: Vec::new(),
             output,
         }
+    }
+
+    /// Hands every finding to `sink` as soon as its line and column are known, instead of
+    /// collecting them in the report (whose `findings` then stay empty): memory stays flat
+    /// however many findings a page has. Link findings come in document order, disclosure
+    /// findings at the end.
+    pub fn each_finding(&mut self, sink: impl FnMut(Finding) + 'e) {
+        self.sink = Some(Box::new(sink));
     }
 
     /// Feeds the next chunk of the document.
@@ -171,31 +186,17 @@ impl<'e, O: Output> Document<'e, O> {
             .source
             .flush(fed, &mut self.output)
             .map_err(DocumentError::Write)?;
-        let mut findings: Vec<Finding> = state
-            .findings
-            .drain(..)
-            .map(|p| {
-                let (line, column) = state.source.position(p.ticket);
-                Finding {
-                    rule: p.rule,
-                    severity: p.severity,
-                    line,
-                    column,
-                    offset: p.offset,
-                    message: p.message,
-                    url: p.url,
-                    program: p.program,
-                }
-            })
-            .collect();
-        findings.sort_by_key(|f| (f.offset, f.rule));
         let report = Report {
-            findings,
+            findings: Vec::new(),
             links: state.links,
             affiliate_links: state.affiliate_links,
             changed: state.source.edited(),
         };
         drop(guard);
+        self.pass_findings();
+        let mut report = report;
+        report.findings = std::mem::take(&mut self.done);
+        report.findings.sort_by_key(|f| (f.offset, f.rule));
         Ok((report, self.output))
     }
 
@@ -362,7 +363,38 @@ impl<'e, O: Output> Document<'e, O> {
             .flush(upto, &mut self.output)
             .map_err(DocumentError::Write)?;
         drop(guard);
+        self.pass_findings();
         Ok(())
+    }
+
+    /// Moves the findings whose position is now known to the sink (or the report).
+    fn pass_findings(&mut self) {
+        let mut state = self.state.borrow_mut();
+        let state = &mut *state;
+        let ready = state
+            .findings
+            .iter()
+            .take_while(|p| state.source.position(p.ticket).is_some())
+            .count();
+        for pending in state.findings.drain(..ready) {
+            let Some((line, column)) = state.source.position(pending.ticket) else {
+                continue;
+            };
+            let finding = Finding {
+                rule: pending.rule,
+                severity: pending.severity,
+                line,
+                column,
+                offset: pending.offset,
+                message: pending.message,
+                url: pending.url,
+                program: pending.program,
+            };
+            match &mut self.sink {
+                Some(sink) => sink(finding),
+                None => self.done.push(finding),
+            }
+        }
     }
 }
 

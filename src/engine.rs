@@ -388,6 +388,34 @@ impl Engine {
         Ok(document.end()?.0)
     }
 
+    /// Checks a document read from `input`, handing each finding to `on_finding` as soon as
+    /// it is known (the report's `findings` stay empty): memory stays flat however many
+    /// findings a page has.
+    pub fn check_reader_each(
+        &self,
+        input: impl Read,
+        on_finding: impl FnMut(crate::Finding),
+    ) -> Result<Report, DocumentError> {
+        let mut document = self.checker();
+        document.each_finding(on_finding);
+        pump(input, |chunk| document.write(chunk))?;
+        Ok(document.end()?.0)
+    }
+
+    /// Fixes a document read from `input` into `output`, handing each finding that is left
+    /// to `on_finding` as soon as it is known.
+    pub fn fix_to_each<O: crate::Output>(
+        &self,
+        input: impl Read,
+        output: O,
+        on_finding: impl FnMut(crate::Finding),
+    ) -> Result<(Report, O), DocumentError> {
+        let mut document = self.fixer(output);
+        document.each_finding(on_finding);
+        pump(input, |chunk| document.write(chunk))?;
+        document.end()
+    }
+
     /// Fixes a document read from `input`, writing it to `output` as it goes.
     pub fn fix_stream(
         &self,

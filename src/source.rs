@@ -134,8 +134,9 @@ impl Source {
     }
 
     /// The 1-based line and column of a ticket, once the window has passed it.
-    pub(crate) fn position(&self, ticket: Ticket) -> (usize, usize) {
-        self.resolved[ticket.0]
+    pub(crate) fn position(&self, ticket: Ticket) -> Option<(usize, usize)> {
+        let (line, column) = self.resolved[ticket.0];
+        (line > 0).then_some((line, column))
     }
 
     /// Queues an edit; edits must not overlap, and none may start before bytes already
@@ -247,10 +248,10 @@ mod tests {
         let d = source.ticket(6);
         let z = source.ticket(10);
         source.flush(source.fed(), &mut std::io::sink()).unwrap();
-        assert_eq!(source.position(a), (1, 1));
-        assert_eq!(source.position(c), (2, 1));
-        assert_eq!(source.position(d), (2, 3));
-        assert_eq!(source.position(z), (3, 3));
+        assert_eq!(source.position(a), Some((1, 1)));
+        assert_eq!(source.position(c), Some((2, 1)));
+        assert_eq!(source.position(d), Some((2, 3)));
+        assert_eq!(source.position(z), Some((3, 3)));
         assert_eq!(source.bytes(0..1), None, "released bytes are gone");
     }
 

@@ -5,7 +5,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use affilint::{Engine, Output, Report};
+use affilint::{Engine, Finding, Output, Report};
 use tempfile::NamedTempFile;
 
 use super::walk::Input;
@@ -18,15 +18,27 @@ pub(crate) enum Mode {
     FixInto(PathBuf),
 }
 
-/// Checks or fixes one input. The error is the message to show after the file name.
-pub(crate) fn process(engine: &Engine, input: &Input, mode: &Mode) -> Result<Report, String> {
+/// Checks or fixes one input, handing each finding to `on_finding` as it is known. The error
+/// is the message to show after the file name.
+pub(crate) fn process(
+    engine: &Engine,
+    input: &Input,
+    mode: &Mode,
+    on_finding: &mut dyn FnMut(Finding),
+) -> Result<Report, String> {
     match input {
         Input::Stdin => {
             let stdin = io::stdin().lock();
             match mode {
-                Mode::Check => engine.check_reader(stdin),
+                Mode::Check => engine.check_reader_each(stdin, on_finding),
                 Mode::FixInPlace | Mode::FixInto(_) => {
-                    engine.fix_stream(stdin, BufWriter::new(io::stdout().lock()))
+                    let out = BufWriter::new(io::stdout().lock());
+                    engine
+                        .fix_to_each(stdin, out, on_finding)
+                        .and_then(|(report, mut out)| {
+                            out.flush().map_err(affilint::DocumentError::Write)?;
+                            Ok(report)
+                        })
                 }
             }
             .map_err(|e| e.to_string())
@@ -34,10 +46,12 @@ pub(crate) fn process(engine: &Engine, input: &Input, mode: &Mode) -> Result<Rep
         Input::File { path, relative } => match mode {
             Mode::Check => {
                 let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-                engine.check_reader(file).map_err(|e| e.to_string())
+                engine
+                    .check_reader_each(file, on_finding)
+                    .map_err(|e| e.to_string())
             }
-            Mode::FixInPlace => fix_in_place(engine, path),
-            Mode::FixInto(dir) => fix_into(engine, path, &dir.join(relative)),
+            Mode::FixInPlace => fix_in_place(engine, path, on_finding),
+            Mode::FixInto(dir) => fix_into(engine, path, &dir.join(relative), on_finding),
         },
     }
 }
@@ -51,7 +65,11 @@ fn write_target(path: &Path) -> io::Result<PathBuf> {
     }
 }
 
-fn fix_in_place(engine: &Engine, path: &Path) -> Result<Report, String> {
+fn fix_in_place(
+    engine: &Engine,
+    path: &Path,
+    on_finding: &mut dyn FnMut(Finding),
+) -> Result<Report, String> {
     let target = write_target(path).map_err(|e| format!("cannot resolve: {e}"))?;
     let input = File::open(&target).map_err(|e| format!("cannot read: {e}"))?;
     let permissions = input
@@ -59,7 +77,7 @@ fn fix_in_place(engine: &Engine, path: &Path) -> Result<Report, String> {
         .map_err(|e| format!("cannot read: {e}"))?
         .permissions();
     let (report, output) = engine
-        .fix_to(input, InPlace::new(&target))
+        .fix_to_each(input, InPlace::new(&target), on_finding)
         .map_err(|e| e.to_string())?;
     output
         .commit(permissions)
@@ -67,7 +85,12 @@ fn fix_in_place(engine: &Engine, path: &Path) -> Result<Report, String> {
     Ok(report)
 }
 
-fn fix_into(engine: &Engine, path: &Path, destination: &Path) -> Result<Report, String> {
+fn fix_into(
+    engine: &Engine,
+    path: &Path,
+    destination: &Path,
+    on_finding: &mut dyn FnMut(Finding),
+) -> Result<Report, String> {
     let input = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
     let permissions = input
         .metadata()
@@ -78,7 +101,7 @@ fn fix_into(engine: &Engine, path: &Path, destination: &Path) -> Result<Report, 
     fs::create_dir_all(dir).map_err(cannot_write)?;
     let temp = temp_file_in(dir).map_err(cannot_write)?;
     let (report, output) = engine
-        .fix_to(input, BufWriter::new(temp))
+        .fix_to_each(input, BufWriter::new(temp), on_finding)
         .map_err(|e| e.to_string())?;
     let temp = output
         .into_inner()

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use args::{Cli, Command, CommonArgs};
 use files::Mode;
-use output::{FileResult, Summary};
+use output::{Printer, Summary};
 use walk::{Excludes, Input};
 
 /// Exit status: no error-severity finding.
@@ -61,7 +61,11 @@ fn run(cli: Cli) -> Result<u8, String> {
         Mode::FixInto(dir) => Some(dir.as_path()),
         _ => None,
     };
-    let walk = walk::collect(&common.paths, &excludes, skip);
+    let jobs = common
+        .jobs
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let walk = walk::collect(&common.paths, &excludes, skip, jobs);
     if walk.inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
         return Err("`-` (stdin) can be given once".into());
     }
@@ -69,54 +73,63 @@ fn run(cli: Cli) -> Result<u8, String> {
         check_unique_destinations(&walk.inputs)?;
     }
 
-    let jobs = common
-        .jobs
-        .map(usize::from)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
         .map_err(|e| format!("cannot start {jobs} threads: {e}"))?;
-    let mut results: Vec<FileResult> = walk
-        .errors
-        .into_iter()
-        .map(|(name, message)| FileResult {
-            name,
-            outcome: Err(message),
-        })
-        .collect();
-    let processed: Vec<FileResult> = pool.install(|| {
+    let fixing = !matches!(mode, Mode::Check);
+    // `fix -` writes the document to stdout, so its report goes to stderr.
+    let stdout_has_document = fixing && walk.inputs.contains(&Input::Stdin);
+    let out: Box<dyn Write + Send> = if stdout_has_document {
+        Box::new(io::stderr())
+    } else {
+        Box::new(io::BufWriter::new(io::stdout()))
+    };
+    let printer = Printer::new(common.format, out);
+    let outcomes: Vec<(String, Result<Summary, String>)> = pool.install(|| {
         walk.inputs
             .par_iter()
-            .map(|input| FileResult {
-                name: input.name(),
-                outcome: files::process(&engine, input, &mode),
+            .enumerate()
+            .map(|(index, input)| {
+                let name = input.name();
+                let mut counts = Summary::default();
+                let result = files::process(&engine, input, &mode, &mut |finding| {
+                    counts.count(finding.severity);
+                    printer.finding(index, &name, &finding);
+                });
+                printer.file_done(index);
+                let outcome = result.map(|report| Summary {
+                    files: 1,
+                    links: report.links,
+                    affiliate_links: report.affiliate_links,
+                    fixed: fixing.then_some(usize::from(report.changed)),
+                    ..counts
+                });
+                (name, outcome)
             })
             .collect()
     });
-    results.extend(processed);
 
-    for result in &results {
-        if let Err(message) = &result.outcome {
-            eprintln!("affilint: {}: {message}", result.name);
+    let mut summary = Summary {
+        fixed: fixing.then_some(0),
+        ..Summary::default()
+    };
+    let mut failures = walk.errors;
+    for (name, outcome) in outcomes {
+        match outcome {
+            Ok(counts) => summary.add(&counts),
+            Err(message) => failures.push((name, message)),
         }
     }
-    let fixing = !matches!(mode, Mode::Check);
-    let summary = Summary::new(&results, fixing);
-    // `fix -` writes the document to stdout, so its report goes to stderr.
-    let stdout_has_document = fixing && walk.inputs.contains(&Input::Stdin);
-    let printed = if stdout_has_document {
-        output::print(common.format, &results, &summary, &mut io::stderr().lock())
-    } else {
-        let mut out = io::BufWriter::new(io::stdout().lock());
-        output::print(common.format, &results, &summary, &mut out).and_then(|()| out.flush())
-    };
-    if let Err(e) = printed {
+    for (name, message) in &failures {
+        eprintln!("affilint: {name}: {message}");
+    }
+    if let Err(e) = printer.finish(&summary, &failures) {
         if e.kind() != io::ErrorKind::BrokenPipe {
             return Err(format!("cannot write the report: {e}"));
         }
     }
-    Ok(if results.iter().any(|r| r.outcome.is_err()) {
+    Ok(if !failures.is_empty() {
         FAILURE
     } else if summary.errors > 0 {
         FINDINGS

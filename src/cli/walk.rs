@@ -76,8 +76,14 @@ fn is_html(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
 }
 
-/// Collects the inputs named by `paths` (none: `.`), skipping `skip` (the `--out` directory).
-pub(crate) fn collect(paths: &[PathBuf], excludes: &Excludes, skip: Option<&Path>) -> Walk {
+/// Collects the inputs named by `paths` (none: `.`), skipping `skip` (the `--out` directory),
+/// walking directories with `threads` threads.
+pub(crate) fn collect(
+    paths: &[PathBuf],
+    excludes: &Excludes,
+    skip: Option<&Path>,
+    threads: usize,
+) -> Walk {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
         &default[..]
@@ -110,11 +116,12 @@ pub(crate) fn collect(paths: &[PathBuf], excludes: &Excludes, skip: Option<&Path
         let skip_dir = skip.clone();
         let root_for_filter = root.clone();
         let filter_excludes = excludes.clone();
-        let walker = ignore::WalkBuilder::new(root)
+        let found = std::sync::Mutex::new((Vec::new(), Vec::new()));
+        ignore::WalkBuilder::new(root)
             .standard_filters(false)
             .hidden(true)
             .follow_links(false)
-            .sort_by_file_name(|a, b| a.cmp(b))
+            .threads(threads)
             .filter_entry(move |entry| {
                 let path = entry.path();
                 let relative = path.strip_prefix(&root_for_filter).unwrap_or(path);
@@ -128,27 +135,38 @@ pub(crate) fn collect(paths: &[PathBuf], excludes: &Excludes, skip: Option<&Path
                     _ => true,
                 }
             })
-            .build();
-        for entry in walker {
-            match entry {
-                Ok(entry) => {
-                    let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                    if !is_file || !is_html(entry.path()) {
-                        continue;
+            .build_parallel()
+            .run(|| {
+                let found = &found;
+                Box::new(move |entry| {
+                    let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
+                    match entry {
+                        Ok(entry) => {
+                            let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                            if is_file && is_html(entry.path()) {
+                                found.0.push(entry.into_path());
+                            }
+                        }
+                        Err(e) => {
+                            let path = match &e {
+                                ignore::Error::WithPath { path, .. } => path.display().to_string(),
+                                _ => root.display().to_string(),
+                            };
+                            found.1.push((path, e.to_string()));
+                        }
                     }
-                    let path = entry.into_path();
-                    let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-                    walk.inputs.push(Input::File { path, relative });
-                }
-                Err(e) => {
-                    let path = match &e {
-                        ignore::Error::WithPath { path, .. } => path.display().to_string(),
-                        _ => root.display().to_string(),
-                    };
-                    walk.errors.push((path, e.to_string()));
-                }
-            }
+                    ignore::WalkState::Continue
+                })
+            });
+        let (mut paths, mut errors) = found.into_inner().unwrap_or_else(|p| p.into_inner());
+        // The walk is parallel; the order is the paths' order, so every run reports alike.
+        paths.sort();
+        errors.sort();
+        for path in paths {
+            let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+            walk.inputs.push(Input::File { path, relative });
         }
+        walk.errors.extend(errors);
     }
     walk
 }
@@ -175,7 +193,7 @@ mod tests {
             std::fs::write(path, "<p>x</p>").unwrap();
         }
         let excludes = Excludes::new(&["drafts".into(), "posts/amp/*".into()]).unwrap();
-        let walk = collect(&[root.to_path_buf()], &excludes, None);
+        let walk = collect(&[root.to_path_buf()], &excludes, None, 2);
         let relative: Vec<String> = walk
             .inputs
             .iter()
@@ -191,7 +209,7 @@ mod tests {
     #[test]
     fn missing_paths_are_errors_and_dash_is_stdin() {
         let excludes = Excludes::new(&[]).unwrap();
-        let walk = collect(&["-".into(), "/no/such/dir".into()], &excludes, None);
+        let walk = collect(&["-".into(), "/no/such/dir".into()], &excludes, None, 1);
         assert_eq!(walk.inputs, [Input::Stdin]);
         assert_eq!(walk.errors.len(), 1);
         assert_eq!(walk.errors[0].0, "/no/such/dir");
