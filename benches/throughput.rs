@@ -8,6 +8,9 @@
 //! - `lolhtml`: lol-html's own bench pages from the corpus (`AFFILINT_CORPUS`, default
 //!   `../shared/corpus`), when present.
 //!
+//! `check all, 2 threads` shares one engine between two threads, as `-j 2` does; its ratio
+//! to `check all` is the parallel speed-up.
+//!
 //! Run: `cargo bench --bench throughput` (add `-- site` for one group).
 
 use std::path::{Path, PathBuf};
@@ -16,6 +19,7 @@ use std::process::Command;
 use affilint::{Config, Engine, RuleSet};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use lol_html::{HtmlRewriter, Settings};
+use rayon::prelude::*;
 
 const CONFIG: &str = r#"
 [programs.amazon]
@@ -135,6 +139,21 @@ fn bench_group(c: &mut Criterion, name: &str, pages: &[Vec<u8>]) {
                 .iter()
                 .map(|p| all.fix(p).unwrap().html.len())
                 .sum::<usize>()
+        })
+    });
+    // `-j 2` against `-j 1`: the same engine shared by two threads, as the CLI runs it.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    group.bench_function(BenchmarkId::new("check all, 2 threads", bytes), |b| {
+        b.iter(|| {
+            pool.install(|| {
+                pages
+                    .par_iter()
+                    .map(|p| all.check(p).unwrap().findings.len())
+                    .sum::<usize>()
+            })
         })
     });
     group.finish();

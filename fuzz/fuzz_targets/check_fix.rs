@@ -38,7 +38,16 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     let checked = checked.expect("check reads what fix reads");
-    if checked.affiliate_links == 0 {
+    // lol_html 3.0.3 leaves a raw-text start tag ending in an empty unquoted value
+    // (`<script x=>`) in a different state depending on whether its full lexer or its tag
+    // scanner runs, and fix's insertion handlers need the lexer; see README, "Known limits".
+    if !has_empty_unquoted_value(input) {
+        assert_eq!(
+            checked.affiliate_links, fixed.report.affiliate_links,
+            "check and fix see the same links"
+        );
+    }
+    if fixed.report.affiliate_links == 0 {
         assert_eq!(fixed.html, input, "no affiliate links, no change");
     }
     let mut document = engine.fixer(Vec::new());
@@ -56,3 +65,14 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => panic!("fixed output does not read: {e}"),
     }
 });
+
+/// Whether `=` is followed by `>` after optional whitespace anywhere in the input.
+fn has_empty_unquoted_value(input: &[u8]) -> bool {
+    input.iter().enumerate().any(|(i, &b)| {
+        b == b'='
+            && input[i + 1..]
+                .iter()
+                .find(|c| !c.is_ascii_whitespace())
+                .is_some_and(|&c| c == b'>')
+    })
+}

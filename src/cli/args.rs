@@ -68,6 +68,11 @@ pub(crate) struct CommonArgs {
     #[arg(long = "exclude", value_name = "GLOB")]
     pub(crate) exclude: Vec<String>,
 
+    /// Check only shard K of N (1-based): a stable split of the files by path, so N CI jobs
+    /// cover a site once between them.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub(crate) shard: Option<(u32, u32)>,
+
     /// Files processed in parallel [default: the number of CPUs].
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) jobs: Option<u16>,
@@ -88,4 +93,17 @@ fn parse_tag(value: &str) -> Result<(String, String), String> {
             "expected PROGRAM=ID, e.g. amazon=mysite-20, got `{value}`"
         )),
     }
+}
+
+fn parse_shard(value: &str) -> Result<(u32, u32), String> {
+    let usage = || format!("expected K/N with 1 <= K <= N, e.g. 2/4, got `{value}`");
+    let (k, n) = value.split_once('/').ok_or_else(usage)?;
+    let (k, n): (u32, u32) = (
+        k.parse().map_err(|_| usage())?,
+        n.parse().map_err(|_| usage())?,
+    );
+    if k == 0 || n == 0 || k > n {
+        return Err(usage());
+    }
+    Ok((k, n))
 }

@@ -65,7 +65,10 @@ fn run(cli: Cli) -> Result<u8, String> {
         .jobs
         .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let walk = walk::collect(&common.paths, &excludes, skip, jobs);
+    let mut walk = walk::collect(&common.paths, &excludes, skip, jobs);
+    if let Some(shard) = common.shard {
+        walk.inputs.retain(|input| walk::in_shard(input, shard));
+    }
     if walk.inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
         return Err("`-` (stdin) can be given once".into());
     }

@@ -489,3 +489,50 @@ fn the_readme_example_site_checks_with_every_kind_of_finding() {
         assert!(rules.contains(rule), "{rule} missing from {rules:?}");
     }
 }
+
+#[test]
+fn shards_split_the_files_once_and_stably() {
+    let mut files: Vec<(String, String)> = (0..30)
+        .map(|i| (format!("p{i:02}/index.html"), untagged_page()))
+        .collect();
+    files.push(("affilint.toml".into(), CONFIG.into()));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = site(&refs);
+    let mut seen: Vec<String> = Vec::new();
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let out = run(
+            dir.path(),
+            &["check", "--shard", &shard, "--format", "json"],
+            None,
+        );
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut files: Vec<String> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["file"].as_str().unwrap().to_owned())
+            .collect();
+        files.dedup();
+        assert!(!files.is_empty(), "shard {shard} has files");
+        let again = run(
+            dir.path(),
+            &["check", "--shard", &shard, "--format", "json"],
+            None,
+        );
+        assert_eq!(out.stdout, again.stdout, "the split is stable");
+        seen.extend(files);
+    }
+    seen.sort();
+    let before = seen.len();
+    seen.dedup();
+    assert_eq!(before, seen.len(), "no file in two shards");
+    assert_eq!(seen.len(), 30, "every file in one shard");
+    for bad in ["0/3", "4/3", "1", "a/b", "1/0"] {
+        let out = run(dir.path(), &["check", "--shard", bad], None);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
+}
