@@ -22,6 +22,7 @@ use crate::engine::{Compiled, selector};
 use crate::errors::DocumentError;
 use crate::insertion::{self, Insertion};
 use crate::links::{Href, Status, rel_is_marked};
+use crate::optout::OptOut;
 use crate::report::{Finding, FindingId, Report, Severity};
 use crate::rewrite;
 use crate::sniff;
@@ -80,6 +81,8 @@ struct State<'e> {
     insertion: Option<Insertion>,
     /// Set for the link being handled when it sits in hidden or collapsed content.
     link_hidden: bool,
+    /// Elements marked `data-affilint-ignore`.
+    optout: OptOut,
     /// The configured disclosure, in the page's encoding, and whether the page already holds
     /// it (then fix never inserts another, wherever it ended up).
     insert_bytes: Vec<u8>,
@@ -126,6 +129,7 @@ impl<'e, O: Output> Document<'e, O> {
             reader,
             insertion: insert.then(Insertion::default),
             link_hidden: false,
+            optout: OptOut::default(),
             insert_bytes: Vec::new(),
             insert_seen: false,
         };
@@ -330,6 +334,8 @@ impl<'e, O: Output> Document<'e, O> {
             let mut state = self.state.borrow_mut();
             let from = state.source.fed().saturating_sub(state.insert_bytes.len());
             state.source.push(chunk);
+            let State { optout, source, .. } = &mut *state;
+            optout.feed(source);
             if !state.insert_bytes.is_empty() && !state.insert_seen {
                 let fed = state.source.fed();
                 let seen = state
@@ -348,6 +354,8 @@ impl<'e, O: Output> Document<'e, O> {
         // lol_html passes every byte through unchanged, so what it emitted is what it is done
         // with: no handler can refer to bytes before that any more.
         let mut safe = self.emitted.get();
+        state.optout.release(safe);
+        safe = safe.min(state.optout.hold(fed));
         if let Some(reader) = &mut state.reader {
             reader.set_encoding(state.encoding.get());
             reader.advance(&mut state.source, false);
@@ -475,6 +483,9 @@ impl State<'_> {
         }
         let Some(href_attr) = href_attr else { return };
         self.links += 1;
+        if self.optout.covers(tag.start) {
+            return;
+        }
         let raw = href_attr.value();
         if !self.compiled.links.may_match(&raw) {
             return;

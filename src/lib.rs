@@ -44,6 +44,8 @@ pub mod errors;
 mod hosts;
 mod insertion;
 mod links;
+mod markup;
+mod optout;
 mod report;
 mod rewrite;
 mod rules;

@@ -294,3 +294,34 @@ fn empty_and_tiny_documents_are_fine() {
         assert_eq!(engine.fix(input).unwrap().html, input);
     }
 }
+
+#[test]
+fn data_affilint_ignore_skips_the_link_and_everything_inside() {
+    let ignored = "<a data-affilint-ignore href=\"https://amazon.com/dp/B01\">a</a>\n\
+                   <div class=\"sponsor\" data-affilint-ignore=\"reviewed by hand\">\n\
+                   <p><a href=\"https://amazon.com/dp/B02?tag=friend-20\">b</a>\n\
+                   <area href=\"https://amazon.com/dp/B03\"></p></div>\n";
+    // Only ignored links: nothing to report, not even a missing disclosure.
+    let report = engine(CONFIG).check(ignored.as_bytes()).unwrap();
+    assert_eq!(ids(&report), []);
+    assert_eq!((report.links, report.affiliate_links), (3, 0));
+    let page = format!("{DISCLOSED}{ignored}<a href=\"https://amazon.com/dp/B04\">d</a>");
+    let report = engine(CONFIG).check(page.as_bytes()).unwrap();
+    assert_eq!(
+        ids(&report),
+        [FindingId::UntaggedLink, FindingId::MissingRel]
+    );
+    assert_eq!(report.findings[0].line, 6);
+    for size in [1, 5, 64, page.len()] {
+        let (fixed, _) = fix_in_chunks(&engine(CONFIG), page.as_bytes(), &[size]);
+        let fixed = String::from_utf8(fixed).unwrap();
+        assert!(
+            fixed.starts_with(&format!("{DISCLOSED}{ignored}")),
+            "{fixed}"
+        );
+        assert!(
+            fixed.ends_with("dp/B04?tag=mysite-20\" rel=\"sponsored\">d</a>"),
+            "{fixed}"
+        );
+    }
+}

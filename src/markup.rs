@@ -1,0 +1,404 @@
+//! Reading HTML markup from raw bytes, for the sparse readers that look closely only at a few
+//! places of a page (disclosure regions, hidden-content markers, opt-out markers): start tags
+//! parsed as the tokenizer does, the lexical context of a position, and elements followed to
+//! their end tag. lol_html remains the parser of record; these helpers only answer questions
+//! it has no cheap way to answer.
+
+use std::ops::Range;
+
+use crate::source::Source;
+
+/// Elements whose content is not markup.
+pub(crate) const RAW_TEXT: &[&str] = &[
+    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
+];
+
+/// Elements that cannot have content.
+pub(crate) const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+
+/// Start tags that end an open `<p>`.
+pub(crate) const CLOSES_P: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "details",
+    "div",
+    "dl",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "ul",
+];
+
+pub(crate) fn is_one_of(name: &[u8], list: &[&str]) -> bool {
+    list.iter().any(|n| n.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// Where the lexer is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Lex {
+    /// In text or between tags.
+    Data,
+    /// In a comment whose text starts at `start`; `search` is where to look for `-->`.
+    Comment { start: usize, search: usize },
+    /// In a raw-text element; `hidden` for `<noscript>`, whose text is read as hidden.
+    RawText {
+        name: &'static str,
+        start: usize,
+        search: usize,
+    },
+    /// After `<plaintext>`: the rest is text.
+    Plaintext,
+}
+
+/// An element followed from its start tag to its end tag, by name: same-name tags nest, an
+/// end tag closes, an open `<p>` ends at a start tag that closes it and an open `<a>` at the
+/// next `<a>`.
+#[derive(Debug, Clone)]
+pub(crate) struct Frame {
+    name: Box<[u8]>,
+    /// Where the start tag begins.
+    start: usize,
+    collapsed: bool,
+    depth: u32,
+    scan: usize,
+    end: Option<usize>,
+    /// For a closed `<details>`: the `<summary>` ranges, which readers do see.
+    summaries: Vec<Range<usize>>,
+    summary_open: Option<usize>,
+}
+
+impl Frame {
+    /// The element whose start tag `tag` begins at `start`; `collapsed` for a closed
+    /// `<details>`, whose `<summary>` ranges are noted. A void element ends with its tag.
+    pub(crate) fn new(tag: &Tag<'_>, start: usize, collapsed: bool) -> Frame {
+        let content = start + tag.len;
+        Frame {
+            name: tag.name.to_ascii_lowercase().into_boxed_slice(),
+            start,
+            collapsed,
+            depth: 1,
+            scan: content,
+            end: is_one_of(tag.name, VOID).then_some(content),
+            summaries: Vec::new(),
+            summary_open: None,
+        }
+    }
+
+    /// Where the start tag begins.
+    pub(crate) fn start(&self) -> usize {
+        self.start
+    }
+
+    /// The first byte still to be followed.
+    pub(crate) fn scan(&self) -> usize {
+        self.scan
+    }
+
+    /// Whether the element is known to have ended at or before `at`.
+    pub(crate) fn ended_by(&self, at: usize) -> bool {
+        self.end.is_some_and(|end| end <= at)
+    }
+
+    /// Follows the element's tags up to `to`.
+    pub(crate) fn follow(&mut self, source: &Source, to: usize) {
+        if self.end.is_some() || self.scan >= to {
+            return;
+        }
+        let Some(bytes) = source.bytes(self.scan..to) else {
+            self.scan = to;
+            return;
+        };
+        let mut i = 0;
+        while let Some(lt) = memchr::memchr(b'<', &bytes[i..]) {
+            let at = i + lt;
+            let rest = &bytes[at + 1..];
+            let closing = rest.first() == Some(&b'/');
+            let name_start = usize::from(closing);
+            let name_len = tag_name_len(&rest[name_start..]);
+            if name_start + name_len >= rest.len() {
+                // The name may go on past `to`: look again later.
+                self.scan += at;
+                return;
+            }
+            let name = &rest[name_start..name_start + name_len];
+            let absolute = self.scan + at;
+            if name.eq_ignore_ascii_case(&self.name) {
+                if closing {
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        self.end = Some(absolute);
+                        return;
+                    }
+                } else if &*self.name == b"a" {
+                    // Links do not nest: a new `<a>` ends the open one.
+                    self.end = Some(absolute);
+                    return;
+                } else {
+                    self.depth += 1;
+                }
+            } else if &*self.name == b"p" && !closing && is_one_of(name, CLOSES_P) {
+                self.end = Some(absolute);
+                return;
+            } else if self.collapsed && name.eq_ignore_ascii_case(b"summary") {
+                if closing {
+                    if let Some(open) = self.summary_open.take() {
+                        self.summaries.push(open..absolute);
+                    }
+                } else if self.depth == 1 {
+                    self.summary_open = Some(absolute);
+                }
+            }
+            i = at + 1;
+        }
+        self.scan = to;
+    }
+
+    /// Whether content at `at` (inside the element) is hidden: all of it, or for a closed
+    /// `<details>` all but its `<summary>`.
+    pub(crate) fn hides(&self, at: usize) -> bool {
+        if !self.collapsed {
+            return true;
+        }
+        let in_summary = self.summaries.iter().any(|r| r.contains(&at))
+            || self.summary_open.is_some_and(|open| open <= at);
+        !in_summary
+    }
+}
+
+/// A start tag's name, attributes and length in bytes.
+pub(crate) struct Tag<'a> {
+    pub(crate) name: &'a [u8],
+    pub(crate) attributes: Vec<(&'a [u8], &'a [u8])>,
+    pub(crate) len: usize,
+}
+
+impl Tag<'_> {
+    /// The value of attribute `name` (ASCII case-insensitive), if the tag has it.
+    pub(crate) fn attribute(&self, name: &[u8]) -> Option<&[u8]> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    }
+}
+
+pub(crate) fn tag_name_len(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .take_while(|b| !matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>'))
+        .count()
+}
+
+/// Parses the start tag at the start of `bytes` (which begin with `<` and a letter), as the
+/// HTML tokenizer does: quotes only matter around attribute values.
+pub(crate) fn parse_start_tag(bytes: &[u8]) -> Option<Tag<'_>> {
+    let name_len = tag_name_len(&bytes[1..]);
+    let name = &bytes[1..1 + name_len];
+    let mut attributes = Vec::new();
+    let mut i = 1 + name_len;
+    let space = |b: u8| matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/');
+    loop {
+        while i < bytes.len() && space(bytes[i]) {
+            i += 1;
+        }
+        if *bytes.get(i)? == b'>' {
+            return Some(Tag {
+                name,
+                attributes,
+                len: i + 1,
+            });
+        }
+        let name_start = i;
+        i += 1;
+        while i < bytes.len() && !space(bytes[i]) && !matches!(bytes[i], b'=' | b'>') {
+            i += 1;
+        }
+        let attribute = &bytes[name_start..i];
+        while i < bytes.len() && matches!(bytes[i], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ') {
+            i += 1;
+        }
+        if bytes.get(i) != Some(&b'=') {
+            attributes.push((attribute, &b""[..]));
+            continue;
+        }
+        i += 1;
+        while i < bytes.len() && matches!(bytes[i], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ') {
+            i += 1;
+        }
+        let value = match bytes.get(i)? {
+            quote @ (b'"' | b'\'') => {
+                let close = memchr::memchr(*quote, &bytes[i + 1..])?;
+                let value = &bytes[i + 1..i + 1 + close];
+                i += close + 2;
+                value
+            }
+            _ => {
+                let start = i;
+                while i < bytes.len()
+                    && !matches!(bytes[i], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'>')
+                {
+                    i += 1;
+                }
+                &bytes[start..i]
+            }
+        };
+        attributes.push((attribute, value));
+    }
+}
+
+/// What encloses a position found in the raw bytes.
+pub(crate) enum Enclosing<'a> {
+    /// Not a start tag (text, an end tag, a comment, ...).
+    None,
+    /// A start tag that is not complete in the bytes fed so far; `long` when it has run on
+    /// for more than 64 KB, too long to wait for.
+    Incomplete { long: bool },
+    /// The start tag beginning at `start`.
+    Tag { start: usize, tag: Tag<'a> },
+}
+
+/// The start tag `at` is in, if any: the nearest `<` before it (within 1 KB) opens a start tag
+/// that no `>` closes before `at`. Whether that tag is itself in data (not in a comment or raw
+/// text) is the caller's question; see [`context_at`].
+pub(crate) fn enclosing_start_tag(source: &Source, at: usize) -> Enclosing<'_> {
+    let floor = at.saturating_sub(1024).max(source.base_offset());
+    let Some(before) = source.bytes(floor..at + 1) else {
+        return Enclosing::None;
+    };
+    let Some(lt) = memchr::memrchr(b'<', before) else {
+        return Enclosing::None;
+    };
+    if memchr::memchr(b'>', &before[lt..before.len() - 1]).is_some() {
+        return Enclosing::None;
+    }
+    let start = floor + lt;
+    let Some(rest) = source.bytes(start..source.fed()) else {
+        return Enclosing::None;
+    };
+    if !rest.get(1).is_some_and(u8::is_ascii_alphabetic) {
+        return Enclosing::None;
+    }
+    match parse_start_tag(rest) {
+        Some(tag) => Enclosing::Tag { start, tag },
+        None => Enclosing::Incomplete {
+            long: rest.len() > 64 * 1024,
+        },
+    }
+}
+
+/// Whether `at` is inside a start tag (an attribute name or value): the nearest `<` before it
+/// starts a tag and no `>` follows that `<` before `at`.
+pub(crate) fn inside_tag(source: &Source, at: usize) -> bool {
+    let floor = at.saturating_sub(1024).max(source.base_offset());
+    let Some(before) = source.bytes(floor..at) else {
+        return false;
+    };
+    let Some(lt) = memchr::memrchr(b'<', before) else {
+        return false;
+    };
+    before.get(lt + 1).is_some_and(|b| b.is_ascii_alphabetic())
+        && memchr::memchr(b'>', &before[lt..]).is_none()
+}
+
+/// Finds `</name` followed by a tag-name end, case-insensitively; returns where it starts and
+/// where the tag ends (after `>`).
+pub(crate) fn find_close(bytes: &[u8], name: &[u8]) -> Option<(usize, usize)> {
+    let mut i = 0;
+    while let Some(lt) = memchr::memchr(b'<', &bytes[i..]) {
+        let at = i + lt;
+        let rest = &bytes[at..];
+        if rest.len() >= name.len() + 3
+            && rest[1] == b'/'
+            && rest[2..2 + name.len()].eq_ignore_ascii_case(name)
+            && matches!(
+                rest[2 + name.len()],
+                b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>'
+            )
+        {
+            let gt = memchr::memchr(b'>', rest)?;
+            return Some((at, at + gt + 1));
+        }
+        i = at + 1;
+    }
+    None
+}
+
+/// The lexical context at `pos`, looking back no further than `floor` (a place known to be in
+/// data): inside an unclosed comment, an unclosed raw-text element, or in data.
+pub(crate) fn context_at(source: &Source, pos: usize, floor: usize) -> Lex {
+    let Some(before) = source.bytes(floor.min(pos)..pos) else {
+        return Lex::Data;
+    };
+    let base = floor.min(pos);
+    for lt in memchr::memrchr_iter(b'<', before) {
+        let rest = &before[lt..];
+        if rest.starts_with(b"<!--") {
+            return if memchr::memmem::find(&rest[2..], b"-->").is_some() {
+                Lex::Data
+            } else {
+                Lex::Comment {
+                    start: base + lt + 4,
+                    search: base + lt + 2,
+                }
+            };
+        }
+        let closing = rest.get(1) == Some(&b'/');
+        let name_start = 1 + usize::from(closing);
+        let name = &rest[name_start..name_start + tag_name_len(&rest[name_start..])];
+        if let Some(raw) = RAW_TEXT
+            .iter()
+            .find(|r| r.as_bytes().eq_ignore_ascii_case(name))
+        {
+            if closing || name_start + name.len() >= rest.len() {
+                return Lex::Data;
+            }
+            return match memchr::memchr(b'>', rest) {
+                Some(gt) => Lex::RawText {
+                    name: raw,
+                    start: base + lt + gt + 1,
+                    search: base + lt + gt + 1,
+                },
+                None => Lex::Data,
+            };
+        }
+    }
+    Lex::Data
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_tags_are_found_case_insensitively() {
+        assert_eq!(
+            find_close(b"var a = '</scr'; </SCRIPT >x", b"script"),
+            Some((17, 27))
+        );
+        assert_eq!(find_close(b"</scripts>", b"script"), None);
+    }
+}
