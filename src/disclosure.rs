@@ -329,47 +329,106 @@ impl Tokenizer {
     }
 }
 
+/// Where each byte of a decoded string came from in the document. Decoding changes lengths
+/// (a windows-1252 `é` is one byte in the page and two in UTF-8, an invalid byte becomes a
+/// three-byte U+FFFD) and text runs skip markup, so offsets are mapped, not counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct OffsetMap {
+    /// `(index in the string, document offset)`, ascending; from each point on, one string
+    /// byte per document byte up to the next point.
+    points: Vec<(usize, usize)>,
+}
+
+impl OffsetMap {
+    /// A string that is the document's bytes from `offset` on, unchanged.
+    pub(crate) fn contiguous(offset: usize) -> OffsetMap {
+        OffsetMap {
+            points: vec![(0, offset)],
+        }
+    }
+
+    /// Notes that string byte `index` comes from document offset `offset`.
+    pub(crate) fn mark(&mut self, index: usize, offset: usize) {
+        if let Some(&(last_index, last_offset)) = self.points.last() {
+            if offset == last_offset + (index - last_index) {
+                return;
+            }
+            if last_index == index {
+                self.points.pop();
+            }
+        }
+        self.points.push((index, offset));
+    }
+
+    /// The document offset of string byte `index`.
+    pub(crate) fn at(&self, index: usize) -> usize {
+        let k = self.points.partition_point(|&(i, _)| i <= index);
+        match k.checked_sub(1).map(|k| self.points[k]) {
+            Some((i, offset)) => offset + (index - i),
+            None => self.points.first().map_or(index, |&(_, offset)| offset),
+        }
+    }
+
+    /// The map of the string from byte `from` on.
+    fn tail(&self, from: usize) -> OffsetMap {
+        let mut tail = OffsetMap::contiguous(self.at(from));
+        for &(i, offset) in self.points.iter().filter(|&&(i, _)| i > from) {
+            tail.mark(i - from, offset);
+        }
+        tail
+    }
+
+    /// Appends the map of a string appended at byte `at`.
+    fn append(&mut self, at: usize, other: &OffsetMap) {
+        for &(i, offset) in &other.points {
+            self.mark(at + i, offset);
+        }
+    }
+}
+
 /// Decodes character references in text chunks and feeds the characters, with their offsets,
 /// to a tokenizer. A reference cut by a chunk boundary is held until the next chunk.
 #[derive(Debug, Default)]
 pub(crate) struct TextStream {
     tokenizer: Tokenizer,
     pending: String,
-    pending_offset: usize,
+    pending_map: OffsetMap,
     hidden: bool,
 }
 
 impl TextStream {
-    /// Feeds a chunk of raw text (it may contain references) that starts at byte `offset`.
+    /// Feeds a chunk of raw text (it may contain references) whose bytes come from the
+    /// document offsets `map` gives.
     pub(crate) fn feed(
         &mut self,
         chunk: &str,
-        offset: usize,
+        map: &OffsetMap,
         hidden: bool,
         emit: &mut impl FnMut(&str, usize, bool),
     ) {
         self.hidden = hidden;
         if self.pending.is_empty() {
-            let used = self.feed_decoded(chunk, offset, false, emit);
+            let used = self.feed_decoded(chunk, map, false, emit);
             if used < chunk.len() {
                 self.pending.push_str(&chunk[used..]);
-                self.pending_offset = offset + used;
+                self.pending_map = map.tail(used);
             }
         } else {
             let mut joined = std::mem::take(&mut self.pending);
+            let mut joined_map = std::mem::take(&mut self.pending_map);
+            joined_map.append(joined.len(), map);
             joined.push_str(chunk);
-            let start = self.pending_offset;
-            let used = self.feed_decoded(&joined, start, false, emit);
+            let used = self.feed_decoded(&joined, &joined_map, false, emit);
             if used < joined.len() {
                 self.pending.push_str(&joined[used..]);
-                self.pending_offset = start + used;
+                self.pending_map = joined_map.tail(used);
             }
         }
     }
 
     /// The earliest offset a word still being read (or a reference cut by a chunk) starts at.
     pub(crate) fn open_offset(&self) -> Option<usize> {
-        let pending = (!self.pending.is_empty()).then_some(self.pending_offset);
+        let pending = (!self.pending.is_empty()).then(|| self.pending_map.at(0));
         match (pending, self.tokenizer.open_offset()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -380,7 +439,8 @@ impl TextStream {
     pub(crate) fn boundary(&mut self, emit: &mut impl FnMut(&str, usize, bool)) {
         if !self.pending.is_empty() {
             let pending = std::mem::take(&mut self.pending);
-            self.feed_decoded(&pending, self.pending_offset, true, emit);
+            let map = std::mem::take(&mut self.pending_map);
+            self.feed_decoded(&pending, &map, true, emit);
         }
         self.tokenizer.flush(emit);
     }
@@ -388,7 +448,7 @@ impl TextStream {
     fn feed_decoded(
         &mut self,
         text: &str,
-        offset: usize,
+        map: &OffsetMap,
         complete: bool,
         emit: &mut impl FnMut(&str, usize, bool),
     ) -> usize {
@@ -399,7 +459,7 @@ impl TextStream {
             let b = bytes[i];
             if b.is_ascii() && b != b'&' {
                 self.tokenizer
-                    .push(b as char, offset + i, hidden, &mut *emit);
+                    .push(b as char, map.at(i), hidden, &mut *emit);
                 i += 1;
                 continue;
             }
@@ -409,12 +469,12 @@ impl TextStream {
                         let mut expanded = String::new();
                         expansion.push_to(&mut expanded);
                         for c in expanded.chars() {
-                            self.tokenizer.push(c, offset + i, hidden, &mut *emit);
+                            self.tokenizer.push(c, map.at(i), hidden, &mut *emit);
                         }
                         i += len;
                     }
                     CharRef::Literal => {
-                        self.tokenizer.push('&', offset + i, hidden, &mut *emit);
+                        self.tokenizer.push('&', map.at(i), hidden, &mut *emit);
                         i += 1;
                     }
                     CharRef::Incomplete => return i,
@@ -425,7 +485,7 @@ impl TextStream {
                 .chars()
                 .next()
                 .unwrap_or(char::REPLACEMENT_CHARACTER);
-            self.tokenizer.push(c, offset + i, hidden, &mut *emit);
+            self.tokenizer.push(c, map.at(i), hidden, &mut *emit);
             i += c.len_utf8();
         }
         bytes.len()
@@ -760,7 +820,7 @@ mod tests {
         let mut out = Vec::new();
         let mut stream = TextStream::default();
         let mut emit = |w: &str, o: usize, _| out.push((w.to_owned(), o));
-        stream.feed(text, 0, false, &mut emit);
+        stream.feed(text, &OffsetMap::contiguous(0), false, &mut emit);
         stream.boundary(&mut emit);
         out
     }
@@ -780,7 +840,7 @@ mod tests {
             };
             for chunk in chunks {
                 let hidden = chunk.starts_with("[hidden]");
-                stream.feed(chunk, offset, hidden, &mut emit);
+                stream.feed(chunk, &OffsetMap::contiguous(offset), hidden, &mut emit);
                 offset += chunk.len();
             }
             stream.boundary(&mut emit);

@@ -16,9 +16,9 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use aho_corasick::packed;
-use encoding_rs::{Encoding, UTF_8};
+use encoding_rs::{CoderResult, Encoding, UTF_8};
 
-use crate::disclosure::{Found, Matcher, Partial, StatementSet, TextStream};
+use crate::disclosure::{Found, Matcher, OffsetMap, Partial, StatementSet, TextStream};
 use crate::markup::{
     Enclosing, Frame, Lex, RAW_TEXT, Tag, VOID, context_at, enclosing_start_tag, find_close,
     inside_tag, is_one_of, parse_start_tag, tag_name_len,
@@ -287,6 +287,7 @@ pub(crate) struct Reader<'e> {
     comments: TextStream,
     comment_matcher: Matcher<'e>,
     scratch: String,
+    scratch_map: OffsetMap,
 }
 
 impl<'e> Reader<'e> {
@@ -305,6 +306,7 @@ impl<'e> Reader<'e> {
             comments: TextStream::default(),
             comment_matcher: Matcher::new(statements),
             scratch: String::new(),
+            scratch_map: OffsetMap::default(),
         };
         if !finder.sparse {
             reader.region = Some(Region {
@@ -604,6 +606,11 @@ impl<'e> Reader<'e> {
             match lex {
                 Lex::Data => {
                     let Some(lt) = memchr::memchr(b'<', &held[..window]) else {
+                        let Some(window) =
+                            self.complete(&held[..window], end || window < held.len())
+                        else {
+                            return Progress::Waiting;
+                        };
                         self.text_segment(source, pos..pos + window, false);
                         self.set_pos(pos + window);
                         continue;
@@ -675,11 +682,32 @@ impl<'e> Reader<'e> {
                     }
                 }
                 Lex::Plaintext => {
+                    let Some(window) = self.complete(&held[..window], end || window < held.len())
+                    else {
+                        return Progress::Waiting;
+                    };
                     self.text_segment(source, pos..pos + window, false);
                     self.set_pos(pos + window);
                 }
             }
         }
+    }
+
+    /// How much of `text` decodes now: all of it when the bytes after it are known (`whole`),
+    /// else (it runs to the last byte fed) up to a character the next bytes may complete:
+    /// decoded now, its bytes would become U+FFFD and the result would depend on how the
+    /// input was chunked. `None` when nothing can be decoded yet.
+    fn complete(&self, text: &[u8], whole: bool) -> Option<usize> {
+        let len = if whole || self.encoding.is_single_byte() {
+            text.len()
+        } else if self.encoding == UTF_8 {
+            utf8_complete(text)
+        } else {
+            // In every ASCII-compatible multi-byte encoding, a byte below 0x30 is a whole
+            // character (trail bytes start at 0x30).
+            text.iter().rposition(|&b| b < 0x30).map_or(0, |i| i + 1)
+        };
+        (len > 0).then_some(len)
     }
 
     /// Whether the region may end at `pos`: past its anchors, nothing in progress.
@@ -797,6 +825,7 @@ impl<'e> Reader<'e> {
             text,
             matcher,
             scratch,
+            scratch_map,
             ..
         } = self;
         let mut emit =
@@ -804,7 +833,7 @@ impl<'e> Reader<'e> {
         if pending_break {
             text.boundary(&mut emit);
         }
-        text.feed(scratch, range.start, hidden, &mut emit);
+        text.feed(scratch, scratch_map, hidden, &mut emit);
     }
 
     fn comment_text(&mut self, source: &mut Source, range: Range<usize>) {
@@ -816,25 +845,85 @@ impl<'e> Reader<'e> {
             comments,
             comment_matcher,
             scratch,
+            scratch_map,
             ..
         } = self;
         let mut emit =
             |w: &str, o: usize, h: bool| comment_matcher.word(w, o, h, &mut |at| source.ticket(at));
-        comments.feed(scratch, range.start, true, &mut emit);
+        comments.feed(scratch, scratch_map, true, &mut emit);
         comments.boundary(&mut emit);
     }
 
-    /// Decodes held bytes into the scratch string.
+    /// Decodes held bytes into the scratch string, noting where each part came from.
     fn decode(&mut self, source: &Source, range: Range<usize>) {
         self.scratch.clear();
+        let start = range.start;
+        self.scratch_map = OffsetMap::contiguous(start);
         let bytes = source.bytes(range).unwrap_or_default();
+        let (scratch, map) = (&mut self.scratch, &mut self.scratch_map);
         if self.encoding == UTF_8 {
-            self.scratch.push_str(&String::from_utf8_lossy(bytes));
-        } else {
+            let mut at = start;
+            for chunk in bytes.utf8_chunks() {
+                map.mark(scratch.len(), at);
+                scratch.push_str(chunk.valid());
+                at += chunk.valid().len();
+                if !chunk.invalid().is_empty() {
+                    map.mark(scratch.len(), at);
+                    scratch.push(char::REPLACEMENT_CHARACTER);
+                    at += chunk.invalid().len();
+                }
+            }
+        } else if self.encoding.is_single_byte() {
             let (text, _) = self.encoding.decode_without_bom_handling(bytes);
-            self.scratch.push_str(&text);
+            // One character per byte.
+            for (at, c) in (start..).zip(text.chars()) {
+                map.mark(scratch.len(), at);
+                scratch.push(c);
+            }
+        } else {
+            // Find where each character starts by decoding byte by byte.
+            let mut decoder = self.encoding.new_decoder_without_bom_handling();
+            let mut char_start = start;
+            for (at, &b) in (start..).zip(bytes) {
+                let before = scratch.len();
+                let last = at + 1 == start + bytes.len();
+                let mut input: &[u8] = &[b];
+                loop {
+                    scratch.reserve(16);
+                    let (result, read, _) = decoder.decode_to_string(input, scratch, last);
+                    input = &input[read..];
+                    if result == CoderResult::InputEmpty {
+                        break;
+                    }
+                }
+                if scratch.len() > before {
+                    map.mark(before, char_start);
+                    char_start = at + 1;
+                }
+            }
         }
     }
+}
+
+/// The length of `bytes` without a UTF-8 sequence cut off at its end.
+fn utf8_complete(bytes: &[u8]) -> usize {
+    let len = bytes.len();
+    let Some(lead) = bytes
+        .iter()
+        .rev()
+        .take(4)
+        .position(|b| !(0x80..0xc0).contains(b))
+        .map(|back| len - 1 - back)
+    else {
+        return len;
+    };
+    let needs = match bytes[lead] {
+        0xc0..0xe0 => 2,
+        0xe0..0xf0 => 3,
+        0xf0..0xf8 => 4,
+        _ => 1,
+    };
+    if lead + needs > len { lead } else { len }
 }
 
 /// `Some(collapsed)` when the element hides its content: `hidden`, `aria-hidden="true"`,
@@ -944,6 +1033,18 @@ mod tests {
             [("tatement".to_owned(), 5), ("TATEMENT".to_owned(), 5)],
             "other long words drop their first letter"
         );
+    }
+
+    #[test]
+    fn text_is_decoded_only_up_to_whole_characters() {
+        assert_eq!(utf8_complete(b"abc"), 3);
+        assert_eq!(utf8_complete("ab\u{e9}".as_bytes()), 4);
+        assert_eq!(utf8_complete(b"ab\xc3"), 2);
+        assert_eq!(utf8_complete(b"ab\xe2\x82"), 2);
+        assert_eq!(utf8_complete(b"ab\xf0\x9f\x98"), 2);
+        assert_eq!(utf8_complete("\u{1f600}".as_bytes()), 4);
+        // Stray continuation bytes are invalid whatever follows: decode them now.
+        assert_eq!(utf8_complete(b"ab\x80\x80\x80\x80"), 6);
     }
 
     #[test]

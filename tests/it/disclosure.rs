@@ -445,3 +445,49 @@ fn fix_never_inserts_a_second_copy_of_the_configured_disclosure() {
     );
     assert!(!fixed.report.changed);
 }
+
+#[test]
+fn positions_after_legacy_or_invalid_bytes_point_at_the_statement() {
+    // Text before the cut-off statement whose bytes do not decode one to one: windows-1252
+    // letters (two bytes each in UTF-8) and invalid UTF-8 bytes (three-byte U+FFFD each).
+    let statement = "As an Amazon Associate I earn from";
+    let pages: [(Vec<u8>, usize); 2] = [
+        (
+            [
+                &b"<meta charset=\"windows-1252\">\n<p>Caf\xe9 cr\xe8me \xe0 la carte. "[..],
+                statement.as_bytes(),
+                b"</p>\n",
+                LINK.as_bytes(),
+            ]
+            .concat(),
+            "<p>Café crème à la carte. ".chars().count() + 1,
+        ),
+        (
+            [
+                &b"<meta charset=\"utf-8\">\n<p>Ru\x92\x91\x96th \xdf\x88 miles. "[..],
+                statement.as_bytes(),
+                b"</p>\n",
+                LINK.as_bytes(),
+            ]
+            .concat(),
+            // Columns count the characters that decode (stray bytes are not counted).
+            "<p>Ruth \u{7c8} miles. ".chars().count() + 1,
+        ),
+    ];
+    for (page, column) in pages {
+        let start = page.len() - LINK.len() - statement.len() - "</p>\n".len();
+        for size in [1, 3, 7, page.len()] {
+            let (_, report) = fix_in_chunks(&engine(CONFIG), &page, &[size]);
+            let found = report
+                .findings
+                .iter()
+                .find(|f| f.rule == FindingId::IncompleteDisclosure)
+                .expect("the cut-off statement is found");
+            assert_eq!(
+                (found.offset, found.line, found.column),
+                (start, 2, column),
+                "chunks of {size}"
+            );
+        }
+    }
+}
