@@ -41,6 +41,7 @@ mod document;
 mod engine;
 mod entities;
 pub mod errors;
+mod explain;
 mod hosts;
 mod insertion;
 mod links;

@@ -63,6 +63,21 @@ impl FindingId {
         }
     }
 
+    /// One line on how to fix the finding.
+    ///
+    /// ```
+    /// assert!(affilint::FindingId::UntaggedLink.help().contains("affilint fix"));
+    /// ```
+    pub fn help(self) -> &'static str {
+        crate::explain::help(self)
+    }
+
+    /// What the finding means, why it matters (naming the Amazon, FTC or Google source) and
+    /// how to fix it, in a few plain-text paragraphs: what `affilint explain` prints.
+    pub fn explanation(self) -> &'static str {
+        crate::explain::explanation(self)
+    }
+
     /// One line saying what the finding means.
     pub fn summary(self) -> &'static str {
         match self {

@@ -22,6 +22,16 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Tag links in place (atomically, keeping each file's mode), or into --out DIR.
     Fix(FixArgs),
+    /// Explain a finding: what it means, why it matters, how to fix it.
+    Explain(ExplainArgs),
+    /// Write a commented starter affilint.toml (never overwrites).
+    Init(InitArgs),
+    /// List the programs and their hosts, or validate rule files with --check.
+    Rules(RulesArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -37,8 +47,49 @@ pub(crate) struct FixArgs {
 
     /// Write a copy of every checked file under DIR (same relative paths) and leave the
     /// inputs alone.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "diff")]
     pub(crate) out: Option<PathBuf>,
+
+    /// Print a unified diff of what fix would change and write nothing; the report goes to
+    /// stderr.
+    #[arg(long)]
+    pub(crate) diff: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// A finding id, e.g. untagged-link; none lists them all.
+    #[arg(value_name = "RULE")]
+    pub(crate) rule: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// Where to write the config.
+    #[arg(value_name = "FILE", default_value = "affilint.toml")]
+    pub(crate) path: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RulesArgs {
+    /// Validate every *.toml rule file in DIR (with line numbers) instead of listing.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) check: Option<PathBuf>,
+
+    /// A directory of extra rule files to list with the shipped ones (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub(crate) rules: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub(crate) format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +114,23 @@ pub(crate) struct CommonArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
 
+    /// When to colour human output [default: auto: on a terminal, unless NO_COLOR is set].
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+
+    /// No progress bar, notes or summary line: findings only.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+
+    /// Report (and fail on) only findings not recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+
+    /// Record the current findings in FILE as the baseline, and exit 0 unless a file could
+    /// not be read.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) write_baseline: Option<PathBuf>,
+
     /// Skip paths matching GLOB (repeatable); matched against the path as walked and relative
     /// to the directory given, or the file name when GLOB has no `/`.
     #[arg(long = "exclude", value_name = "GLOB")]
@@ -80,10 +148,32 @@ pub(crate) struct CommonArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
-    /// `file:line:col: severity[rule]: message`, then a summary line.
+    /// `file:line:col: severity[rule]: message`, the source line, a hint; then a summary.
     Human,
+    /// One `file:line:col: severity[rule]: message` line per finding; then a summary.
+    Short,
     /// One JSON object: {"findings": [...], "summary": {...}}.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...`): annotations on the PR.
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ListFormat {
+    /// A table.
+    Human,
+    /// A JSON array.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set or TERM is `dumb`.
+    Auto,
+    Always,
+    Never,
 }
 
 fn parse_tag(value: &str) -> Result<(String, String), String> {

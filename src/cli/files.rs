@@ -16,6 +16,28 @@ pub(crate) enum Mode {
     Check,
     FixInPlace,
     FixInto(PathBuf),
+    /// Fix in memory and return a unified diff; write nothing.
+    FixDiff,
+}
+
+impl Mode {
+    /// Whether the mode fixes (in place, into a directory, or as a diff).
+    pub(crate) fn fixes(&self) -> bool {
+        !matches!(self, Mode::Check)
+    }
+}
+
+/// What processing one document gave.
+pub(crate) struct Processed {
+    pub(crate) report: Report,
+    /// With [`Mode::FixDiff`], the diff when the document would change.
+    pub(crate) diff: Option<String>,
+}
+
+impl From<Report> for Processed {
+    fn from(report: Report) -> Self {
+        Processed { report, diff: None }
+    }
 }
 
 /// Checks or fixes one input, handing each finding to `on_finding` as it is known. The error
@@ -25,12 +47,15 @@ pub(crate) fn process(
     input: &Input,
     mode: &Mode,
     on_finding: &mut dyn FnMut(Finding),
-) -> Result<Report, String> {
+) -> Result<Processed, String> {
+    if let Mode::FixDiff = mode {
+        return fix_diff(engine, input, on_finding);
+    }
     match input {
         Input::Stdin => {
             let stdin = io::stdin().lock();
             match mode {
-                Mode::Check => engine.check_reader_each(stdin, on_finding),
+                Mode::Check | Mode::FixDiff => engine.check_reader_each(stdin, on_finding),
                 Mode::FixInPlace | Mode::FixInto(_) => {
                     let out = BufWriter::new(io::stdout().lock());
                     engine
@@ -41,19 +66,78 @@ pub(crate) fn process(
                         })
                 }
             }
+            .map(Processed::from)
             .map_err(|e| e.to_string())
         }
         Input::File { path, relative } => match mode {
-            Mode::Check => {
+            Mode::Check | Mode::FixDiff => {
                 let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
                 engine
                     .check_reader_each(file, on_finding)
+                    .map(Processed::from)
                     .map_err(|e| e.to_string())
             }
-            Mode::FixInPlace => fix_in_place(engine, path, on_finding),
-            Mode::FixInto(dir) => fix_into(engine, path, &dir.join(relative), on_finding),
+            Mode::FixInPlace => fix_in_place(engine, path, on_finding).map(Processed::from),
+            Mode::FixInto(dir) => {
+                fix_into(engine, path, &dir.join(relative), on_finding).map(Processed::from)
+            }
         },
     }
+}
+
+/// Fixes in memory and diffs: the whole document is held (a diff needs both sides).
+fn fix_diff(
+    engine: &Engine,
+    input: &Input,
+    on_finding: &mut dyn FnMut(Finding),
+) -> Result<Processed, String> {
+    let (original, name) = match input {
+        Input::Stdin => {
+            let mut bytes = Vec::new();
+            io::stdin()
+                .lock()
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("cannot read: {e}"))?;
+            (bytes, "-".to_owned())
+        }
+        Input::File { path, .. } => (
+            fs::read(path).map_err(|e| format!("cannot read: {e}"))?,
+            input.name(),
+        ),
+    };
+    let (report, fixed) = engine
+        .fix_to_each(&original[..], Vec::new(), on_finding)
+        .map_err(|e| e.to_string())?;
+    let diff = report
+        .changed
+        .then(|| unified_diff(&name, &original, &fixed));
+    Ok(Processed { report, diff })
+}
+
+/// A unified diff of a document, with `a/` and `b/` labels as git writes them (so `git
+/// apply` and `patch -p1` take it). Bytes that are not UTF-8 show as U+FFFD.
+fn unified_diff(name: &str, old: &[u8], new: &[u8]) -> String {
+    let old = String::from_utf8_lossy(old);
+    let new = String::from_utf8_lossy(new);
+    let (mut a, mut b) = if Path::new(name).is_absolute() || name == "-" {
+        (name.to_owned(), name.to_owned())
+    } else {
+        (format!("a/{name}"), format!("b/{name}"))
+    };
+    if name.contains(char::is_whitespace) {
+        // As git does: GNU patch reads a name up to a tab.
+        a.push('\t');
+        b.push('\t');
+    }
+    let mut diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
+        .unified_diff()
+        .context_radius(3)
+        .header(&a, &b)
+        .to_string();
+    if !diff.ends_with('\n') {
+        diff.push('\n');
+    }
+    diff
 }
 
 /// The file to write for `path`: its target when it is a symlink, so the link stays a link.

@@ -63,18 +63,13 @@ impl Excludes {
     }
 }
 
-/// Whether `input` belongs to shard `k` of `n` (1-based): FNV-1a of its path, so the split is
-/// the same on every machine and run. Standard input belongs to every shard.
+/// Whether `input` belongs to shard `k` of `n` (1-based): a stable hash of its path, so the
+/// split is the same on every machine and run. Standard input belongs to every shard.
 pub(crate) fn in_shard(input: &Input, (k, n): (u32, u32)) -> bool {
     let Input::File { path, .. } = input else {
         return true;
     };
-    let hash = path
-        .to_string_lossy()
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, b| {
-            (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
+    let hash = super::stable_hash(&[path.to_string_lossy().as_bytes()]);
     hash % u64::from(n) == u64::from(k - 1)
 }
 

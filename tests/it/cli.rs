@@ -44,12 +44,12 @@ fn exit_status_is_0_when_clean_1_on_errors_and_warnings_do_not_count() {
 }
 
 #[test]
-fn human_output_is_file_line_col_severity_rule_message() {
+fn short_output_is_file_line_col_severity_rule_message() {
     let dir = site(&[
         ("affilint.toml", CONFIG),
         ("posts/a.html", &untagged_page()),
     ]);
-    let out = run(dir.path(), &["check", "posts"], None);
+    let out = run(dir.path(), &["check", "--format", "short", "posts"], None);
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
@@ -65,6 +65,44 @@ fn human_output_is_file_line_col_severity_rule_message() {
         lines[2],
         "1 file checked, 1 link (1 affiliate): 1 error, 1 warning"
     );
+}
+
+#[test]
+fn human_output_shows_the_line_underlined_a_hint_and_a_summary() {
+    let page = format!("{DISCLOSED}<p>Kettle: <a href=\"https://amazon.com/dp/B0\">x</a></p>\n");
+    let dir = site(&[
+        ("affilint.toml", CONFIG),
+        ("posts/a.html", &page),
+        (
+            "posts/b.html",
+            "<p>Buy <a href=\"https://amazon.com/dp/B0?tag=mysite-20\" rel=sponsored>it</a></p>",
+        ),
+    ]);
+    let out = run(dir.path(), &["check", "posts"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let expected = "\
+posts/a.html:2:12: error[untagged-link]: Amazon Associates link without your id; `affilint fix` adds it
+  |
+2 | <p>Kettle: <a href=\"https://amazon.com/dp/B0\">x</a></p>
+  |            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+
+posts/a.html:2:12: warning[missing-rel]: Amazon Associates link without rel=\"sponsored\" (or \"nofollow\"), which Google asks for on paid links; `affilint fix` adds rel=\"sponsored\"
+  |
+2 | <p>Kettle: <a href=\"https://amazon.com/dp/B0\">x</a></p>
+  |            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+
+posts/b.html:1:8: error[missing-disclosure]: affiliate links (amazon) and no disclosure for Amazon Associates and the FTC (a statement that you earn from the links); add one before the first link, e.g. \"As an Amazon Associate I earn from qualifying purchases.\"
+  |
+1 | <p>Buy <a href=\"https://amazon.com/dp/B0?tag=mysite-20\" rel=sponsored>it</a></p>
+  |        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  = help: add the program's statement above the first affiliate link, or set [disclosure] insert and run `affilint fix`
+
+2 files checked, 2 links (2 affiliate): 2 errors, 1 warning
+";
+    assert_eq!(stdout(&out), expected);
+    assert!(!stdout(&out).contains('\x1b'), "no colour off a terminal");
+    let out = run(dir.path(), &["check", "--color", "always", "posts"], None);
+    assert!(stdout(&out).contains("\x1b[1m\x1b[31merror[untagged-link]\x1b[0m"));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 mod cli;
 mod corpus;
 mod disclosure;
+mod ecosystem;
 mod engine;
 mod fidelity;
 mod readme;

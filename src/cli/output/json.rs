@@ -1,0 +1,69 @@
+//! `--format json`: one object, `{"findings": [...], "summary": {...}}`.
+
+use affilint::Finding;
+use serde::Serialize;
+
+use super::{Style, Summary};
+use crate::cli::snippet::Snippet;
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    severity: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    program: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonFileError<'a> {
+    file: &'a str,
+    message: &'a str,
+}
+
+/// The JSON report.
+pub(crate) struct Json;
+
+impl Style for Json {
+    fn open(&self) -> String {
+        "{\n  \"findings\": [".to_owned()
+    }
+
+    fn separator(&self, first: bool) -> &'static str {
+        if first { "\n    " } else { ",\n    " }
+    }
+
+    fn finding(&self, file: &str, f: &Finding, _: Option<&Snippet>) -> String {
+        serde_json::to_string(&JsonFinding {
+            rule: f.rule.as_str(),
+            severity: f.severity.as_str(),
+            file,
+            line: f.line,
+            column: f.column,
+            message: &f.message,
+            url: f.url.as_deref(),
+            program: f.program.as_deref(),
+        })
+        .unwrap_or_default()
+    }
+
+    fn close(&self, summary: &Summary, file_errors: &[(String, String)]) -> String {
+        let mut out = String::from("\n  ],\n  \"summary\": ");
+        out.push_str(&serde_json::to_string(summary).unwrap_or_default());
+        if !file_errors.is_empty() {
+            let errors: Vec<JsonFileError<'_>> = file_errors
+                .iter()
+                .map(|(file, message)| JsonFileError { file, message })
+                .collect();
+            out.push_str(",\n  \"file_errors\": ");
+            out.push_str(&serde_json::to_string(&errors).unwrap_or_default());
+        }
+        out.push_str("\n}\n");
+        out
+    }
+}

@@ -1,0 +1,210 @@
+//! `--format sarif`: SARIF 2.1.0 as GitHub code scanning reads it. One run; the tool's rules
+//! are every finding id with its description and help; each result points at the file
+//! (relative to the working directory, under `%SRCROOT%`), line and column. Inputs that could
+//! not be read are tool execution notifications.
+
+use std::path::{Component, Path, PathBuf};
+
+use affilint::{Finding, FindingId, Severity};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use serde_json::{Value, json};
+
+use super::{Style, Summary};
+use crate::cli::baseline;
+use crate::cli::snippet::Snippet;
+
+/// Characters escaped in a path segment of a URI reference.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+const BASE: &str = "%SRCROOT%";
+
+/// The SARIF log.
+pub(crate) struct Sarif {
+    cwd: PathBuf,
+}
+
+impl Sarif {
+    /// A log whose artifact URIs are relative to `cwd`.
+    pub(crate) fn new(cwd: PathBuf) -> Sarif {
+        Sarif { cwd }
+    }
+
+    /// The artifact location of `file` as findings name it.
+    fn location(&self, file: &str) -> Value {
+        if file == "-" {
+            return json!({ "uri": "stdin" });
+        }
+        let path = Path::new(file);
+        let relative = if path.is_absolute() {
+            path.strip_prefix(&self.cwd).ok()
+        } else {
+            Some(path)
+        };
+        match relative {
+            Some(relative) => {
+                let segments: Vec<String> = relative
+                    .components()
+                    .filter_map(|c| match c {
+                        Component::Normal(s) => {
+                            Some(utf8_percent_encode(&s.to_string_lossy(), SEGMENT).to_string())
+                        }
+                        Component::ParentDir => Some("..".to_owned()),
+                        _ => None,
+                    })
+                    .collect();
+                json!({ "uri": segments.join("/"), "uriBaseId": BASE })
+            }
+            None => match url::Url::from_file_path(path) {
+                Ok(url) => json!({ "uri": url.as_str() }),
+                Err(()) => json!({ "uri": utf8_percent_encode(file, SEGMENT).to_string() }),
+            },
+        }
+    }
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn rules() -> Vec<Value> {
+    FindingId::ALL
+        .iter()
+        .map(|id| {
+            let summary = id.summary();
+            let mut short = summary[..1].to_uppercase();
+            short.push_str(&summary[1..]);
+            json!({
+                "id": id.as_str(),
+                "name": id.as_str(),
+                "shortDescription": { "text": short },
+                "fullDescription": { "text": id.explanation().split("\n\n").next().unwrap_or(summary) },
+                "help": { "text": id.explanation() },
+                "defaultConfiguration": { "level": level(id.default_severity()) },
+                "properties": { "tags": ["affiliate", "compliance"] },
+            })
+        })
+        .collect()
+}
+
+impl Style for Sarif {
+    fn open(&self) -> String {
+        let tool = json!({
+            "driver": {
+                "name": "affilint",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": env!("CARGO_PKG_REPOSITORY"),
+                "rules": rules(),
+            }
+        });
+        let mut root = url::Url::from_directory_path(&self.cwd)
+            .map(String::from)
+            .unwrap_or_else(|()| "file:///".to_owned());
+        if !root.ends_with('/') {
+            root.push('/');
+        }
+        let bases = json!({ BASE: { "uri": root } });
+        let pretty = |v: &Value| serde_json::to_string(v).unwrap_or_default();
+        format!(
+            "{{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \
+             \"version\": \"2.1.0\",\n  \"runs\": [\n    {{\n      \"tool\": {},\n      \
+             \"columnKind\": \"unicodeCodePoints\",\n      \"originalUriBaseIds\": {},\n      \
+             \"results\": [",
+            pretty(&tool),
+            pretty(&bases)
+        )
+    }
+
+    fn separator(&self, first: bool) -> &'static str {
+        if first { "\n        " } else { ",\n        " }
+    }
+
+    fn finding(&self, file: &str, f: &Finding, _: Option<&Snippet>) -> String {
+        let index = FindingId::ALL.iter().position(|id| *id == f.rule);
+        let mut result = json!({
+            "ruleId": f.rule.as_str(),
+            "level": level(f.severity),
+            "message": { "text": f.message },
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": self.location(file),
+                    "region": { "startLine": f.line, "startColumn": f.column },
+                }
+            }],
+            // Stable across unrelated edits (no line): what the baseline keys on.
+            "partialFingerprints": { "affilint/v1": baseline::fingerprint(file, f) },
+        });
+        if let Some(index) = index {
+            result["ruleIndex"] = json!(index);
+        }
+        if let (Some(url), Some(program)) = (&f.url, &f.program) {
+            result["properties"] = json!({ "url": url, "program": program });
+        }
+        serde_json::to_string(&result).unwrap_or_default()
+    }
+
+    fn close(&self, _: &Summary, file_errors: &[(String, String)]) -> String {
+        let notifications: Vec<Value> = file_errors
+            .iter()
+            .map(|(file, message)| {
+                json!({
+                    "level": "error",
+                    "message": { "text": format!("{file}: {message}") },
+                    "locations": [{ "physicalLocation": { "artifactLocation": self.location(file) } }],
+                })
+            })
+            .collect();
+        let invocation = json!({
+            "executionSuccessful": file_errors.is_empty(),
+            "toolExecutionNotifications": notifications,
+        });
+        format!(
+            "\n      ],\n      \"invocations\": [{}]\n    }}\n  ]\n}}\n",
+            serde_json::to_string(&invocation).unwrap_or_default()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_are_relative_uri_references_under_the_source_root() {
+        let sarif = Sarif::new(PathBuf::from("/work/site"));
+        assert_eq!(
+            sarif.location("posts/a b#1.html"),
+            json!({ "uri": "posts/a%20b%231.html", "uriBaseId": "%SRCROOT%" })
+        );
+        assert_eq!(
+            sarif.location("./posts/é.html"),
+            json!({ "uri": "posts/%C3%A9.html", "uriBaseId": "%SRCROOT%" })
+        );
+        assert_eq!(
+            sarif.location("/work/site/x.html"),
+            json!({ "uri": "x.html", "uriBaseId": "%SRCROOT%" })
+        );
+        assert_eq!(
+            sarif.location("/elsewhere/x.html"),
+            json!({ "uri": "file:///elsewhere/x.html" })
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! What each finding means, why it matters and how to fix it: the text behind
+//! `affilint explain`, SARIF rule help and the hints under human output.
+
+use crate::report::FindingId;
+
+/// One line on how to fix a finding.
+pub(crate) fn help(id: FindingId) -> &'static str {
+    match id {
+        FindingId::UntaggedLink => "run `affilint fix` to add your id",
+        FindingId::ForeignTag => "run `affilint fix` to put your id in its place",
+        FindingId::ShortLink => {
+            "replace the short link with the full product link; `affilint fix` then tags it"
+        }
+        FindingId::MissingRel => "run `affilint fix` to add rel=\"sponsored\"",
+        FindingId::MissingDisclosure => {
+            "add the program's statement above the first affiliate link, or set \
+             [disclosure] insert and run `affilint fix`"
+        }
+        FindingId::IncompleteDisclosure => {
+            "complete the statement; the message names the missing words"
+        }
+        FindingId::HiddenDisclosure => {
+            "move the statement out of hidden, collapsed or non-rendered content"
+        }
+        FindingId::LateDisclosure => "move the statement above the first affiliate link",
+    }
+}
+
+/// What a finding means, why it matters (with its source) and how to fix it.
+pub(crate) fn explanation(id: FindingId) -> &'static str {
+    match id {
+        FindingId::UntaggedLink => {
+            "A link goes to a program you have an id for (an Amazon product page, an eBay listing, \
+a Booking.com hotel, a retailer a network such as Skimlinks or Awin wraps), but it does not carry \
+your id.
+
+Why it matters: the program cannot credit the sale to you. Amazon reads the id from the `tag` \
+query parameter, eBay Partner Network from `campid`, Booking.com from `aid`; a redirect network \
+needs its own URL around the retailer's. An untagged link earns nothing.
+
+How to fix: `affilint fix` adds the id and keeps every other parameter, its order, escaping and \
+the fragment. Set the id under [programs.<program>] in affilint.toml (or pass \
+--tag amazon=yoursite-20). Amazon ids are per marketplace: set the others under \
+[programs.amazon.marketplaces]."
+        }
+        FindingId::ForeignTag => {
+            "A link to a program carries an id, but not yours: someone else's (often left over \
+from a copied link or a guest post), or your id for another Amazon marketplace.
+
+Why it matters: the commission goes to whoever owns that id. Amazon ids are valid only on their \
+own marketplace (Amazon Associates Operating Agreement), so your .com id on an amazon.co.uk link \
+earns nothing either.
+
+How to fix: `affilint fix` replaces the id with yours for that marketplace. If the id is meant \
+to be there (a friend's shop you link on purpose), mark the link with data-affilint-ignore."
+        }
+        FindingId::ShortLink => {
+            "A short link (amzn.to, a.co, amzn.eu) points to a program's site. The id, if any, is \
+inside the short link, and affilint works offline, so it cannot see or change it.
+
+Why it matters: you cannot tell from the page whether the link carries your id, and Amazon asks \
+that links not hide where they go (Associates Program Participation Requirements on cloaked and \
+shortened links).
+
+How to fix: replace it with the full product link (https://www.amazon.com/dp/ASIN); \
+`affilint fix` then tags it."
+        }
+        FindingId::MissingRel => {
+            "An affiliate link has neither rel=\"sponsored\" nor rel=\"nofollow\".
+
+Why it matters: Google asks that paid and affiliate links be marked rel=\"sponsored\" \
+(rel=\"nofollow\" is also accepted); unmarked paid links can count against a site in search \
+(Google Search Central, \"Qualify your outbound links\").
+
+How to fix: `affilint fix` adds rel=\"sponsored\" (keeping any other rel values)."
+        }
+        FindingId::MissingDisclosure => {
+            "The page has affiliate links and no statement that discloses them.
+
+Why it matters: the FTC Endorsement Guides (16 CFR Part 255) require a clear and conspicuous \
+disclosure of the material connection; Amazon's Operating Agreement (section 5) requires the \
+statement \"As an Amazon Associate I earn from qualifying purchases.\" (or a substantially \
+similar one) on any site with Amazon links. UK (ASA/CAP) and EU (UCPD) rules ask for the same.
+
+How to fix: add each program's statement where readers see it before the first affiliate link, \
+e.g. \"As an Amazon Associate I earn from qualifying purchases.\" Or set [disclosure] insert in \
+affilint.toml and `affilint fix` inserts it on pages that lack one."
+        }
+        FindingId::IncompleteDisclosure => {
+            "A disclosure statement starts but does not finish: it was cut off (a truncated \
+footer, a template excerpt, a word limit) or a required part is missing. The message names the \
+missing words.
+
+Why it matters: a statement that stops mid-sentence (\"... by advertising and linking to\") does \
+not say what Amazon's Operating Agreement requires, and the FTC asks for a disclosure readers \
+understand; an incomplete one is treated as none.
+
+How to fix: complete the statement, e.g. \"As an Amazon Associate I earn from qualifying \
+purchases.\""
+        }
+        FindingId::HiddenDisclosure => {
+            "The only disclosure statement is where readers do not see it: in an HTML comment, \
+<template> or <noscript>, or an element that is hidden, aria-hidden, display:none, \
+visibility:hidden, screen-reader-only, or in a closed <details>.
+
+Why it matters: the FTC requires disclosures to be clear and conspicuous, not behind a click and \
+not where readers will miss them (FTC, \".com Disclosures\" and the Endorsement Guides FAQ).
+
+How to fix: move the statement into visible content above the first affiliate link."
+        }
+        FindingId::LateDisclosure => {
+            "The page discloses its affiliate links, but only after the first one (in the \
+footer, say).
+
+Why it matters: the FTC says a disclosure must come before the link and close to the claim: \
+\"placing it below your review or below the link\" is not good enough (FTC Endorsement Guides \
+FAQ). Amazon also asks for the disclosure to be clear and conspicuous.
+
+How to fix: move the statement (or a short one such as \"This post contains affiliate links; \
+as an Amazon Associate I earn from qualifying purchases.\") above the first affiliate link. If \
+your policy accepts a footer disclosure, set [disclosure] placement = \"anywhere\" or \
+[severity] late-disclosure = \"off\"."
+        }
+    }
+}
