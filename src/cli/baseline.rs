@@ -137,14 +137,14 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
-    /// Records the findings of one file.
-    pub(crate) fn record(&self, file: &str, findings: Vec<Key>) {
+    /// Records the findings of one file: how often each key occurs.
+    pub(crate) fn record(&self, file: &str, findings: HashMap<Key, usize>) {
         if findings.is_empty() {
             return;
         }
         let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
-        for (rule, url) in findings {
-            *counts.entry((file.to_owned(), rule, url)).or_default() += 1;
+        for ((rule, url), n) in findings {
+            *counts.entry((file.to_owned(), rule, url)).or_default() += n;
         }
     }
 

@@ -9,6 +9,7 @@ mod output;
 mod snippet;
 mod walk;
 
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -188,7 +189,7 @@ fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
                         _ => Snippets::none(),
                     },
                     baseline: baseline.as_ref().map(|b| b.take(&name)),
-                    recorded: Vec::new(),
+                    recorded: recorder.as_ref().map(|_| HashMap::new()),
                     counts: Summary {
                         baselined: baseline.as_ref().map(|_| 0),
                         ..Summary::default()
@@ -205,8 +206,8 @@ fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
                     }
                     diffs.file_done(index);
                 }
-                if let Some(recorder) = &recorder {
-                    recorder.record(&name, std::mem::take(&mut file.recorded));
+                if let (Some(recorder), Some(recorded)) = (&recorder, file.recorded.take()) {
+                    recorder.record(&name, recorded);
                 }
                 let counts = file.counts;
                 let outcome = result.map(|Processed { report, .. }| Summary {
@@ -274,7 +275,8 @@ struct FileRun<'a> {
     printer: &'a Printer,
     snippets: Snippets,
     baseline: Option<FileBaseline>,
-    recorded: Vec<baseline::Key>,
+    /// With `--write-baseline`: the keys of the file's findings.
+    recorded: Option<HashMap<baseline::Key, usize>>,
     counts: Summary,
 }
 
@@ -284,7 +286,9 @@ impl FileRun<'_> {
             self.counts.baselined = Some(self.counts.baselined.unwrap_or(0) + 1);
             return;
         }
-        self.recorded.push(baseline::key(&finding));
+        if let Some(recorded) = &mut self.recorded {
+            *recorded.entry(baseline::key(&finding)).or_default() += 1;
+        }
         self.counts.count(finding.severity);
         let style = self.printer.style();
         let snippet = if style.wants_snippets() {
@@ -319,7 +323,7 @@ fn build_engine(common: &CommonArgs) -> Result<Engine, String> {
 
 /// `--out` mirrors relative paths: two inputs with the same relative path would collide.
 fn check_unique_destinations(inputs: &[Input]) -> Result<(), String> {
-    let mut seen = std::collections::HashMap::new();
+    let mut seen = HashMap::new();
     for input in inputs {
         if let Input::File { path, relative } = input {
             if let Some(other) = seen.insert(relative.clone(), path.clone()) {
