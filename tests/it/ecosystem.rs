@@ -140,8 +140,7 @@ fn github_format_prints_escaped_workflow_commands() {
     assert_eq!(
         lines[0],
         "::error file=./a%2Cb%3Ac.html,line=2,col=1,title=affilint untagged-link::Amazon \
-         Associates link without your id; `affilint fix` adds it (run `affilint fix` to add \
-         your id)"
+         Associates link without your id; `affilint fix` adds it"
     );
     assert!(
         lines[1]

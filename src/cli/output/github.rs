@@ -30,13 +30,19 @@ impl Style for Github {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
+        // The engine's message already says when `affilint fix` handles it.
+        let message = if f.message.contains("affilint fix") {
+            f.message.clone()
+        } else {
+            format!("{} ({})", f.message, f.rule.help())
+        };
         format!(
             "::{command} file={},line={},col={},title={}::{}\n",
             escape_property(file),
             f.line,
             f.column,
             escape_property(&format!("affilint {}", f.rule)),
-            escape_data(&format!("{} ({})", f.message, f.rule.help()))
+            escape_data(&message)
         )
     }
 
