@@ -282,12 +282,13 @@ struct FileRun<'a> {
 
 impl FileRun<'_> {
     fn finding(&mut self, finding: Finding) {
+        // A new baseline records every finding, the ones an old baseline holds too.
+        if let Some(recorded) = &mut self.recorded {
+            *recorded.entry(baseline::key(&finding)).or_default() += 1;
+        }
         if self.baseline.as_mut().is_some_and(|b| b.absorbs(&finding)) {
             self.counts.baselined = Some(self.counts.baselined.unwrap_or(0) + 1);
             return;
-        }
-        if let Some(recorded) = &mut self.recorded {
-            *recorded.entry(baseline::key(&finding)).or_default() += 1;
         }
         self.counts.count(finding.severity);
         let style = self.printer.style();

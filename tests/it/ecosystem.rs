@@ -234,6 +234,23 @@ fn a_baseline_keeps_old_findings_quiet_and_reports_new_ones() {
     assert_eq!(findings[0]["url"], "https://amazon.com/dp/B03");
     assert_eq!(report["summary"]["baselined"], 2);
 
+    // Refreshing a baseline while using one records every finding.
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            "--baseline",
+            "baseline.json",
+            "--write-baseline",
+            "new.json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let refreshed: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("new.json")).unwrap()).unwrap();
+    assert_eq!(refreshed["findings"].as_array().unwrap().len(), 3);
+
     std::fs::write(dir.path().join("broken.json"), "{\n  \"findings\": 3\n}").unwrap();
     let out = run(dir.path(), &["check", "--baseline", "broken.json"], None);
     assert_eq!(out.status.code(), Some(2));
