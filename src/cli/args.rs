@@ -114,7 +114,7 @@ pub(crate) struct CommonArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
 
-    /// When to colour human output [default: auto: on a terminal, unless NO_COLOR is set].
+    /// When to colour human output.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub(crate) color: ColorChoice,
 
@@ -136,7 +136,7 @@ pub(crate) struct CommonArgs {
     #[arg(long = "exclude", value_name = "GLOB")]
     pub(crate) exclude: Vec<String>,
 
-    /// Check only shard K of N (1-based): a stable split of the files by path, so N CI jobs
+    /// Process only shard K of N (1-based): a stable split of the files by path, so N CI jobs
     /// cover a site once between them.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub(crate) shard: Option<(u32, u32)>,
