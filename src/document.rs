@@ -358,7 +358,9 @@ impl<'e, O: Output> Document<'e, O> {
         safe = safe.min(state.optout.hold(fed));
         if let Some(reader) = &mut state.reader {
             reader.set_encoding(state.encoding.get());
-            reader.advance(&mut state.source, false);
+            // As far as lol_html has parsed, no further: the reader then meets the page in
+            // the same order, links and all, however it was chunked.
+            reader.catch_up(&mut state.source, self.emitted.get());
             safe = safe.min(reader.hold(fed));
         }
         if let Some(hold) = state.insertion.as_ref().and_then(Insertion::hold) {
@@ -501,6 +503,8 @@ impl State<'_> {
             self.programs.push(affiliate.program);
         }
         if let Some(reader) = &mut self.reader {
+            // What comes before the link is read before the link counts as a safe place.
+            reader.catch_up(&mut self.source, tag.start);
             reader.note_data(tag.end);
         }
         if self.first_link.is_none() {

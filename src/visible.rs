@@ -249,6 +249,15 @@ enum Hit {
     Marker,
 }
 
+/// Whether a region may end at a position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Idleness {
+    Idle,
+    Busy,
+    /// Not before more of the page is searched.
+    Unknown,
+}
+
 /// How far lexing a region got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Progress {
@@ -366,13 +375,6 @@ impl<'e> Reader<'e> {
         .fold(hold, usize::min)
     }
 
-    /// Reads what `source` holds; `end` at the end of the document.
-    pub(crate) fn advance(&mut self, source: &mut Source, end: bool) {
-        self.search(source);
-        let fed = source.fed();
-        self.read_until(source, fed, end);
-    }
-
     /// Reads far enough that the statements before `offset` are found.
     pub(crate) fn catch_up(&mut self, source: &mut Source, offset: usize) {
         self.search(source);
@@ -381,7 +383,9 @@ impl<'e> Reader<'e> {
 
     /// Ends the document: the statements found, whole and in part.
     pub(crate) fn finish(&mut self, source: &mut Source) -> (Vec<Found>, Vec<Partial>) {
-        self.advance(source, true);
+        self.search(source);
+        let fed = source.fed();
+        self.read_until(source, fed, true);
         let Reader {
             text,
             matcher,
@@ -591,7 +595,9 @@ impl<'e> Reader<'e> {
             };
             let pos = region.pos;
             if pos >= limit {
-                return if end || self.idle_after(pos) {
+                // A region ends only at markup (below), never where a limit happens to fall:
+                // limits depend on how the input was chunked.
+                return if end {
                     Progress::Done
                 } else {
                     Progress::Reached
@@ -605,28 +611,29 @@ impl<'e> Reader<'e> {
             }
             match lex {
                 Lex::Data => {
-                    let Some(lt) = memchr::memchr(b'<', &held[..window]) else {
-                        let Some(window) =
-                            self.complete(&held[..window], end || window < held.len())
-                        else {
-                            return Progress::Waiting;
-                        };
-                        self.text_segment(source, pos..pos + window, false);
-                        self.set_pos(pos + window);
-                        continue;
-                    };
-                    if lt > 0 {
-                        self.text_segment(source, pos..pos + lt, false);
-                        self.set_pos(pos + lt);
-                        if self.idle_after(pos + lt) {
-                            return Progress::Done;
+                    if held[0] == b'<' {
+                        match self.idleness(pos, end) {
+                            Idleness::Idle => return Progress::Done,
+                            Idleness::Unknown => return Progress::Waiting,
+                            Idleness::Busy => {}
+                        }
+                        match self.markup(source, pos, end) {
+                            Some(next) => self.set_pos(next),
+                            None => return Progress::Waiting,
                         }
                         continue;
                     }
-                    match self.markup(source, pos, end) {
-                        Some(next) => self.set_pos(next),
-                        None => return Progress::Waiting,
-                    }
+                    let text = match memchr::memchr(b'<', &held[..window]) {
+                        Some(lt) => lt,
+                        None => {
+                            let Some(len) = self.complete(held, window, end) else {
+                                return Progress::Waiting;
+                            };
+                            len
+                        }
+                    };
+                    self.text_segment(source, pos..pos + text, false);
+                    self.set_pos(pos + text);
                 }
                 Lex::Comment { start, search } => {
                     let from = search.max(pos.min(search));
@@ -682,8 +689,7 @@ impl<'e> Reader<'e> {
                     }
                 }
                 Lex::Plaintext => {
-                    let Some(window) = self.complete(&held[..window], end || window < held.len())
-                    else {
+                    let Some(window) = self.complete(held, window, end) else {
                         return Progress::Waiting;
                     };
                     self.text_segment(source, pos..pos + window, false);
@@ -693,32 +699,58 @@ impl<'e> Reader<'e> {
         }
     }
 
-    /// How much of `text` decodes now: all of it when the bytes after it are known (`whole`),
-    /// else (it runs to the last byte fed) up to a character the next bytes may complete:
-    /// decoded now, its bytes would become U+FFFD and the result would depend on how the
-    /// input was chunked. `None` when nothing can be decoded yet.
-    fn complete(&self, text: &[u8], whole: bool) -> Option<usize> {
-        let len = if whole || self.encoding.is_single_byte() {
-            text.len()
+    /// How much of the text in `held` (the bytes fed from the region's position on) to
+    /// decode now, given that reading was asked to stop after `window` bytes: the segment ends
+    /// on a character boundary, moving forward over the rest of a character the stop cut
+    /// when its bytes are there, back when they are not fed yet. Decoded in two parts, a
+    /// character's bytes would become U+FFFD, and the result would depend on where a chunk
+    /// or a stop fell. `None`: nothing to decode yet.
+    fn complete(&self, held: &[u8], window: usize, end: bool) -> Option<usize> {
+        let len = if end || self.encoding.is_single_byte() {
+            window
         } else if self.encoding == UTF_8 {
-            utf8_complete(text)
+            let continued = held[window..]
+                .iter()
+                .take(3)
+                .take_while(|&&b| b & 0xc0 == 0x80)
+                .count();
+            let len = window + continued;
+            if len == held.len() {
+                utf8_complete(&held[..len])
+            } else {
+                len
+            }
         } else {
-            // In every ASCII-compatible multi-byte encoding, a byte below 0x30 is a whole
-            // character (trail bytes start at 0x30).
-            text.iter().rposition(|&b| b < 0x30).map_or(0, |i| i + 1)
+            // In every ASCII-compatible multi-byte encoding, a byte below 0x40 other than a
+            // digit is a whole character (trail bytes start at 0x40, gb18030's digit second
+            // bytes aside): a boundary comes right before it.
+            let whole = |b: &u8| *b < 0x40 && !b.is_ascii_digit();
+            match held[window..].iter().position(whole) {
+                Some(ahead) => window + ahead,
+                None => held[..window].iter().rposition(whole).map_or(0, |i| i + 1),
+            }
         };
         (len > 0).then_some(len)
     }
 
-    /// Whether the region may end at `pos`: past its anchors, nothing in progress.
-    fn idle_after(&self, pos: usize) -> bool {
+    /// Whether the region may end at `pos` (a `<`): past its anchors, nothing in progress, and
+    /// no anchor left unfound that would keep it going (one whose pattern runs past the bytes
+    /// searched so far).
+    fn idleness(&self, pos: usize, end: bool) -> Idleness {
         let Some(region) = &self.region else {
-            return true;
+            return Idleness::Idle;
         };
-        pos >= region.min_end
+        let quiet = pos >= region.min_end
             && region.lex == Lex::Data
             && self.matcher.earliest_open_offset().is_none()
-            && self.text.open_offset().is_none()
+            && self.text.open_offset().is_none();
+        if !quiet {
+            Idleness::Busy
+        } else if end || self.searched_to >= pos + self.finder.longest + 4 {
+            Idleness::Idle
+        } else {
+            Idleness::Unknown
+        }
     }
 
     fn set_pos(&mut self, pos: usize) {

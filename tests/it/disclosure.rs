@@ -491,3 +491,17 @@ fn positions_after_legacy_or_invalid_bytes_point_at_the_statement() {
         }
     }
 }
+
+#[test]
+fn reading_goes_on_past_anchor_fragments_next_to_multibyte_characters() {
+    // `ociate` four bytes after `é`'s lead byte: the reader's stop for that fragment falls
+    // inside the character. The real statement after it must still be read, in any chunking.
+    let page = format!(
+        "<p>Voilà: éabcociate, déjà vu.</p>\n<p>As an Amazon Associate I earn from qualifying \
+         purchases.</p>\n{LINK}"
+    );
+    for size in [1, 2, 3, 5, page.len()] {
+        let (_, report) = fix_in_chunks(&engine(CONFIG), page.as_bytes(), &[size]);
+        assert_eq!(disclosure_ids(&report), [], "chunks of {size}");
+    }
+}
