@@ -11,8 +11,14 @@
 //! `check all, 2 threads` shares one engine between two threads, as `-j 2` does; its ratio
 //! to `check all` is the parallel speed-up.
 //!
-//! Run: `cargo bench --bench throughput` (add `-- site` for one group).
+//! The `site files` group reads every page from its file in each iteration, in the chunks
+//! `affilint check` reads (the page cache is warm after the first pass): the job the command
+//! line does, against a pass-through that reads the same files the same way.
+//!
+//! Run: `cargo bench --bench throughput` (add `-- site` for the site groups only).
 
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -41,6 +47,13 @@ fn manifest_dir() -> PathBuf {
 }
 
 fn site_pages() -> Vec<Vec<u8>> {
+    site_files()
+        .iter()
+        .map(|f| std::fs::read(f).unwrap())
+        .collect()
+}
+
+fn site_files() -> Vec<PathBuf> {
     let pages: usize = std::env::var("AFFILINT_BENCH_PAGES")
         .ok()
         .and_then(|p| p.parse().ok())
@@ -61,7 +74,7 @@ fn site_pages() -> Vec<Vec<u8>> {
     let mut files = Vec::new();
     collect_html(&dir, &mut files);
     files.sort();
-    files.iter().map(|f| std::fs::read(f).unwrap()).collect()
+    files
 }
 
 fn collect_html(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -96,11 +109,49 @@ fn engine(extra: &str) -> Engine {
 
 /// lol_html with no handlers: the floor affilint is measured against.
 fn pass_through(page: &[u8]) -> usize {
+    pass_through_reader(page)
+}
+
+/// The same, reading `input` in the chunks `affilint check` reads.
+fn pass_through_reader(mut input: impl Read) -> usize {
     let mut emitted = 0;
     let mut rewriter = HtmlRewriter::new(Settings::new(), |chunk: &[u8]| emitted += chunk.len());
-    rewriter.write(page).unwrap();
+    let mut buf = vec![0; 64 * 1024];
+    loop {
+        match input.read(&mut buf).unwrap() {
+            0 => break,
+            n => rewriter.write(&buf[..n]).unwrap(),
+        }
+    }
     rewriter.end().unwrap();
     emitted
+}
+
+/// Reading every file in each iteration, as `affilint check -j 1` does.
+fn bench_files(c: &mut Criterion, name: &str, files: &[PathBuf]) {
+    let bytes: u64 = files.iter().map(|f| f.metadata().unwrap().len()).sum();
+    let all = engine("");
+    let open = |f: &PathBuf| File::open(f).unwrap();
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Bytes(bytes));
+    group.sample_size(10);
+    group.bench_function(BenchmarkId::new("lol_html pass-through", bytes), |b| {
+        b.iter(|| {
+            files
+                .iter()
+                .map(|f| pass_through_reader(open(f)))
+                .sum::<usize>()
+        })
+    });
+    group.bench_function(BenchmarkId::new("check all", bytes), |b| {
+        b.iter(|| {
+            files
+                .iter()
+                .map(|f| all.check_reader(open(f)).unwrap().findings.len())
+                .sum::<usize>()
+        })
+    });
+    group.finish();
 }
 
 fn bench_group(c: &mut Criterion, name: &str, pages: &[Vec<u8>]) {
@@ -161,6 +212,7 @@ fn bench_group(c: &mut Criterion, name: &str, pages: &[Vec<u8>]) {
 
 fn benches(c: &mut Criterion) {
     bench_group(c, "site", &site_pages());
+    bench_files(c, "site files", &site_files());
     bench_group(c, "lolhtml", &lolhtml_pages());
 }
 
