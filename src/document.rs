@@ -25,7 +25,7 @@ use crate::links::{Href, Status, rel_is_marked};
 use crate::optout::OptOut;
 use crate::report::{Finding, FindingId, Report, Severity};
 use crate::rewrite;
-use crate::sniff;
+use crate::sniff::{self, PrescanGuard};
 use crate::source::{Edit, Output, Source, Ticket};
 use crate::visible::Reader;
 
@@ -105,7 +105,7 @@ pub struct Document<'e, O: Output> {
     rewriter: Option<HtmlRewriter<'e, Progress>>,
     /// The first bytes, held until the encoding is known.
     head: Vec<u8>,
-    output: O,
+    output: PrescanGuard<O>,
 }
 
 impl<'e, O: Output> Document<'e, O> {
@@ -140,7 +140,7 @@ impl<'e, O: Output> Document<'e, O> {
             emitted: Rc::new(Cell::new(0)),
             rewriter: None,
             head: Vec::new(),
-            output,
+            output: PrescanGuard::new(output),
         }
     }
 
@@ -186,10 +186,9 @@ impl<'e, O: Output> Document<'e, O> {
             state.findings.extend(disclosure);
         }
         let fed = state.source.fed();
-        state
-            .source
-            .flush(fed, &mut self.output)
-            .map_err(DocumentError::Write)?;
+        let flushed = state.source.flush(fed, &mut self.output);
+        let finished = flushed.and_then(|_| self.output.finish());
+        finished.map_err(|e| written(&self.output, e))?;
         let report = Report {
             findings: Vec::new(),
             links: state.links,
@@ -201,7 +200,7 @@ impl<'e, O: Output> Document<'e, O> {
         let mut report = report;
         report.findings = std::mem::take(&mut self.done);
         report.findings.sort_by_key(|f| (f.offset, f.rule));
-        Ok((report, self.output))
+        Ok((report, self.output.output))
     }
 
     /// Ends parsing and reading; returns the statements found, whole and in part.
@@ -231,6 +230,9 @@ impl<'e, O: Output> Document<'e, O> {
                 state.source.count_bytes();
             }
             state.encoding.set(sniffed.encoding);
+            if state.fixing && sniffed.bom == 0 {
+                self.output.expect(sniffed.encoding);
+            }
             if let Some(reader) = &mut state.reader {
                 reader.set_encoding(sniffed.encoding);
             }
@@ -368,10 +370,8 @@ impl<'e, O: Output> Document<'e, O> {
             safe = safe.min(hold).saturating_sub(INDENT_WINDOW);
         }
         let upto = safe.max(fed.saturating_sub(MEMORY_LIMIT));
-        state
-            .source
-            .flush(upto, &mut self.output)
-            .map_err(DocumentError::Write)?;
+        let flushed = state.source.flush(upto, &mut self.output);
+        flushed.map_err(|e| written(&self.output, e))?;
         drop(guard);
         self.pass_findings();
         Ok(())
@@ -669,5 +669,16 @@ impl State<'_> {
                 bytes,
             });
         }
+    }
+}
+
+/// The error for a failed write: the guard's refusal, or the output's own failure.
+fn written<O>(guard: &PrescanGuard<O>, error: std::io::Error) -> DocumentError {
+    match guard.refused {
+        Some((from, to)) => DocumentError::EncodingChanged {
+            from: from.name(),
+            to: to.name(),
+        },
+        None => DocumentError::Write(error),
     }
 }

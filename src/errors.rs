@@ -108,6 +108,20 @@ pub enum DocumentError {
         /// The parser's own message.
         message: String,
     },
+    /// Fixing would change the encoding a browser reads the page in: an edit in the first
+    /// kilobyte moved a `<meta charset>` into or out of it. Nothing is written.
+    #[error(
+        "fixing would make the page's first kilobyte declare {to} instead of {from} (an edit \
+         near the top moves a `<meta charset>` into or out of it), and browsers would read \
+         the rest differently; put the `<meta charset>` first in `<head>`, or fix this page \
+         by hand"
+    )]
+    EncodingChanged {
+        /// The encoding the page is read in.
+        from: &'static str,
+        /// The encoding the fixed page would declare.
+        to: &'static str,
+    },
     /// Reading the input failed.
     #[error("cannot read: {0}")]
     Read(#[source] io::Error),

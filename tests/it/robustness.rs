@@ -29,6 +29,11 @@ proptest! {
                 prop_assert_eq!(&again.html, &fixed.html);
                 prop_assert!(engine.check(&input).is_ok());
             }
+            // Refused because the fix would change the encoding the page declares: the
+            // input itself reads fine.
+            Err(DocumentError::EncodingChanged { .. }) => {
+                prop_assert!(engine.check(&input).is_ok());
+            }
             Err(e) => {
                 let message = e.to_string();
                 prop_assert!(!message.is_empty());
@@ -208,6 +213,90 @@ fn windows_1252_pages_keep_their_bytes_and_their_disclosure_counts() {
         "?k=caf\u{e9}&amp;tag=mysite-20\" rel=\"sponsored\">",
     );
     assert_eq!(fixed.html, WINDOWS_1252.encode(&expected).0.as_ref());
+}
+
+/// A page whose `<meta charset="windows-1252">` starts at byte `meta_at`, after `link`.
+fn page_with_meta_at(link: &str, meta_at: usize) -> Vec<u8> {
+    let mut page = link.as_bytes().to_vec();
+    page.extend_from_slice(b"<!--");
+    page.resize(meta_at - 3, b'-');
+    page.extend_from_slice(b"-->");
+    page.extend_from_slice(b"<meta charset=\"windows-1252\">");
+    page.extend_from_slice(DISCLOSED.as_bytes());
+    page.extend_from_slice(b"<p>caf\xe9</p>\n");
+    page
+}
+
+#[test]
+fn fix_refuses_edits_that_move_a_meta_charset_across_the_first_kilobyte() {
+    let engine = engine(CONFIG);
+    let untagged = "<a href=\"https://www.amazon.com/dp/B0\">x</a>";
+    let foreign = format!(
+        "<a href=\"https://www.amazon.com/dp/B0?tag={}-20\">x</a>",
+        "o".repeat(80)
+    );
+    // Tagging lengthens the top of the page and pushes the declaration out of the first
+    // 1024 bytes; replacing a long foreign id shortens it and pulls a later one in.
+    for (link, meta_at, from, to) in [
+        (untagged, 980, "windows-1252", "UTF-8"),
+        (&foreign[..], 1030, "UTF-8", "windows-1252"),
+    ] {
+        let page = page_with_meta_at(link, meta_at);
+        assert!(engine.check(&page).is_ok(), "the page itself reads fine");
+        let err = engine.fix(&page).unwrap_err();
+        assert!(
+            matches!(err, DocumentError::EncodingChanged { from: f, to: t } if f == from && t == to),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("put the `<meta charset>` first"),
+            "{err}"
+        );
+        for size in [1, 7, 4096] {
+            let mut document = engine.fixer(Vec::new());
+            let chunked = page
+                .chunks(size)
+                .try_for_each(|chunk| document.write(chunk))
+                .and_then(|()| document.end().map(drop));
+            assert!(
+                matches!(chunked, Err(DocumentError::EncodingChanged { .. })),
+                "{chunked:?}"
+            );
+        }
+    }
+    // Well inside the first kilobyte, or well past it, the declaration stays where it was.
+    for meta_at in [200, 2000] {
+        let page = page_with_meta_at(untagged, meta_at);
+        let fixed = engine.fix(&page).unwrap();
+        assert!(fixed.report.changed);
+        assert_eq!(engine.fix(&fixed.html).unwrap().html, fixed.html);
+    }
+
+    let page = page_with_meta_at(untagged, 980);
+    let dir = site(&[
+        ("affilint.toml", CONFIG),
+        (
+            "ok.html",
+            &format!("{DISCLOSED}<a href=\"https://amazon.com/dp/B1\">z</a>"),
+        ),
+    ]);
+    std::fs::write(dir.path().join("top.html"), &page).unwrap();
+    let out = run(dir.path(), &["fix"], None);
+    assert_fails_with(
+        &out,
+        "./top.html: fixing would make the page's first kilobyte declare UTF-8 instead of windows-1252",
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("top.html")).unwrap(),
+        page,
+        "untouched"
+    );
+    assert!(
+        std::fs::read_to_string(dir.path().join("ok.html"))
+            .unwrap()
+            .contains("tag=mysite-20"),
+        "others fixed"
+    );
 }
 
 #[test]
