@@ -6,6 +6,9 @@
 //! declares UTF-16 means UTF-8, as the HTML standard says. A NUL byte alone does not make a
 //! file binary (html5lib's own test inputs carry them); known binary signatures and a dense
 //! run of control bytes or invalid UTF-8 do.
+//!
+//! A fixed page must say the same of itself: [`PrescanGuard`] checks the first kilobyte of
+//! fix's output before letting it through.
 
 use std::io;
 
