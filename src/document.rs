@@ -9,7 +9,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use encoding_rs::{Encoding, UTF_8};
-use lol_html::html_content::{Element, EndTag};
+use lol_html::html_content::{Attribute, Element, EndTag};
 use lol_html::{
     AsciiCompatibleEncoding, ElementContentHandlers, HtmlRewriter, MemorySettings, OutputSink,
     Settings,
@@ -488,7 +488,7 @@ impl State<'_> {
         if self.optout.covers(tag.start) {
             return;
         }
-        let raw = href_attr.value();
+        let raw = attribute_value(&self.source, href_attr, encoding);
         if !self.compiled.links.may_match(&raw) {
             return;
         }
@@ -578,7 +578,8 @@ impl State<'_> {
             }
         }
 
-        let marked = rel_attr.is_some_and(|a| rel_is_marked(&a.value()));
+        let marked =
+            rel_attr.is_some_and(|a| rel_is_marked(&attribute_value(&self.source, a, encoding)));
         if !marked && self.compiled.severity(FindingId::MissingRel).is_some() {
             let edit = if self.fixing {
                 rewrite::rel_edit(&self.source, rel_attr, href_attr, encoding)
@@ -669,6 +670,20 @@ impl State<'_> {
                 bytes,
             });
         }
+    }
+}
+
+/// An attribute's value as the page spells it, decoded from the page's encoding. lol_html's
+/// own `Attribute::value` sniffs a byte-order mark at the start of each value, so a value
+/// that starts with the bytes `FE FF` would read as UTF-16, and one that starts with
+/// `EF BB BF` would lose them.
+fn attribute_value(source: &Source, attr: &Attribute<'_>, encoding: &'static Encoding) -> String {
+    match attr
+        .value_source_location()
+        .and_then(|at| source.bytes(at.bytes()))
+    {
+        Some(bytes) => encoding.decode_without_bom_handling(bytes).0.into_owned(),
+        None => attr.value(),
     }
 }
 

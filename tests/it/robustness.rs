@@ -300,6 +300,31 @@ fn fix_refuses_edits_that_move_a_meta_charset_across_the_first_kilobyte() {
 }
 
 #[test]
+fn attribute_values_that_start_with_byte_order_mark_bytes_read_as_written() {
+    let engine = engine(CONFIG);
+    // Decoded with byte-order-mark sniffing (lol_html's `Attribute::value`), `FE FF` would
+    // make the rest of the value read as UTF-16 and hide the `sponsored`.
+    let marked = [
+        DISCLOSED.as_bytes(),
+        b"<a href=\"https://www.amazon.com/dp/B0?tag=mysite-20\" rel=\"\xfe\xff sponsored\">x</a>",
+    ]
+    .concat();
+    let report = engine.check(&marked).unwrap();
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+    assert_eq!(engine.fix(&marked).unwrap().html, marked);
+    // A value that starts with a UTF-8 byte-order mark has no scheme: browsers resolve it as a
+    // relative path, so it is nobody's link.
+    let bom_href = [
+        DISCLOSED.as_bytes(),
+        b"<a href=\"\xef\xbb\xbfhttps://www.amazon.com/dp/B0\">x</a>",
+    ]
+    .concat();
+    let report = engine.check(&bom_href).unwrap();
+    assert_eq!((report.links, report.affiliate_links), (1, 0));
+    assert_eq!(engine.fix(&bom_href).unwrap().html, bom_href);
+}
+
+#[test]
 fn shift_jis_pages_keep_every_byte_outside_the_rewritten_href() {
     // 表 is 0x95 0x5C in Shift_JIS: its second byte is a backslash.
     let page = "<meta charset=\"Shift_JIS\"><p>表示のテスト。As an Amazon Associate I earn from qualifying purchases.</p>\n<p><a href=\"https://www.amazon.co.jp/s?k=表\">検索</a></p>";
