@@ -186,17 +186,17 @@ pub(crate) fn evaluate(compiled: &Compiled, facts: &PageFacts<'_>) -> Vec<Pendin
             ),
         );
     }
-    if let Some(found) = late {
-        if disclosure.placement == Placement::BeforeFirstLink {
-            push(
-                FindingId::LateDisclosure,
-                found.offset,
-                found.ticket,
-                "the disclosure comes after the first affiliate link; the FTC asks for it \
+    if let Some(found) = late
+        && disclosure.placement == Placement::BeforeFirstLink
+    {
+        push(
+            FindingId::LateDisclosure,
+            found.offset,
+            found.ticket,
+            "the disclosure comes after the first affiliate link; the FTC asks for it \
                  before the links (or set placement = \"anywhere\")"
-                    .to_owned(),
-            );
-        }
+                .to_owned(),
+        );
     }
     out
 }

@@ -715,14 +715,12 @@ impl<'s> Matcher<'s> {
                         },
                     );
                 }
-                if thread.gap_used >= *min {
-                    if let Some(Slot::Word(expected)) = sequence.slots.get(thread.slot as usize + 1)
-                    {
-                        if **expected == *word {
-                            alive = true;
-                            self.step(thread, thread.slot + 2, hidden, next, ticket);
-                        }
-                    }
+                if thread.gap_used >= *min
+                    && let Some(Slot::Word(expected)) = sequence.slots.get(thread.slot as usize + 1)
+                    && **expected == *word
+                {
+                    alive = true;
+                    self.step(thread, thread.slot + 2, hidden, next, ticket);
                 }
             }
         }

@@ -131,12 +131,12 @@ fn named_ref(s: &[u8], in_attribute: bool, complete: bool) -> CharRef {
             continue;
         };
         let ends_with_semicolon = s[len - 1] == b';';
-        if in_attribute && !ends_with_semicolon {
-            if let Some(next) = s.get(len) {
-                if *next == b'=' || next.is_ascii_alphanumeric() {
-                    return CharRef::Literal;
-                }
-            }
+        if in_attribute
+            && !ends_with_semicolon
+            && let Some(next) = s.get(len)
+            && (*next == b'=' || next.is_ascii_alphanumeric())
+        {
+            return CharRef::Literal;
         }
         let Ok(expansion) = std::str::from_utf8(expansion) else {
             return CharRef::Literal;

@@ -329,13 +329,12 @@ impl LinkRules {
                     .map(|p| p.value.clone()),
             );
         }
-        if let Some(re) = &tagging.path_id {
-            if let Some(found) = re
+        if let Some(re) = &tagging.path_id
+            && let Some(found) = re
                 .captures(&text[parts.path.clone()])
                 .and_then(|c| c.get(1))
-            {
-                ids.push(percent_decoded(found.as_str()));
-            }
+        {
+            ids.push(percent_decoded(found.as_str()));
         }
         let Some(expected) = active.expected_id(href.host()) else {
             return if ids.is_empty() {
@@ -451,16 +450,15 @@ impl LinkRules {
             }
         }
         let mut edits: Vec<(Range<usize>, String)> = Vec::new();
-        if let Some(re) = &tagging.path_id {
-            if let Some(found) = re
+        if let Some(re) = &tagging.path_id
+            && let Some(found) = re
                 .captures(&text[parts.path.clone()])
                 .and_then(|c| c.get(1))
-            {
-                let start = parts.path.start + found.start();
-                let dec = start..start + found.len();
-                if found.as_str() != id {
-                    edits.push((href.decoded.raw_range(dec), id.to_owned()));
-                }
+        {
+            let start = parts.path.start + found.start();
+            let dec = start..start + found.len();
+            if found.as_str() != id {
+                edits.push((href.decoded.raw_range(dec), id.to_owned()));
             }
         }
         // Only the id parameter is added to a link whose id sits in its path.

@@ -324,9 +324,21 @@ pub(crate) fn inside_tag(source: &Source, at: usize) -> bool {
         && memchr::memchr(b'>', &before[lt..]).is_none()
 }
 
-/// Finds `</name` followed by a tag-name end, case-insensitively; returns where it starts and
-/// where the tag ends (after `>`).
-pub(crate) fn find_close(bytes: &[u8], name: &[u8]) -> Option<(usize, usize)> {
+/// What a search for a raw-text element's end tag found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Close {
+    /// `</name` starts at `.0` and the tag ends, after its `>`, at `.1`.
+    At(usize, usize),
+    /// `</name` starts here, but the rest of the tag is not there yet: search again from
+    /// here once more bytes are (its attributes may run on for a while).
+    Open(usize),
+    /// No end tag in these bytes.
+    None,
+}
+
+/// Finds `</name` followed by a tag-name end, case-insensitively, and the end of that tag
+/// (which may carry attributes, quoted `>` and all, as the tokenizer reads them).
+pub(crate) fn find_close(bytes: &[u8], name: &[u8]) -> Close {
     let mut i = 0;
     while let Some(lt) = memchr::memchr(b'<', &bytes[i..]) {
         let at = i + lt;
@@ -339,12 +351,15 @@ pub(crate) fn find_close(bytes: &[u8], name: &[u8]) -> Option<(usize, usize)> {
                 b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>'
             )
         {
-            let gt = memchr::memchr(b'>', rest)?;
-            return Some((at, at + gt + 1));
+            // Read from the `/` as if it were a start tag's `<`: the same attribute rules.
+            return match parse_start_tag(&rest[1..]) {
+                Some(tag) => Close::At(at, at + 1 + tag.len),
+                None => Close::Open(at),
+            };
         }
         i = at + 1;
     }
-    None
+    Close::None
 }
 
 /// The lexical context at `pos`, looking back no further than `floor` (a place known to be in
@@ -397,8 +412,18 @@ mod tests {
     fn close_tags_are_found_case_insensitively() {
         assert_eq!(
             find_close(b"var a = '</scr'; </SCRIPT >x", b"script"),
-            Some((17, 27))
+            Close::At(17, 27)
         );
-        assert_eq!(find_close(b"</scripts>", b"script"), None);
+        assert_eq!(find_close(b"</scripts>", b"script"), Close::None);
+    }
+
+    #[test]
+    fn a_close_tag_with_attributes_ends_at_its_own_end() {
+        assert_eq!(
+            find_close(b"x</title a=\">\" b>y", b"title"),
+            Close::At(1, 17)
+        );
+        // Its end is not there yet: the search must come back to it.
+        assert_eq!(find_close(b"x</title a=\">\" b", b"title"), Close::Open(1));
     }
 }

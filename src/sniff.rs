@@ -75,10 +75,10 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
         let tag = &rest[at + 5..];
         let end = memchr::memchr(b'>', tag).unwrap_or(tag.len());
         let tag = &tag[..end];
-        if let Some(label) = charset_label(tag) {
-            if let Some(encoding) = Encoding::for_label(label) {
-                return Some(encoding);
-            }
+        if let Some(label) = charset_label(tag)
+            && let Some(encoding) = Encoding::for_label(label)
+        {
+            return Some(encoding);
         }
         rest = &rest[at + 5..];
     }

@@ -20,7 +20,7 @@ use encoding_rs::{CoderResult, Encoding, UTF_8};
 
 use crate::disclosure::{Found, Matcher, OffsetMap, Partial, StatementSet, TextStream};
 use crate::markup::{
-    Enclosing, Frame, Lex, RAW_TEXT, Tag, VOID, context_at, enclosing_start_tag, find_close,
+    Close, Enclosing, Frame, Lex, RAW_TEXT, Tag, VOID, context_at, enclosing_start_tag, find_close,
     inside_tag, is_one_of, parse_start_tag, tag_name_len,
 };
 use crate::source::Source;
@@ -664,18 +664,23 @@ impl<'e> Reader<'e> {
                 } => {
                     let bytes = source.bytes(search..source.fed()).unwrap_or_default();
                     match find_close(bytes, name.as_bytes()) {
-                        Some((close, after)) => {
+                        Close::At(close, after) => {
                             if name == "noscript" {
                                 self.text_segment(source, start..search + close, true);
                             }
                             self.region_break();
                             self.set_lex(Lex::Data, search + after);
                         }
-                        None if end => {
+                        Close::Open(_) | Close::None if end => {
                             self.set_lex(Lex::Data, source.fed());
                         }
-                        None => {
-                            let search = source.fed().saturating_sub(name.len() + 3).max(search);
+                        found => {
+                            // Look again from an end tag whose `>` is still to come, or from
+                            // where a `</name` cut off by the bytes fed so far could start.
+                            let search = match found {
+                                Close::Open(close) => search + close,
+                                _ => source.fed().saturating_sub(name.len() + 3).max(search),
+                            };
                             self.set_lex(
                                 Lex::RawText {
                                     name,

@@ -326,15 +326,15 @@ fn build_engine(common: &CommonArgs) -> Result<Engine, String> {
 fn check_unique_destinations(inputs: &[Input]) -> Result<(), String> {
     let mut seen = HashMap::new();
     for input in inputs {
-        if let Input::File { path, relative } = input {
-            if let Some(other) = seen.insert(relative.clone(), path.clone()) {
-                return Err(format!(
-                    "--out: {} and {} would both be written to {}",
-                    other.display(),
-                    path.display(),
-                    relative.display()
-                ));
-            }
+        if let Input::File { path, relative } = input
+            && let Some(other) = seen.insert(relative.clone(), path.clone())
+        {
+            return Err(format!(
+                "--out: {} and {} would both be written to {}",
+                other.display(),
+                path.display(),
+                relative.display()
+            ));
         }
     }
     Ok(())

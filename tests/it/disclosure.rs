@@ -505,3 +505,25 @@ fn reading_goes_on_past_anchor_fragments_next_to_multibyte_characters() {
         assert_eq!(disclosure_ids(&report), [], "chunks of {size}");
     }
 }
+
+#[test]
+fn a_raw_text_end_tag_with_attributes_ends_the_element_in_any_chunking() {
+    // The reader is mid-statement when the `<title>` opens, so it follows the title to its
+    // end tag. That tag carries attributes and straddles the first kilobyte, which is parsed
+    // in one piece: what arrives of it first has no `>` yet.
+    for cut in [2, 9, 16] {
+        let mut page = format!(
+            "<p>As an Amazon Associate I earn <title>{}",
+            "x".repeat(1024)
+        );
+        page.truncate(1024 - cut);
+        page.push_str(&format!(
+            "</title data-x=\">\" b></p>\n<p>As an Amazon Associate I earn from qualifying \
+             purchases.</p>\n{LINK}"
+        ));
+        for size in (1..=40).chain([page.len()]) {
+            let (_, report) = fix_in_chunks(&engine(CONFIG), page.as_bytes(), &[size]);
+            assert_eq!(disclosure_ids(&report), [], "cut {cut}, chunks of {size}");
+        }
+    }
+}
