@@ -20,8 +20,8 @@ use encoding_rs::{CoderResult, Encoding, UTF_8};
 
 use crate::disclosure::{Found, Matcher, OffsetMap, Partial, StatementSet, TextStream};
 use crate::markup::{
-    Close, Enclosing, Frame, Lex, RAW_TEXT, Tag, VOID, context_at, enclosing_start_tag, find_close,
-    inside_tag, is_one_of, parse_start_tag, tag_name_len,
+    CLOSES_P, Close, Enclosing, Frame, Lex, RAW_TEXT, Tag, VOID, context_at, enclosing_start_tag,
+    find_close, inside_tag, is_one_of, parse_start_tag, tag_name_len,
 };
 use crate::source::Source;
 
@@ -67,64 +67,19 @@ const FINGERPRINTS: &[(&str, &str)] = &[
     ("#affiliate", "ffiliate"),
 ];
 
-/// Elements whose tags separate words: block-level elements, line breaks, replaced content.
+/// Elements whose tags separate words besides the block-level ones that close a `<p>`
+/// ([`CLOSES_P`]): line breaks, list and table parts, form controls, replaced content.
 /// Inline elements (`<em>`, `<a>`, `<span>`) and comments do not.
 const BREAKING: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "audio",
-    "blockquote",
-    "br",
-    "button",
-    "canvas",
-    "dd",
-    "details",
-    "dialog",
-    "div",
-    "dl",
-    "dt",
-    "embed",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hgroup",
-    "hr",
-    "iframe",
-    "img",
-    "input",
-    "li",
-    "main",
-    "nav",
-    "object",
-    "ol",
-    "option",
-    "p",
-    "pre",
-    "section",
-    "select",
-    "summary",
-    "svg",
-    "table",
-    "tbody",
-    "td",
-    "textarea",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-    "video",
+    "audio", "br", "button", "canvas", "dd", "dialog", "dt", "embed", "iframe", "img", "input",
+    "li", "object", "option", "select", "summary", "svg", "tbody", "td", "textarea", "tfoot", "th",
+    "thead", "tr", "video",
 ];
+
+/// Whether a tag named `name` separates words.
+fn breaks_words(name: &[u8]) -> bool {
+    is_one_of(name, CLOSES_P) || is_one_of(name, BREAKING)
+}
 
 /// The words and markers to look for, compiled once.
 pub(crate) struct Finder {
@@ -811,7 +766,7 @@ impl<'e> Reader<'e> {
             let Some(gt) = memchr::memchr(b'>', rest) else {
                 return end.then(|| source.fed());
             };
-            if is_one_of(name, BREAKING) {
+            if breaks_words(name) {
                 self.region_break();
             }
             return Some(pos + gt + 1);
@@ -824,7 +779,7 @@ impl<'e> Reader<'e> {
             return end.then(|| source.fed());
         };
         let after = pos + tag.len;
-        if is_one_of(tag.name, BREAKING) {
+        if breaks_words(tag.name) {
             self.region_break();
         }
         let name = tag.name.to_ascii_lowercase();
@@ -1086,9 +1041,10 @@ mod tests {
 
     #[test]
     fn words_break_only_at_block_markup() {
-        assert!(is_one_of(b"BR", BREAKING));
-        assert!(is_one_of(b"p", BREAKING));
-        assert!(!is_one_of(b"em", BREAKING));
-        assert!(!is_one_of(b"pre-x", BREAKING));
+        assert!(breaks_words(b"BR"));
+        assert!(breaks_words(b"p"));
+        assert!(breaks_words(b"menu"));
+        assert!(!breaks_words(b"em"));
+        assert!(!breaks_words(b"pre-x"));
     }
 }
