@@ -220,8 +220,9 @@ pub(crate) struct PrescanGuard<O> {
     /// The encoding the held bytes must declare; `None` once they are through (or when
     /// nothing is checked: a page with a byte-order mark, or a check that writes nothing).
     expected: Option<&'static Encoding>,
-    held: Vec<(bool, Vec<u8>)>,
-    held_len: usize,
+    /// The bytes held back, and where each piece ends and whether it was rewritten.
+    held: Vec<u8>,
+    pieces: Vec<(usize, bool)>,
     /// What the held bytes declared instead, once refused.
     pub(crate) refused: Option<(&'static Encoding, &'static Encoding)>,
 }
@@ -232,7 +233,7 @@ impl<O: Output> PrescanGuard<O> {
             output,
             expected: None,
             held: Vec::new(),
-            held_len: 0,
+            pieces: Vec::new(),
             refused: None,
         }
     }
@@ -251,19 +252,17 @@ impl<O: Output> PrescanGuard<O> {
         let Some(expected) = self.expected else {
             return Ok(());
         };
-        let prefix: Vec<u8> = self
-            .held
-            .iter()
-            .flat_map(|(_, b)| b.iter().copied())
-            .collect();
-        let found = declared(&prefix).unwrap_or(UTF_8);
+        let found = declared(&self.held).unwrap_or(UTF_8);
         if found != expected {
             self.refused = Some((expected, found));
             return self.finish();
         }
         self.expected = None;
-        for (rewritten, bytes) in std::mem::take(&mut self.held) {
-            self.forward(rewritten, &bytes)?;
+        let held = std::mem::take(&mut self.held);
+        let mut start = 0;
+        for (end, rewritten) in std::mem::take(&mut self.pieces) {
+            self.forward(rewritten, &held[start..end])?;
+            start = end;
         }
         Ok(())
     }
@@ -275,9 +274,9 @@ impl<O: Output> PrescanGuard<O> {
         if self.refused.is_some() {
             return self.finish();
         }
-        self.held.push((rewritten, bytes.to_vec()));
-        self.held_len += bytes.len();
-        if self.held_len >= HEAD {
+        self.held.extend_from_slice(bytes);
+        self.pieces.push((self.held.len(), rewritten));
+        if self.held.len() >= HEAD {
             self.finish()?;
         }
         Ok(())
