@@ -5,6 +5,7 @@
 //! bytes with those edits spliced in. Whatever affilint has no reason to touch (other tags,
 //! entities, whitespace, invalid bytes, the encoding) comes out byte for byte.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -492,6 +493,7 @@ impl State<'_> {
         if !self.compiled.links.may_match(&raw) {
             return;
         }
+        let raw = raw.into_owned();
         let Some(href) = Href::parse(&raw) else {
             return;
         };
@@ -677,13 +679,17 @@ impl State<'_> {
 /// own `Attribute::value` sniffs a byte-order mark at the start of each value, so a value
 /// that starts with the bytes `FE FF` would read as UTF-16, and one that starts with
 /// `EF BB BF` would lose them.
-fn attribute_value(source: &Source, attr: &Attribute<'_>, encoding: &'static Encoding) -> String {
+fn attribute_value<'s>(
+    source: &'s Source,
+    attr: &Attribute<'_>,
+    encoding: &'static Encoding,
+) -> Cow<'s, str> {
     match attr
         .value_source_location()
         .and_then(|at| source.bytes(at.bytes()))
     {
-        Some(bytes) => encoding.decode_without_bom_handling(bytes).0.into_owned(),
-        None => attr.value(),
+        Some(bytes) => encoding.decode_without_bom_handling(bytes).0,
+        None => Cow::Owned(attr.value()),
     }
 }
 

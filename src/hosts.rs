@@ -5,7 +5,7 @@
 //! already lowercased and IDNA-encoded: a homograph such as `аmazon.com` (Cyrillic `а`) arrives
 //! as `xn--mazon-3ve.com` and matches nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// FNV-1a: host names are short, and the table is looked up for every link.
@@ -34,25 +34,51 @@ impl Hasher for Fnv {
 #[derive(Debug, Clone)]
 pub(crate) struct HostTable<V> {
     map: HashMap<Box<str>, V, BuildHasherDefault<Fnv>>,
+    /// The last two labels of every domain: a host that ends otherwise (most links a page
+    /// has) is turned away with one probe. `None` once a one-label domain is listed.
+    tails: Option<HashSet<Box<str>, BuildHasherDefault<Fnv>>>,
 }
 
 impl<V> Default for HostTable<V> {
     fn default() -> Self {
         HostTable {
             map: HashMap::default(),
+            tails: Some(HashSet::default()),
         }
     }
+}
+
+/// The last two labels of a domain, or `None` when it has fewer.
+fn tail(domain: &str) -> Option<&str> {
+    let last_dot = domain.rfind('.')?;
+    Some(match domain[..last_dot].rfind('.') {
+        Some(dot) => &domain[dot + 1..],
+        None => domain,
+    })
 }
 
 impl<V> HostTable<V> {
     /// The value stored for exactly `domain`, inserted with `make` when absent.
     pub(crate) fn entry(&mut self, domain: &str, make: impl FnOnce() -> V) -> &mut V {
+        match tail(domain) {
+            Some(tail) => {
+                if let Some(tails) = &mut self.tails {
+                    tails.insert(tail.into());
+                }
+            }
+            None => self.tails = None,
+        }
         self.map.entry(domain.into()).or_insert_with(make)
     }
 
     /// The longest listed domain that `host` is equal to or a subdomain of, with its value.
     pub(crate) fn lookup(&self, host: &str) -> Option<(&str, &V)> {
         let mut candidate = host.strip_suffix('.').unwrap_or(host);
+        if let Some(tails) = &self.tails
+            && !tail(candidate).is_some_and(|tail| tails.contains(tail))
+        {
+            return None;
+        }
         loop {
             if let Some((domain, value)) = self.map.get_key_value(candidate) {
                 return Some((domain, value));
@@ -123,6 +149,18 @@ mod tests {
         ] {
             assert_eq!(table.lookup(lookalike), None, "{lookalike}");
         }
+    }
+
+    #[test]
+    fn a_one_label_domain_still_matches_its_subdomains() {
+        let mut table = HostTable::default();
+        *table.entry("amazon.com", || 0) = 1;
+        assert_eq!(table.lookup("com"), None);
+        assert_eq!(table.lookup("shop.example"), None);
+        *table.entry("localhost", || 0) = 2;
+        assert_eq!(table.lookup("shop.localhost"), Some(("localhost", &2)));
+        assert_eq!(table.lookup("localhost."), Some(("localhost", &2)));
+        assert_eq!(table.lookup("www.amazon.com"), Some(("amazon.com", &1)));
     }
 
     #[test]

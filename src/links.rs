@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use regex::Regex;
 use url::Url;
 
 use crate::entities::DecodedAttr;
@@ -33,6 +34,7 @@ pub(crate) struct Href {
     decoded: DecodedAttr,
     /// The URL's range in the decoded text (surrounding whitespace excluded).
     span: Range<usize>,
+    /// The URL without its query and fragment: the host and the path are all that is read.
     url: Url,
     protocol_relative: bool,
 }
@@ -50,10 +52,15 @@ impl Href {
             || trimmed.starts_with("\\\\")
             || trimmed.starts_with("/\\")
             || trimmed.starts_with("\\/");
+        // Only the host and the path are read from the parsed URL: parse up to the query or
+        // fragment, whose first `?` or `#` ends the authority and the path in every case
+        // (percent-encoding a long query is most of what a full parse costs).
+        let before_query =
+            &trimmed[..memchr::memchr2(b'?', b'#', trimmed.as_bytes()).unwrap_or(trimmed.len())];
         let url = if protocol_relative {
-            Url::parse(&format!("https:{trimmed}")).ok()?
+            Url::parse(&format!("https:{before_query}")).ok()?
         } else {
-            Url::parse(trimmed).ok()?
+            Url::parse(before_query).ok()?
         };
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return None;
@@ -76,34 +83,35 @@ impl Href {
     }
 
     /// The decoded text's query parameters and the ranges around them.
-    fn parts(&self) -> UrlParts {
+    fn parts(&self) -> UrlParts<'_> {
         UrlParts::new(self.decoded.text(), self.span.clone())
     }
 }
 
 /// Where the path, query and fragment of a URL are in its decoded text.
-struct UrlParts {
+struct UrlParts<'t> {
     path: Range<usize>,
     query: Option<Range<usize>>,
     /// Where a new query would go (end of the path).
     query_insert: usize,
-    params: Vec<Param>,
+    params: Vec<Param<'t>>,
 }
 
-struct Param {
+/// A query parameter; key and value percent-decoded (borrowed unless they had escapes).
+struct Param<'t> {
     range: Range<usize>,
-    key: String,
+    key: Cow<'t, str>,
     /// Where the value starts (after `=`), or `None` for a bare key.
     value_start: Option<usize>,
-    value: String,
+    value: Cow<'t, str>,
 }
 
-fn percent_decoded(s: &str) -> String {
-    percent_decode_str(s).decode_utf8_lossy().into_owned()
+fn percent_decoded(s: &str) -> Cow<'_, str> {
+    percent_decode_str(s).decode_utf8_lossy()
 }
 
-impl UrlParts {
-    fn new(text: &str, span: Range<usize>) -> UrlParts {
+impl UrlParts<'_> {
+    fn new(text: &str, span: Range<usize>) -> UrlParts<'_> {
         let url = &text[span.clone()];
         let body_end = url.find('#').unwrap_or(url.len());
         let query_mark = url[..body_end].find('?');
@@ -125,7 +133,7 @@ impl UrlParts {
                         Some(range.start + eq + 1),
                         percent_decoded(&piece[eq + 1..]),
                     ),
-                    None => (percent_decoded(piece), None, String::new()),
+                    None => (percent_decoded(piece), None, Cow::Borrowed("")),
                 };
                 params.push(Param {
                     range,
@@ -255,11 +263,6 @@ impl LinkRules {
     /// full URL parse of most links.
     pub(crate) fn may_match(&self, raw: &str) -> bool {
         let value = raw.trim_matches(|c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c'));
-        let bytes = value.as_bytes();
-        let prefix_end = bytes
-            .iter()
-            .position(|b| matches!(b, b'?' | b'#'))
-            .unwrap_or(bytes.len());
         let unusual = |b: &u8| {
             matches!(b, b'&' | b'%' | b'\t' | b'\n' | b'\r' | b'@' | b'\\') || !b.is_ascii()
         };
@@ -269,19 +272,28 @@ impl LinkRules {
             value
         } else {
             // No http(s) scheme: relative, another scheme, or escaped (`https&#58;//`).
+            let bytes = value.as_bytes();
+            let prefix_end = memchr::memchr2(b'?', b'#', bytes).unwrap_or(bytes.len());
             return bytes[..prefix_end].iter().any(unusual);
         };
-        let rest = rest.trim_start_matches('/');
-        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let authority = &rest[..authority_end];
-        if authority
-            .bytes()
-            .any(|b| unusual(&b) || b.is_ascii_uppercase())
-        {
-            return true;
+        let rest = rest.trim_start_matches('/').as_bytes();
+        // One pass over the authority: where the host ends, and anything unusual in it.
+        let mut port = None;
+        let mut end = rest.len();
+        for (i, b) in rest.iter().enumerate() {
+            match b {
+                b'/' | b'?' | b'#' => {
+                    end = i;
+                    break;
+                }
+                b':' if port.is_none() => port = Some(i),
+                b if unusual(b) || b.is_ascii_uppercase() => return true,
+                _ => {}
+            }
         }
-        let host = authority.split(':').next().unwrap_or(authority);
-        self.table.lookup(host).is_some()
+        let host = &rest[..port.unwrap_or(end)];
+        // Every byte of `host` is ASCII (checked above).
+        std::str::from_utf8(host).is_ok_and(|host| self.table.lookup(host).is_some())
     }
 
     /// The program and status of a link, or `None` when it is not an active program's link.
@@ -326,15 +338,11 @@ impl LinkRules {
                     .params
                     .iter()
                     .filter(|p| p.key == *param && !p.value.is_empty())
-                    .map(|p| p.value.clone()),
+                    .map(|p| p.value.clone().into_owned()),
             );
         }
-        if let Some(re) = &tagging.path_id
-            && let Some(found) = re
-                .captures(&text[parts.path.clone()])
-                .and_then(|c| c.get(1))
-        {
-            ids.push(percent_decoded(found.as_str()));
+        if let Some(found) = path_id(tagging.path_id.as_ref(), &text[parts.path.clone()]) {
+            ids.push(percent_decoded(found.as_str()).into_owned());
         }
         let Some(expected) = active.expected_id(href.host()) else {
             return if ids.is_empty() {
@@ -450,11 +458,7 @@ impl LinkRules {
             }
         }
         let mut edits: Vec<(Range<usize>, String)> = Vec::new();
-        if let Some(re) = &tagging.path_id
-            && let Some(found) = re
-                .captures(&text[parts.path.clone()])
-                .and_then(|c| c.get(1))
-        {
+        if let Some(found) = path_id(tagging.path_id.as_ref(), &text[parts.path.clone()]) {
             let start = parts.path.start + found.start();
             let dec = start..start + found.len();
             if found.as_str() != id {
@@ -583,6 +587,12 @@ impl LinkRules {
 }
 
 /// The rest of `value` after an `http:` or `https:` scheme (any case).
+/// The id a rule's `path_id` pattern finds in `path` (its first group).
+fn path_id<'p>(re: Option<&Regex>, path: &'p str) -> Option<regex::Match<'p>> {
+    // `is_match` first: most paths do not match, and it skips setting up capture groups.
+    re.filter(|re| re.is_match(path))?.captures(path)?.get(1)
+}
+
 fn strip_scheme(value: &str) -> Option<&str> {
     ["https:", "http:"].iter().find_map(|scheme| {
         value
@@ -923,6 +933,13 @@ mod tests {
             "https://affiliate-program.amazon.com/",
             "  https://www.amazon.com/dp/B0  ",
             "https:/\\amazon.com",
+            "https://amazon.com?tag=x",
+            "https://amazon.com#frag",
+            "https://evil.example?@amazon.com/",
+            "https://evil.example#@amazon.com/",
+            "https://amazon.com.evil.example/",
+            "https://a.b.amazon.co.uk/x",
+            "https://co.uk/",
         ];
         for value in values {
             let full = Href::parse(value)
@@ -935,6 +952,31 @@ mod tests {
         assert!(!rules.may_match("https://example.com/?u=https://amazon.com/"));
         assert!(!rules.may_match("/about/"));
         assert!(!rules.may_match("https://en.wikipedia.org/wiki/Amazon"));
+    }
+
+    #[test]
+    fn host_and_path_are_those_of_the_whole_url() {
+        for value in [
+            "https://www.amazon.com/dp/B0?tag=a-20&x=1#top",
+            "https://evil.example?@amazon.com/",
+            "https://evil.example#@amazon.com/",
+            "https://user:pw@amazon.com:8443/a/../b/?q",
+            "https://amazon.com\\gp\\x?y#z",
+            "//amazon.de/x/%2e%2e/y?z",
+            "https://AMAZON.com./%7Ex#?",
+            "https://[::1]/p?q",
+            "https://amazon.com?",
+        ] {
+            let href = Href::parse(value).expect(value);
+            let full = if value.starts_with("//") {
+                Url::parse(&format!("https:{value}"))
+            } else {
+                Url::parse(value)
+            }
+            .unwrap();
+            assert_eq!(href.host(), full.host_str().unwrap(), "{value}");
+            assert_eq!(href.url.path(), full.path(), "{value}");
+        }
     }
 
     #[test]
