@@ -50,9 +50,11 @@ impl<V> Default for HostTable<V> {
 
 /// The last two labels of a domain, or `None` when it has fewer.
 fn tail(domain: &str) -> Option<&str> {
-    let last_dot = domain.rfind('.')?;
-    Some(match domain[..last_dot].rfind('.') {
-        Some(dot) => &domain[dot + 1..],
+    // Host names are short: a plain loop beats a vectorised search here.
+    let mut dots = domain.bytes().enumerate().rev().filter(|&(_, b)| b == b'.');
+    dots.next()?;
+    Some(match dots.next() {
+        Some((dot, _)) => &domain[dot + 1..],
         None => domain,
     })
 }

@@ -276,24 +276,24 @@ impl LinkRules {
             let prefix_end = memchr::memchr2(b'?', b'#', bytes).unwrap_or(bytes.len());
             return bytes[..prefix_end].iter().any(unusual);
         };
-        let rest = rest.trim_start_matches('/').as_bytes();
+        let rest = rest.trim_start_matches('/');
         // One pass over the authority: where the host ends, and anything unusual in it.
         let mut port = None;
         let mut end = rest.len();
-        for (i, b) in rest.iter().enumerate() {
+        for (i, b) in rest.bytes().enumerate() {
             match b {
                 b'/' | b'?' | b'#' => {
                     end = i;
                     break;
                 }
                 b':' if port.is_none() => port = Some(i),
-                b if unusual(b) || b.is_ascii_uppercase() => return true,
+                b if unusual(&b) || b.is_ascii_uppercase() => return true,
                 _ => {}
             }
         }
+        // Every byte up to `end` is ASCII (checked above): a character boundary.
         let host = &rest[..port.unwrap_or(end)];
-        // Every byte of `host` is ASCII (checked above).
-        std::str::from_utf8(host).is_ok_and(|host| self.table.lookup(host).is_some())
+        self.table.lookup(host).is_some()
     }
 
     /// The program and status of a link, or `None` when it is not an active program's link.
