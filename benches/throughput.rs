@@ -8,6 +8,9 @@
 //! - `lolhtml`: lol-html's own bench pages from the corpus (`AFFILINT_CORPUS`, default
 //!   `../shared/corpus`), when present.
 //!
+//! `lol_html, empty link handler` is lol_html with an `a, area` handler that does nothing but
+//! look at each link's attributes: what reporting links costs before affilint does anything.
+//!
 //! `check all, 2 threads` shares one engine between two threads, as `-j 2` does; its ratio
 //! to `check all` is the parallel speed-up.
 //!
@@ -24,7 +27,7 @@ use std::process::Command;
 
 use affilint::{Config, Engine, RuleSet};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use lol_html::{HtmlRewriter, Settings};
+use lol_html::{HtmlRewriter, Settings, element};
 use rayon::prelude::*;
 
 const CONFIG: &str = r#"
@@ -117,6 +120,23 @@ fn pass_through(page: &[u8]) -> usize {
     emitted
 }
 
+/// lol_html with an `a, area` handler that only counts each link's attributes: the floor
+/// under any job that reports links (with an element handler, lol_html's selector VM keeps a
+/// stack of open elements and lexes every link's attributes).
+fn link_handler_only(page: &[u8]) -> usize {
+    let mut attributes = 0;
+    let mut rewriter = HtmlRewriter::new(
+        Settings::new().append_element_content_handler(element!("a, area", |el| {
+            attributes += el.attributes().len();
+            Ok(())
+        })),
+        |_: &[u8]| {},
+    );
+    rewriter.write(page).unwrap();
+    rewriter.end().unwrap();
+    attributes
+}
+
 /// The same, reading `input` in the chunks `affilint check` reads files in.
 fn pass_through_reader(mut input: impl Read) -> usize {
     let mut emitted = 0;
@@ -173,6 +193,10 @@ fn bench_group(c: &mut Criterion, name: &str, pages: &[Vec<u8>]) {
     group.bench_function(BenchmarkId::new("lol_html pass-through", bytes), |b| {
         b.iter(|| pages.iter().map(|p| pass_through(p)).sum::<usize>())
     });
+    group.bench_function(
+        BenchmarkId::new("lol_html, empty link handler", bytes),
+        |b| b.iter(|| pages.iter().map(|p| link_handler_only(p)).sum::<usize>()),
+    );
     group.bench_function(BenchmarkId::new("check links only", bytes), |b| {
         b.iter(|| {
             pages
