@@ -66,6 +66,12 @@ fn site_files() -> Vec<PathBuf> {
         let generator = std::env::var_os("AFFILINT_BENCH_GEN")
             .map(PathBuf::from)
             .unwrap_or_else(|| manifest_dir().join("../shared/bench/gen_site.py"));
+        assert!(
+            generator.is_file(),
+            "the site generator {} is not there: set AFFILINT_BENCH_GEN to the path of \
+             gen_site.py (shared/bench/ next to this repository)",
+            generator.display()
+        );
         let status = Command::new("python3")
             .arg(&generator)
             .arg(&dir)
