@@ -338,7 +338,7 @@ impl LinkRules {
                     .params
                     .iter()
                     .filter(|p| p.key == *param && !p.value.is_empty())
-                    .map(|p| p.value.clone().into_owned()),
+                    .map(|p| p.value.to_string()),
             );
         }
         if let Some(found) = path_id(tagging.path_id.as_ref(), &text[parts.path.clone()]) {
