@@ -178,7 +178,11 @@ fn bench_files(c: &mut Criterion, name: &str, files: &[PathBuf]) {
         b.iter(|| {
             files
                 .iter()
-                .map(|f| all.check_reader(open(f)).unwrap().findings.len())
+                .map(|f| {
+                    let mut checker = all.checker();
+                    checker.read_from(open(f)).unwrap();
+                    checker.end().unwrap().findings.len()
+                })
                 .sum::<usize>()
         })
     });

@@ -56,7 +56,7 @@ tag = "1234567"
         for finding in &fixed.report.findings {
             println!(
                 "{path}:{}:{}: {}[{}]: {}",
-                finding.line, finding.column, finding.severity, finding.rule, finding.message
+                finding.line, finding.column, finding.severity, finding.id, finding.message
             );
             if finding.severity == Severity::Error {
                 errors += 1;

@@ -17,9 +17,11 @@
 //! missing-rel = "off"
 //! ```
 //!
-//! Unknown keys, bad values and ids that could inject markup or parameters are refused with the
-//! file and line. Whether a program id, marketplace or merchant exists is checked against the
-//! rules when the [`Engine`](crate::Engine) is built.
+//! Keys are written in snake_case (`insert_before`); the kebab-case spelling of each
+//! (`insert-before`) is accepted too. Values that name something (placements, levels,
+//! finding ids) are kebab-case. Unknown keys, bad values and ids that could inject markup or
+//! parameters are refused with the file and line. Whether a program id, marketplace or
+//! merchant exists is checked against the rules when the [`Engine`](crate::Engine) is built.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,9 +29,10 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::disclosure::Statement;
+use crate::disclosure::Placement;
+use crate::disclosure::statement::Statement;
 use crate::errors::{ConfigError, SourceSpot};
-use crate::report::FindingId;
+use crate::report::{FindingId, Severity};
 
 /// The file name looked for in the current directory.
 pub const CONFIG_FILE_NAME: &str = "affilint.toml";
@@ -42,7 +45,7 @@ struct ConfigFile {
     #[serde(default)]
     disclosure: DisclosureFile,
     #[serde(default)]
-    severity: BTreeMap<Spanned<String>, Spanned<String>>,
+    severity: BTreeMap<FindingId, Level>,
 }
 
 #[derive(Deserialize)]
@@ -58,10 +61,11 @@ struct ProgramFile {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct DisclosureFile {
-    placement: Option<Spanned<String>>,
+    placement: Option<Placement>,
     #[serde(default)]
     statements: Vec<Spanned<String>>,
     insert: Option<Spanned<String>>,
+    #[serde(alias = "insert-before")]
     insert_before: Option<Spanned<String>>,
 }
 
@@ -82,18 +86,10 @@ pub(crate) struct ProgramSettings {
     pub(crate) spot: Option<SourceSpot>,
 }
 
-/// Where the disclosure must be on the page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Placement {
-    /// Before the first affiliate link (the FTC's "before the link"): `late-disclosure` otherwise.
-    #[default]
-    BeforeFirstLink,
-    /// Anywhere on the page.
-    Anywhere,
-}
-
 /// What a finding id is set to in `[severity]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Level {
     /// Report as an error.
     Error,
@@ -159,12 +155,9 @@ impl Config {
             spot: SourceSpot::at(origin, text, span.start),
             message,
         };
-        let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError {
-            spot: match e.span() {
-                Some(span) => SourceSpot::at(origin, text, span.start),
-                None => SourceSpot::whole(origin),
-            },
-            message: e.message().trim().to_owned(),
+        let file: ConfigFile = toml::from_str(text).map_err(|e| {
+            let (spot, message) = SourceSpot::of_toml(origin, text, &e);
+            ConfigError { spot, message }
         })?;
         let spot = |span: std::ops::Range<usize>| SourceSpot::at(origin, text, span.start);
         let setting = |s: &Spanned<String>| Setting {
@@ -195,19 +188,8 @@ impl Config {
             config.programs.insert(name.get_ref().clone(), settings);
         }
 
-        if let Some(placement) = &file.disclosure.placement {
-            config.placement = match placement.get_ref().as_str() {
-                "before-first-link" => Placement::BeforeFirstLink,
-                "anywhere" => Placement::Anywhere,
-                other => {
-                    return Err(err(
-                        placement.span(),
-                        format!(
-                            "unknown placement `{other}`: use \"before-first-link\" or \"anywhere\""
-                        ),
-                    ));
-                }
-            };
+        if let Some(placement) = file.disclosure.placement {
+            config.placement = placement;
         }
         for statement in &file.disclosure.statements {
             let compiled = Statement::parse(statement.get_ref())
@@ -249,32 +231,23 @@ impl Config {
                 spot: spot(before.span()),
             });
         }
-        for (id, level) in &file.severity {
-            let finding = id
-                .get_ref()
-                .parse::<FindingId>()
-                .map_err(|e| err(id.span(), e))?;
-            let level = match level.get_ref().as_str() {
-                "error" => Level::Error,
-                "warning" => Level::Warning,
-                "off" => Level::Off,
-                other => {
-                    return Err(err(
-                        level.span(),
-                        format!(
-                            "unknown severity `{other}`: use \"error\", \"warning\" or \"off\""
-                        ),
-                    ));
-                }
-            };
-            config.severity.insert(finding, level);
-        }
+        config.severity = file.severity;
         Ok(config)
     }
 
-    /// Sets a program's id, as `--tag PROGRAM=ID` does (it overrides the config file).
-    pub fn set_tag(&mut self, program: &str, id: &str) -> Result<(), ConfigError> {
-        let spot = SourceSpot::whole(format!("--tag {program}={id}"));
+    /// Sets a program's id, overriding the config file; `origin` says where the value comes
+    /// from, for errors (the command line says `--tag amazon=ID`).
+    ///
+    /// ```
+    /// let mut config = affilint::Config::default();
+    /// config.set_tag("amazon", "mysite-20", "build.rs")?;
+    /// assert_eq!(config.tag("amazon"), Some("mysite-20"));
+    /// let err = config.set_tag("amazon", "a\"b", "build.rs").unwrap_err();
+    /// assert!(err.to_string().starts_with("build.rs: `a\"b` is not a valid id"));
+    /// # Ok::<(), affilint::ConfigError>(())
+    /// ```
+    pub fn set_tag(&mut self, program: &str, id: &str, origin: &str) -> Result<(), ConfigError> {
+        let spot = SourceSpot::whole(origin);
         if !is_valid_id(id) {
             return Err(ConfigError {
                 spot,
@@ -310,8 +283,8 @@ impl Config {
             .get(&id)
             .copied()
             .unwrap_or(match id.default_severity() {
-                crate::Severity::Error => Level::Error,
-                crate::Severity::Warning => Level::Warning,
+                Severity::Error => Level::Error,
+                Severity::Warning => Level::Warning,
             })
     }
 }
@@ -362,16 +335,23 @@ mod tests {
         );
         let severity = error("[severity]\nmissing-rell = \"off\"\n");
         assert!(
-            severity.starts_with("affilint.toml:2:1: unknown finding id `missing-rell`"),
+            severity.starts_with("affilint.toml:2:1: unknown variant `missing-rell`"),
             "{severity}"
+        );
+        assert!(
+            severity.contains("`missing-rel`"),
+            "lists the known ids: {severity}"
         );
         let level = error("[severity]\nmissing-rel = \"never\"\n");
         assert!(
-            level.starts_with("affilint.toml:2:15: unknown severity `never`"),
+            level.starts_with(
+                "affilint.toml:2:15: unknown variant `never`, expected one of `error`, `warning`, `off`"
+            ),
             "{level}"
         );
         let placement = error("[disclosure]\nplacement = \"top\"\n");
         assert!(placement.starts_with("affilint.toml:2:13:"), "{placement}");
+        assert!(placement.contains("`before-first-link`"), "{placement}");
         let statement = error("[disclosure]\nstatements = [\"I earn {site\"]\n");
         assert!(
             statement.starts_with("affilint.toml:2:15: invalid statement"),
@@ -415,9 +395,22 @@ mod tests {
         let market = error("[programs.amazon.marketplaces]\n\"amazon.de\" = \"x&y\"\n");
         assert!(market.starts_with("affilint.toml:2:15:"), "{market}");
         let mut config = Config::default();
-        let err = config.set_tag("amazon", "a\"b").unwrap_err().to_string();
+        let err = config
+            .set_tag("amazon", "a\"b", "--tag amazon=a\"b")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("--tag amazon=a\"b: "), "{err}");
-        config.set_tag("amazon", "ok-20").unwrap();
+        config.set_tag("amazon", "ok-20", "--tag").unwrap();
         assert_eq!(config.tag("amazon"), Some("ok-20"));
+    }
+
+    #[test]
+    fn snake_case_keys_are_documented_and_kebab_case_is_accepted() {
+        let snake = "[disclosure]\ninsert = \"<p>x</p>\"\ninsert_before = \"main\"\n";
+        let kebab = snake.replace("insert_before", "insert-before");
+        for text in [snake, kebab.as_str()] {
+            let config = Config::parse("affilint.toml", text).unwrap();
+            assert!(config.insert_before.is_some(), "{text}");
+        }
     }
 }

@@ -1,124 +1,17 @@
-//! The engine: rules and config compiled once, then shared by every document (and thread).
+//! The entry point: rules and config compiled once into an [`Engine`], which checks and fixes
+//! any number of documents, whole ([`Engine::check`], [`Engine::fix`]) or fed in chunks or
+//! from a reader ([`Engine::checker`], [`Engine::fixer`]).
 
-use std::borrow::Cow;
-use std::io::{Read, Write};
+use std::io::{self, Read};
 use std::sync::Arc;
 
-use lol_html::Selector;
-
-use crate::config::{Config, Level, Placement};
-use crate::disclosure::StatementSet;
-use crate::document::{Document, READ_CHUNK};
-use crate::errors::{ConfigError, DocumentError, Error, SourceSpot};
-use crate::hosts::{HostTable, is_valid_domain};
-use crate::links::{ActiveProgram, LinkRules};
-use crate::report::{FindingId, Report, Severity};
-use crate::rules::{RuleSet, TaggingMethod};
-use crate::visible::Finder;
-
-/// Links in these elements are not seen by a reader (a disclosure inserted next to them would
-/// not be either).
-const HIDDEN: &[&str] = &[
-    "[hidden]",
-    "[aria-hidden=\"true\" i]",
-    "template",
-    "noscript",
-    "[style*=\"display:none\" i]",
-    "[style*=\"display: none\" i]",
-    "[style*=\"visibility:hidden\" i]",
-    "[style*=\"visibility: hidden\" i]",
-    ".screen-reader-text",
-    ".sr-only",
-    ".visually-hidden",
-    ".visuallyhidden",
-];
-/// Content of a closed `<details>` is seen only behind a click.
-const COLLAPSED: &str = "details:not([open])";
-/// Every link element; the handler looks for `href` itself (cheaper for lol_html than an
-/// attribute selector).
-const LINKS: &str = "a, area";
-
-/// Selectors parsed once.
-pub(crate) struct Selectors {
-    pub(crate) links: Selector,
-    pub(crate) blocks: Selector,
-    /// Links inside hidden or collapsed content.
-    pub(crate) hidden_links: Selector,
-}
-
-impl Selectors {
-    fn new() -> Selectors {
-        let parse = |s: &str| {
-            s.parse::<Selector>()
-                .unwrap_or_else(|e| panic!("built-in selector {s:?} is invalid: {e}"))
-        };
-        let hidden_links: Vec<String> = HIDDEN
-            .iter()
-            .chain(&[COLLAPSED])
-            .flat_map(|scope| [format!("{scope} a[href]"), format!("{scope} area[href]")])
-            .collect();
-        Selectors {
-            links: parse(LINKS),
-            hidden_links: parse(&hidden_links.join(", ")),
-            blocks: parse(crate::insertion::BLOCK_SELECTOR),
-        }
-    }
-}
-
-/// Which statements satisfy what.
-pub(crate) struct Disclosure {
-    pub(crate) statements: StatementSet,
-    /// Per active program: its own statements (empty: the general statement is enough).
-    pub(crate) program: Vec<Vec<usize>>,
-    /// Statements that tell readers the site earns from links (FTC).
-    pub(crate) general: Vec<usize>,
-    /// The publisher's own statements from the config: accepted for everything.
-    pub(crate) own: Vec<usize>,
-    pub(crate) placement: Placement,
-    /// What `fix` inserts on a page without a disclosure, and where.
-    pub(crate) insert: Option<Insert>,
-    /// Finds where statements can be on a page.
-    pub(crate) finder: Finder,
-}
-
-/// The configured disclosure `fix` inserts.
-pub(crate) struct Insert {
-    pub(crate) html: String,
-    pub(crate) before: Option<Selector>,
-}
-
-/// Everything a document pass needs, immutable.
-pub(crate) struct Compiled {
-    pub(crate) links: LinkRules,
-    pub(crate) disclosure: Disclosure,
-    levels: Vec<Level>,
-    pub(crate) selectors: Selectors,
-}
-
-impl Compiled {
-    /// The severity of a finding id, or `None` when it is off.
-    pub(crate) fn severity(&self, id: FindingId) -> Option<Severity> {
-        let index = FindingId::ALL.iter().position(|&i| i == id)?;
-        match self.levels[index] {
-            Level::Error => Some(Severity::Error),
-            Level::Warning => Some(Severity::Warning),
-            Level::Off => None,
-        }
-    }
-
-    /// Whether the page text must be read at all.
-    pub(crate) fn checks_disclosure(&self) -> bool {
-        !self.links.programs.is_empty()
-            && [
-                FindingId::MissingDisclosure,
-                FindingId::IncompleteDisclosure,
-                FindingId::HiddenDisclosure,
-                FindingId::LateDisclosure,
-            ]
-            .into_iter()
-            .any(|id| self.severity(id).is_some())
-    }
-}
+use crate::compile::Checks;
+use crate::config::Config;
+use crate::errors::{DocumentError, Error};
+use crate::page::Output;
+use crate::pass::{Pass, READ_CHUNK};
+use crate::report::{Finding, Report};
+use crate::rules::RuleSet;
 
 /// The result of fixing one document in memory.
 #[derive(Debug, Clone)]
@@ -143,7 +36,7 @@ pub struct Fixed {
 /// <p><a href="https://www.amazon.com/dp/B00TEST123?th=1&amp;psc=1">Kettle</a></p>"#;
 ///
 /// let report = engine.check(page.as_bytes())?;
-/// assert_eq!(report.findings[0].rule, FindingId::UntaggedLink);
+/// assert_eq!(report.findings[0].id, FindingId::UntaggedLink);
 /// assert_eq!(report.findings[0].line, 2);
 ///
 /// let fixed = engine.fix(page.as_bytes())?;
@@ -156,18 +49,12 @@ pub struct Fixed {
 /// ```
 #[derive(Clone)]
 pub struct Engine {
-    inner: Arc<Compiled>,
+    checks: Arc<Checks>,
 }
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ids: Vec<&str> = self
-            .inner
-            .links
-            .programs
-            .iter()
-            .map(|p| p.program.id())
-            .collect();
+        let ids: Vec<&str> = self.active_programs().collect();
         f.debug_struct("Engine").field("active", &ids).finish()
     }
 }
@@ -176,286 +63,126 @@ impl Engine {
     /// Compiles `rules` and `config`. Fails when the config names an unknown program, a host
     /// that is not the program's, or an id the program does not accept.
     pub fn new(rules: &RuleSet, config: &Config) -> Result<Engine, Error> {
-        rules.check_overlaps()?;
-        let mut programs = Vec::new();
-        let mut merchant_lists = Vec::new();
-        for (id, settings) in &config.programs {
-            let spot = || {
-                settings
-                    .spot
-                    .clone()
-                    .unwrap_or_else(|| SourceSpot::whole("config"))
-            };
-            let config_error = |spot: SourceSpot, message: String| ConfigError { spot, message };
-            let program = rules.program(id).ok_or_else(|| {
-                let known: Vec<&str> = rules
-                    .programs()
-                    .filter(|p| p.tagging.is_some())
-                    .map(|p| p.id())
-                    .collect();
-                config_error(
-                    spot(),
-                    format!(
-                        "unknown program `{id}`; known programs: {}",
-                        known.join(", ")
-                    ),
-                )
-            })?;
-            let Some(tagging) = &program.tagging else {
-                return Err(config_error(
-                    spot(),
-                    format!("`{id}` only holds disclosure statements; it takes no id"),
-                )
-                .into());
-            };
-            let check_id = |setting: &crate::config::Setting<String>| {
-                if program.accepts_id(&setting.value) {
-                    Ok(())
-                } else {
-                    Err(config_error(
-                        setting.spot.clone(),
-                        format!(
-                            "`{}` is not a valid {} id ({} expects ids matching `{}`)",
-                            setting.value,
-                            program.name(),
-                            program.origin(),
-                            program
-                                .id_pattern
-                                .as_ref()
-                                .map(|r| r
-                                    .as_str()
-                                    .trim_start_matches("^(?:")
-                                    .trim_end_matches(")$"))
-                                .unwrap_or_default()
-                        ),
-                    ))
-                }
-            };
-            if let Some(tag) = &settings.tag {
-                check_id(tag)?;
-            }
-            let mut marketplaces = HostTable::default();
-            for (host, market_id) in &settings.marketplaces {
-                if !program.hosts().contains(&host.value) {
-                    return Err(config_error(
-                        host.spot.clone(),
-                        format!(
-                            "`{}` is not one of {id}'s hosts; marketplaces are: {}",
-                            host.value,
-                            program.hosts().join(", ")
-                        ),
-                    )
-                    .into());
-                }
-                check_id(market_id)?;
-                *marketplaces.entry(&host.value, String::new) = market_id.value.clone();
-            }
-            let mut merchants = program.merchants().to_vec();
-            for merchant in &settings.merchants {
-                let TaggingMethod::Wrap { template, .. } = &tagging.method else {
-                    return Err(config_error(
-                        merchant.spot.clone(),
-                        format!("`merchants` is for redirect networks; `{id}` tags its own links"),
-                    )
-                    .into());
-                };
-                if !is_valid_domain(&merchant.value) {
-                    return Err(config_error(
-                        merchant.spot.clone(),
-                        format!(
-                            "`{}` is not a valid host: write a lowercase domain",
-                            merchant.value
-                        ),
-                    )
-                    .into());
-                }
-                let rendered = template.render(|name| match name {
-                    "id" | "url" => Some(String::new()),
-                    var => program.var(&merchant.value, var).map(str::to_owned),
-                });
-                if let Err(missing) = rendered {
-                    return Err(config_error(
-                        merchant.spot.clone(),
-                        format!(
-                            "`{id}` needs `{missing}` for {}: add it under [vars.\"{}\"] in your own \
-                             rule file (id = \"{id}\")",
-                            merchant.value, merchant.value
-                        ),
-                    )
-                    .into());
-                }
-                merchants.push(merchant.value.clone());
-            }
-            if settings.tag.is_none() && settings.marketplaces.is_empty() {
-                continue;
-            }
-            programs.push(ActiveProgram {
-                program: program.clone(),
-                tag: settings.tag.as_ref().map(|t| t.value.clone()),
-                marketplaces,
-            });
-            merchant_lists.push(merchants);
-        }
-
-        let mut statements = StatementSet::default();
-        let program_statements = programs
-            .iter()
-            .map(|active| {
-                active
-                    .program
-                    .statements
-                    .iter()
-                    .map(|s| statements.add(s.clone()))
-                    .collect()
-            })
-            .collect();
-        let mut general = Vec::new();
-        for program in rules.programs().filter(|p| p.general_disclosure) {
-            for statement in &program.statements {
-                general.push(statements.add(statement.clone()));
-            }
-        }
-        let own = config
-            .statements
-            .iter()
-            .map(|s| statements.add(s.value.clone()))
-            .collect();
-        let levels = FindingId::ALL.iter().map(|&id| config.level(id)).collect();
-        let active = programs.len();
-        let mut compiled = Compiled {
-            links: LinkRules::new(programs, &merchant_lists),
-            disclosure: Disclosure {
-                finder: Finder::new(&statements),
-                statements,
-                program: program_statements,
-                general,
-                own,
-                placement: config.placement(),
-                insert: None,
-            },
-            levels,
-            selectors: Selectors::new(),
-        };
-        if let Some(insert) = &config.insert {
-            check_insert(&compiled, &insert.value, active).map_err(|message| ConfigError {
-                spot: insert.spot.clone(),
-                message,
-            })?;
-            compiled.disclosure.insert = Some(Insert {
-                html: insert.value.clone(),
-                before: config.insert_before.as_ref().map(|b| b.value.clone()),
-            });
-        }
         Ok(Engine {
-            inner: Arc::new(compiled),
+            checks: Arc::new(Checks::new(rules, config)?),
         })
     }
 
     /// The ids of the programs that have an id configured (the active ones).
     pub fn active_programs(&self) -> impl Iterator<Item = &str> {
-        self.inner.links.programs.iter().map(|p| p.program.id())
-    }
-
-    /// Starts checking a document fed in chunks with [`Document::write`].
-    pub fn checker(&self) -> Document<'_, std::io::Sink> {
-        Document::new(&self.inner, std::io::sink(), false)
-    }
-
-    /// Starts fixing a document fed in chunks; the output goes to `output` as it is produced.
-    pub fn fixer<O: crate::Output>(&self, output: O) -> Document<'_, O> {
-        Document::new(&self.inner, output, true)
+        self.checks.links.programs.iter().map(|p| p.program.id())
     }
 
     /// Checks a whole document.
     pub fn check(&self, html: &[u8]) -> Result<Report, DocumentError> {
-        let mut document = self.checker();
-        document.write(html)?;
-        Ok(document.end()?.0)
+        let mut checker = self.checker();
+        checker.write(html)?;
+        checker.end()
     }
 
     /// Fixes a whole document in memory.
     pub fn fix(&self, html: &[u8]) -> Result<Fixed, DocumentError> {
-        let mut document = self.fixer(Vec::with_capacity(html.len() + 256));
-        document.write(html)?;
-        let (report, html) = document.end()?;
+        let mut fixer = self.fixer(Vec::with_capacity(html.len() + 256));
+        fixer.write(html)?;
+        let (report, html) = fixer.end()?;
         Ok(Fixed { html, report })
     }
 
-    /// Checks a document read from `input`, in chunks: memory stays flat however large it is.
-    pub fn check_reader(&self, input: impl Read) -> Result<Report, DocumentError> {
-        let mut document = self.checker();
-        pump(input, |chunk| document.write(chunk))?;
-        Ok(document.end()?.0)
+    /// Starts checking a document fed in chunks ([`Checker::write`]) or from a reader
+    /// ([`Checker::read_from`]). Memory stays flat however large it is.
+    ///
+    /// ```
+    /// # let engine = affilint::Engine::new(&affilint::RuleSet::shipped(), &affilint::Config::default())?;
+    /// let mut checker = engine.checker();
+    /// checker.write(b"<p><a href=\"https://www.amazon.com/dp/B0")?;
+    /// checker.write(b"\">x</a></p>")?;
+    /// assert_eq!(checker.end()?.links, 1);
+    /// # Ok::<(), affilint::Error>(())
+    /// ```
+    pub fn checker(&self) -> Checker<'_> {
+        Checker {
+            pass: Pass::new(&self.checks, io::sink(), false),
+        }
     }
 
-    /// Checks a document read from `input`, handing each finding to `on_finding` as soon as
-    /// it is known (the report's `findings` stay empty): memory stays flat however many
-    /// findings a page has.
-    pub fn check_reader_each(
-        &self,
-        input: impl Read,
-        on_finding: impl FnMut(crate::Finding),
-    ) -> Result<Report, DocumentError> {
-        let mut document = self.checker();
-        document.each_finding(on_finding);
-        pump(input, |chunk| document.write(chunk))?;
-        Ok(document.end()?.0)
-    }
-
-    /// Fixes a document read from `input` into `output`, handing each finding that is left
-    /// to `on_finding` as soon as it is known.
-    pub fn fix_to_each<O: crate::Output>(
-        &self,
-        input: impl Read,
-        output: O,
-        on_finding: impl FnMut(crate::Finding),
-    ) -> Result<(Report, O), DocumentError> {
-        let mut document = self.fixer(output);
-        document.each_finding(on_finding);
-        pump(input, |chunk| document.write(chunk))?;
-        document.end()
-    }
-
-    /// Fixes a document read from `input`, writing it to `output` as it goes.
-    pub fn fix_stream(
-        &self,
-        input: impl Read,
-        output: impl Write,
-    ) -> Result<Report, DocumentError> {
-        let (report, mut output) = self.fix_to(input, output)?;
-        output.flush().map_err(DocumentError::Write)?;
-        Ok(report)
-    }
-
-    /// Fixes a document read from `input` into any [`Output`](crate::Output), which is handed
-    /// back with the report (for example to commit a file only when something changed).
-    pub fn fix_to<O: crate::Output>(
-        &self,
-        input: impl Read,
-        output: O,
-    ) -> Result<(Report, O), DocumentError> {
-        let mut document = self.fixer(output);
-        pump(input, |chunk| document.write(chunk))?;
-        document.end()
+    /// Starts fixing a document fed in chunks or from a reader; the output goes to `output`
+    /// (any [`Output`], every [`io::Write`] among them) as it is produced.
+    ///
+    /// ```
+    /// use affilint::{Config, Engine, RuleSet};
+    ///
+    /// let config = Config::parse("affilint.toml", "[programs.amazon]\ntag = \"mysite-20\"\n")?;
+    /// let engine = Engine::new(&RuleSet::shipped(), &config)?;
+    /// let mut fixer = engine.fixer(Vec::new());
+    /// fixer.read_from(&b"<a href=\"https://amazon.com/dp/B0\" rel=nofollow>x</a>"[..])?;
+    /// let (report, html) = fixer.end()?;
+    /// assert_eq!(html, b"<a href=\"https://amazon.com/dp/B0?tag=mysite-20\" rel=nofollow>x</a>");
+    /// assert_eq!(report.affiliate_links, 1);
+    /// # Ok::<(), affilint::Error>(())
+    /// ```
+    pub fn fixer<O: Output>(&self, output: O) -> Fixer<'_, O> {
+        Fixer {
+            pass: Pass::new(&self.checks, output, true),
+        }
     }
 }
 
-/// The configured insert must satisfy every active program and the FTC, or fix would insert a
-/// disclosure that `check` still rejects.
-fn check_insert(compiled: &Compiled, html: &str, active: usize) -> Result<(), String> {
-    let found = crate::document::visible_statements(compiled, html.as_bytes())
-        .map_err(|e| format!("cannot read `insert`: {e}"))?;
-    let all: Vec<usize> = (0..active).collect();
-    let requirements = crate::compliance::requirements(compiled, &all);
-    let unmet = crate::compliance::unmet(&requirements, &found);
-    if unmet.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "`insert` does not satisfy {}: its visible text must include a statement they \
-             accept (see `[disclosure] statements` in their rule files)",
-            crate::compliance::describe(&unmet)
-        ))
+/// One document being checked, fed in chunks; see [`Engine::checker`].
+pub struct Checker<'e> {
+    pass: Pass<'e, io::Sink>,
+}
+
+impl<'e> Checker<'e> {
+    /// Hands every finding to `sink` as soon as its line and column are known, instead of
+    /// collecting them in the report (whose `findings` then stay empty): memory stays flat
+    /// however many findings a page has. Link findings come in document order, disclosure
+    /// findings at the end.
+    pub fn on_finding(&mut self, sink: impl FnMut(Finding) + 'e) {
+        self.pass.each_finding(sink);
+    }
+
+    /// Feeds the next chunk of the document.
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), DocumentError> {
+        self.pass.write(chunk)
+    }
+
+    /// Feeds everything `input` holds, in chunks.
+    pub fn read_from(&mut self, input: impl Read) -> Result<(), DocumentError> {
+        pump(input, |chunk| self.pass.write(chunk))
+    }
+
+    /// Ends the document: what it found.
+    pub fn end(self) -> Result<Report, DocumentError> {
+        Ok(self.pass.end()?.0)
+    }
+}
+
+/// One document being fixed, fed in chunks; see [`Engine::fixer`].
+pub struct Fixer<'e, O: Output> {
+    pass: Pass<'e, O>,
+}
+
+impl<'e, O: Output> Fixer<'e, O> {
+    /// Hands every finding that is left to `sink` as soon as its position is known; see
+    /// [`Checker::on_finding`].
+    pub fn on_finding(&mut self, sink: impl FnMut(Finding) + 'e) {
+        self.pass.each_finding(sink);
+    }
+
+    /// Feeds the next chunk of the document.
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), DocumentError> {
+        self.pass.write(chunk)
+    }
+
+    /// Feeds everything `input` holds, in chunks.
+    pub fn read_from(&mut self, input: impl Read) -> Result<(), DocumentError> {
+        pump(input, |chunk| self.pass.write(chunk))
+    }
+
+    /// Ends the document: what is left to fix by hand, and the output (for example to commit
+    /// a file only when something changed).
+    pub fn end(self) -> Result<(Report, O), DocumentError> {
+        self.pass.end()
     }
 }
 
@@ -469,61 +196,8 @@ fn pump(
         match input.read(&mut buf) {
             Ok(0) => return Ok(()),
             Ok(n) => write(&buf[..n])?,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(DocumentError::Read(e)),
         }
-    }
-}
-
-/// `Cow` of a selector for lol_html's settings.
-pub(crate) fn selector(s: &Selector) -> Cow<'_, Selector> {
-    Cow::Borrowed(s)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn engine(config: &str) -> Result<Engine, String> {
-        let config = Config::parse("affilint.toml", config).map_err(|e| e.to_string())?;
-        Engine::new(&RuleSet::shipped(), &config).map_err(|e| e.to_string())
-    }
-
-    #[test]
-    fn config_is_checked_against_the_rules() {
-        let unknown = engine("[programs.amazn]\ntag = \"x-20\"\n").unwrap_err();
-        assert!(
-            unknown.starts_with("affilint.toml:1:11: unknown program `amazn`"),
-            "{unknown}"
-        );
-        assert!(unknown.contains("amazon"), "{unknown}");
-        let market =
-            engine("[programs.amazon.marketplaces]\n\"amazon.co\" = \"x-21\"\n").unwrap_err();
-        assert!(
-            market.starts_with("affilint.toml:2:1: `amazon.co` is not one of amazon's hosts"),
-            "{market}"
-        );
-        let pattern = engine("[programs.ebay]\ntag = \"123\"\n").unwrap_err();
-        assert!(
-            pattern.starts_with("affilint.toml:2:7: `123` is not a valid eBay Partner Network id"),
-            "{pattern}"
-        );
-        let merchant =
-            engine("[programs.amazon]\ntag = \"x-20\"\nmerchants = [\"a.example\"]\n").unwrap_err();
-        assert!(
-            merchant.contains("`merchants` is for redirect networks"),
-            "{merchant}"
-        );
-        let cj =
-            engine("[programs.cj]\ntag = \"123\"\nmerchants = [\"shop.example\"]\n").unwrap_err();
-        assert!(cj.contains("needs `ad` for shop.example"), "{cj}");
-        let ftc = engine("[programs.ftc]\ntag = \"x\"\n").unwrap_err();
-        assert!(ftc.contains("only holds disclosure statements"), "{ftc}");
-    }
-
-    #[test]
-    fn a_program_is_active_when_it_has_an_id() {
-        let e = engine("[programs.amazon]\ntag = \"x-20\"\n[programs.ebay]\n").unwrap();
-        assert_eq!(e.active_programs().collect::<Vec<_>>(), ["amazon"]);
     }
 }

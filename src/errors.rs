@@ -43,6 +43,21 @@ impl SourceSpot {
     }
 }
 
+impl SourceSpot {
+    /// Where a TOML parse or schema error points, and its message.
+    pub(crate) fn of_toml(
+        origin: &str,
+        text: &str,
+        error: &toml::de::Error,
+    ) -> (SourceSpot, String) {
+        let spot = match error.span() {
+            Some(span) => SourceSpot::at(origin, text, span.start),
+            None => SourceSpot::whole(origin),
+        };
+        (spot, error.message().trim().to_owned())
+    }
+}
+
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while !text.is_char_boundary(offset) {
         offset -= 1;

@@ -7,8 +7,8 @@
 //! stays byte for byte as it was.
 //!
 //! Compile the rules and config once into an [`Engine`], then check or fix any number of
-//! documents, from memory ([`Engine::check`], [`Engine::fix`]) or streamed
-//! ([`Engine::check_reader`], [`Engine::fix_stream`], [`Engine::fixer`]):
+//! documents, from memory ([`Engine::check`], [`Engine::fix`]) or fed in chunks or from a
+//! reader ([`Engine::checker`], [`Engine::fixer`]):
 //!
 //! ```
 //! use affilint::{Config, Engine, FindingId, RuleSet};
@@ -22,45 +22,39 @@
 //! let page = br#"<p>Some of these links earn me a commission.</p>
 //! <a href="https://www.amazon.com/dp/B00TEST123">Kettle</a>"#;
 //! let report = engine.check(page)?;
-//! let ids: Vec<FindingId> = report.findings.iter().map(|f| f.rule).collect();
+//! let ids: Vec<FindingId> = report.findings.iter().map(|f| f.id).collect();
 //! assert_eq!(ids, [FindingId::UntaggedLink, FindingId::MissingRel, FindingId::MissingDisclosure]);
 //!
 //! let fixed = engine.fix(page)?;
 //! assert!(String::from_utf8_lossy(&fixed.html)
 //!     .contains(r#"href="https://www.amazon.com/dp/B00TEST123?tag=mysite-20" rel="sponsored""#));
 //! // What is left needs a human: Amazon's own statement.
-//! assert_eq!(fixed.report.findings[0].rule, FindingId::MissingDisclosure);
+//! assert_eq!(fixed.report.findings[0].id, FindingId::MissingDisclosure);
 //! # Ok::<(), affilint::Error>(())
 //! ```
 #![deny(missing_docs)]
 
-mod compliance;
+// Layers, each importing only from those listed before it (tests/it/layers.rs holds them to
+// it): errors, hosts; report; page; disclosure; rules, config; links; compile; pass; engine.
+mod compile;
 mod config;
 mod disclosure;
-mod document;
 mod engine;
-mod entities;
-pub mod errors;
-mod explain;
+mod errors;
 mod hosts;
-mod insertion;
 mod links;
-mod markup;
-mod optout;
+mod page;
+mod pass;
 mod report;
-mod rewrite;
 mod rules;
-mod sniff;
-mod source;
-mod visible;
 
-pub use config::{CONFIG_FILE_NAME, Config, Level, Placement};
-pub use document::Document;
-pub use engine::{Engine, Fixed};
-pub use errors::{ConfigError, DocumentError, Error, RuleError};
-pub use report::{Finding, FindingId, Report, Severity};
+pub use config::{CONFIG_FILE_NAME, Config, Level};
+pub use disclosure::Placement;
+pub use engine::{Checker, Engine, Fixed, Fixer};
+pub use errors::{ConfigError, DocumentError, Error, RuleError, SourceSpot};
+pub use page::Output;
+pub use report::{Finding, FindingId, Kind, Location, Report, Severity};
 pub use rules::{Program, RuleSet};
-pub use source::Output;
 
 /// The README's Rust examples, run as doctests.
 #[cfg(doctest)]

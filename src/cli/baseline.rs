@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
 
-use affilint::{Finding, FindingId};
+use affilint::{Finding, FindingId, Location};
 use serde::{Deserialize, Serialize};
 
 /// The format version written in baseline files.
@@ -47,15 +47,15 @@ pub(crate) type Key = (FindingId, Option<String>);
 
 /// The key of a finding within its file.
 pub(crate) fn key(finding: &Finding) -> Key {
-    (finding.rule, finding.url.clone())
+    (finding.id, finding.url.clone())
 }
 
 /// A stable fingerprint of a finding (file, id and URL), as hex.
-pub(crate) fn fingerprint(file: &str, finding: &Finding) -> String {
+pub(crate) fn fingerprint(location: &Location, finding: &Finding) -> String {
     let url = finding.url.as_deref().unwrap_or("");
     let hash = super::stable_hash(&[
-        file.as_bytes(),
-        finding.rule.as_str().as_bytes(),
+        location.to_string().as_bytes(),
+        finding.id.as_str().as_bytes(),
         url.as_bytes(),
     ]);
     format!("{hash:016x}")
@@ -118,11 +118,11 @@ impl Baseline {
         })
     }
 
-    /// The recorded findings of `file` (taken once per file).
-    pub(crate) fn take(&self, file: &str) -> FileBaseline {
+    /// The recorded findings of the document at `location` (taken once per document).
+    pub(crate) fn take(&self, location: &Location) -> FileBaseline {
         let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
         FileBaseline {
-            left: files.remove(file).unwrap_or_default(),
+            left: files.remove(&location.to_string()).unwrap_or_default(),
         }
     }
 }
@@ -137,14 +137,15 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
-    /// Records the findings of one file: how often each key occurs.
-    pub(crate) fn record(&self, file: &str, findings: HashMap<Key, usize>) {
+    /// Records the findings of one document: how often each key occurs.
+    pub(crate) fn record(&self, location: &Location, findings: HashMap<Key, usize>) {
         if findings.is_empty() {
             return;
         }
+        let file = location.to_string();
         let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         for ((rule, url), n) in findings {
-            *counts.entry((file.to_owned(), rule, url)).or_default() += n;
+            *counts.entry((file.clone(), rule, url)).or_default() += n;
         }
     }
 

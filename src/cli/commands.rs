@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use affilint::{Config, Engine, FindingId, Program, RuleSet};
+use affilint::{Config, Engine, FindingId, Program};
 use clap::CommandFactory;
 use serde::Serialize;
 
@@ -101,12 +101,7 @@ pub(crate) fn rules(args: &RulesArgs, out: &mut dyn Write) -> Result<u8, String>
     if let Some(dir) = &args.check {
         return check_rules(dir, out);
     }
-    let mut rules = RuleSet::shipped();
-    for dir in &args.rules {
-        for program in RuleSet::load_dir(dir).map_err(|e| e.to_string())? {
-            rules.insert(program);
-        }
-    }
+    let rules = super::rule_set(&args.rules)?;
     let write = |e: io::Error| format!("cannot write: {e}");
     match args.format {
         ListFormat::Json => {
@@ -161,7 +156,7 @@ fn check_rules(dir: &Path, out: &mut dyn Write) -> Result<u8, String> {
         let origin = path.display().to_string();
         let parsed = std::fs::read_to_string(path)
             .map_err(|e| format!("{origin}: cannot read: {e}"))
-            .and_then(|text| RuleSet::parse(&origin, &text).map_err(|e| e.to_string()));
+            .and_then(|text| Program::parse(&origin, &text).map_err(|e| e.to_string()));
         match parsed {
             Ok(program) => writeln!(
                 out,
@@ -178,15 +173,8 @@ fn check_rules(dir: &Path, out: &mut dyn Write) -> Result<u8, String> {
     }
     if !failed {
         // Together: duplicate ids, hosts claimed by two programs.
-        let together = RuleSet::load_dir(dir)
-            .map_err(|e| e.to_string())
-            .and_then(|programs| {
-                let mut rules = RuleSet::shipped();
-                for program in programs {
-                    rules.insert(program);
-                }
-                Engine::new(&rules, &Config::default()).map_err(|e| e.to_string())
-            });
+        let together = super::rule_set(&[dir.to_path_buf()])
+            .and_then(|rules| Engine::new(&rules, &Config::default()).map_err(|e| e.to_string()));
         if let Err(message) = together {
             failed = true;
             writeln!(out, "error  {message}").map_err(write)?;

@@ -5,7 +5,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use affilint::{Engine, Finding, Output, Report};
+use affilint::{DocumentError, Engine, Finding, Location, Output, Report};
 use tempfile::NamedTempFile;
 
 use super::walk::Input;
@@ -51,38 +51,63 @@ pub(crate) fn process(
     if let Mode::FixDiff = mode {
         return fix_diff(engine, input, on_finding);
     }
-    match input {
-        Input::Stdin => {
+    match &input.location {
+        Location::Stdin => {
             let stdin = io::stdin().lock();
             match mode {
-                Mode::Check | Mode::FixDiff => engine.check_reader_each(stdin, on_finding),
+                Mode::Check | Mode::FixDiff => check(engine, stdin, on_finding),
                 Mode::FixInPlace | Mode::FixInto(_) => {
                     let out = BufWriter::new(io::stdout().lock());
-                    engine
-                        .fix_to_each(stdin, out, on_finding)
-                        .and_then(|(report, mut out)| {
-                            out.flush().map_err(affilint::DocumentError::Write)?;
-                            Ok(report)
-                        })
+                    fix(engine, stdin, out, on_finding).and_then(|(report, mut out)| {
+                        out.flush().map_err(DocumentError::Write)?;
+                        Ok(report)
+                    })
                 }
             }
             .map(Processed::from)
             .map_err(|e| e.to_string())
         }
-        Input::File { path, relative } => match mode {
+        Location::File(path) => match mode {
             Mode::Check | Mode::FixDiff => {
                 let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-                engine
-                    .check_reader_each(file, on_finding)
+                check(engine, file, on_finding)
                     .map(Processed::from)
                     .map_err(|e| e.to_string())
             }
             Mode::FixInPlace => fix_in_place(engine, path, on_finding).map(Processed::from),
             Mode::FixInto(dir) => {
+                let relative = input.relative.as_deref().unwrap_or(path);
                 fix_into(engine, path, &dir.join(relative), on_finding).map(Processed::from)
             }
         },
+        other => Err(format!("{other}: this kind of input cannot be read here")),
     }
+}
+
+/// Checks a document read from `input`, handing each finding to `on_finding`.
+fn check(
+    engine: &Engine,
+    input: impl Read,
+    on_finding: &mut dyn FnMut(Finding),
+) -> Result<Report, DocumentError> {
+    let mut checker = engine.checker();
+    checker.on_finding(on_finding);
+    checker.read_from(input)?;
+    checker.end()
+}
+
+/// Fixes a document read from `input` into `output`, handing each finding that is left to
+/// `on_finding`.
+fn fix<O: Output>(
+    engine: &Engine,
+    input: impl Read,
+    output: O,
+    on_finding: &mut dyn FnMut(Finding),
+) -> Result<(Report, O), DocumentError> {
+    let mut fixer = engine.fixer(output);
+    fixer.on_finding(on_finding);
+    fixer.read_from(input)?;
+    fixer.end()
 }
 
 /// Fixes in memory and diffs: the whole document is held (a diff needs both sides).
@@ -91,23 +116,20 @@ fn fix_diff(
     input: &Input,
     on_finding: &mut dyn FnMut(Finding),
 ) -> Result<Processed, String> {
-    let (original, name) = match input {
-        Input::Stdin => {
+    let original = match &input.location {
+        Location::File(path) => fs::read(path).map_err(|e| format!("cannot read: {e}"))?,
+        _ => {
             let mut bytes = Vec::new();
             io::stdin()
                 .lock()
                 .read_to_end(&mut bytes)
                 .map_err(|e| format!("cannot read: {e}"))?;
-            (bytes, "-".to_owned())
+            bytes
         }
-        Input::File { path, .. } => (
-            fs::read(path).map_err(|e| format!("cannot read: {e}"))?,
-            input.name(),
-        ),
     };
-    let (report, fixed) = engine
-        .fix_to_each(&original[..], Vec::new(), on_finding)
-        .map_err(|e| e.to_string())?;
+    let name = input.location.to_string();
+    let (report, fixed) =
+        fix(engine, &original[..], Vec::new(), on_finding).map_err(|e| e.to_string())?;
     let diff = report
         .changed
         .then(|| unified_diff(&name, &original, &fixed));
@@ -160,9 +182,8 @@ fn fix_in_place(
         .metadata()
         .map_err(|e| format!("cannot read: {e}"))?
         .permissions();
-    let (report, output) = engine
-        .fix_to_each(input, InPlace::new(&target), on_finding)
-        .map_err(|e| e.to_string())?;
+    let (report, output) =
+        fix(engine, input, InPlace::new(&target), on_finding).map_err(|e| e.to_string())?;
     output
         .commit(permissions)
         .map_err(|e| format!("cannot write: {e}"))?;
@@ -184,9 +205,8 @@ fn fix_into(
     let dir = destination.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(cannot_write)?;
     let temp = temp_file_in(dir).map_err(cannot_write)?;
-    let (report, output) = engine
-        .fix_to_each(input, BufWriter::new(temp), on_finding)
-        .map_err(|e| e.to_string())?;
+    let (report, output) =
+        fix(engine, input, BufWriter::new(temp), on_finding).map_err(|e| e.to_string())?;
     let temp = output
         .into_inner()
         .map_err(|e| cannot_write(e.into_error()))?;

@@ -1,28 +1,40 @@
 //! Finding the documents to read: files named on the command line, and `*.html` / `*.htm`
-//! under directories, minus `--exclude` globs.
+//! under directories, minus `--exclude` globs. Each is an [`Input`]: its [`Location`] (what
+//! findings name), its [`Kind`], and for `--out` its path relative to its argument.
 //!
 //! Symlinks met while walking a directory are not followed (a walk never leaves the tree or
 //! loops); a symlink named on the command line is read, and `fix` writes to its target.
 
 use std::path::{Path, PathBuf};
 
+use affilint::{Kind, Location};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 /// One document to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Input {
-    /// Standard input (`-`).
-    Stdin,
-    /// A file: `path` as walked (shown in findings), `relative` to the argument it came from.
-    File { path: PathBuf, relative: PathBuf },
+pub(crate) struct Input {
+    /// Where it is: a file as walked (shown in findings), or standard input.
+    pub(crate) location: Location,
+    pub(crate) kind: Kind,
+    /// For a file, its path relative to the argument it came from (`--out` mirrors it).
+    pub(crate) relative: Option<PathBuf>,
 }
 
 impl Input {
-    /// How the input is named in findings.
-    pub(crate) fn name(&self) -> String {
-        match self {
-            Input::Stdin => "-".to_owned(),
-            Input::File { path, .. } => path.display().to_string(),
+    /// Standard input, read as HTML.
+    fn stdin() -> Input {
+        Input {
+            location: Location::Stdin,
+            kind: Kind::Html,
+            relative: None,
+        }
+    }
+
+    fn file(path: PathBuf, kind: Kind, relative: PathBuf) -> Input {
+        Input {
+            location: Location::File(path),
+            kind,
+            relative: Some(relative),
         }
     }
 }
@@ -66,7 +78,7 @@ impl Excludes {
 /// Whether `input` belongs to shard `k` of `n` (1-based): a stable hash of its path, so the
 /// split is the same on every machine and run. Standard input belongs to every shard.
 pub(crate) fn in_shard(input: &Input, (k, n): (u32, u32)) -> bool {
-    let Input::File { path, .. } = input else {
+    let Some(path) = input.location.path() else {
         return true;
     };
     let hash = super::stable_hash(&[path.to_string_lossy().as_bytes()]);
@@ -77,13 +89,7 @@ pub(crate) fn in_shard(input: &Input, (k, n): (u32, u32)) -> bool {
 #[derive(Debug, Default)]
 pub(crate) struct Walk {
     pub(crate) inputs: Vec<Input>,
-    pub(crate) errors: Vec<(String, String)>,
-}
-
-fn is_html(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
+    pub(crate) errors: Vec<(Location, String)>,
 }
 
 /// Collects the inputs named by `paths` (none: `.`), skipping `skip` (the `--out` directory),
@@ -104,23 +110,22 @@ pub(crate) fn collect(
     let mut walk = Walk::default();
     for root in paths {
         if root.as_os_str() == "-" {
-            walk.inputs.push(Input::Stdin);
+            walk.inputs.push(Input::stdin());
             continue;
         }
         let metadata = match std::fs::metadata(root) {
             Ok(m) => m,
             Err(e) => {
                 walk.errors
-                    .push((root.display().to_string(), e.to_string()));
+                    .push((Location::File(root.clone()), e.to_string()));
                 continue;
             }
         };
         if !metadata.is_dir() {
+            // A file named on the command line is read whatever its name says.
+            let kind = Kind::of_path(root).unwrap_or(Kind::Html);
             let relative = PathBuf::from(root.file_name().unwrap_or(root.as_os_str()));
-            walk.inputs.push(Input::File {
-                path: root.clone(),
-                relative,
-            });
+            walk.inputs.push(Input::file(root.clone(), kind, relative));
             continue;
         }
         let skip_dir = skip.clone();
@@ -153,16 +158,16 @@ pub(crate) fn collect(
                     match entry {
                         Ok(entry) => {
                             let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                            if is_file && is_html(entry.path()) {
-                                found.0.push(entry.into_path());
+                            if let Some(kind) = Kind::of_path(entry.path()).filter(|_| is_file) {
+                                found.0.push((entry.into_path(), kind));
                             }
                         }
                         Err(e) => {
                             let path = match &e {
-                                ignore::Error::WithPath { path, .. } => path.display().to_string(),
-                                _ => root.display().to_string(),
+                                ignore::Error::WithPath { path, .. } => path.clone(),
+                                _ => root.clone(),
                             };
-                            found.1.push((path, e.to_string()));
+                            found.1.push((Location::File(path), e.to_string()));
                         }
                     }
                     ignore::WalkState::Continue
@@ -170,11 +175,11 @@ pub(crate) fn collect(
             });
         let (mut paths, mut errors) = found.into_inner().unwrap_or_else(|p| p.into_inner());
         // The walk is parallel; the order is the paths' order, so every run reports alike.
-        paths.sort();
+        paths.sort_by(|a, b| a.0.cmp(&b.0));
         errors.sort();
-        for path in paths {
+        for (path, kind) in paths {
             let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-            walk.inputs.push(Input::File { path, relative });
+            walk.inputs.push(Input::file(path, kind, relative));
         }
         walk.errors.extend(errors);
     }
@@ -207,10 +212,7 @@ mod tests {
         let relative: Vec<String> = walk
             .inputs
             .iter()
-            .map(|i| match i {
-                Input::File { relative, .. } => relative.display().to_string(),
-                Input::Stdin => "-".into(),
-            })
+            .map(|i| i.relative.as_deref().unwrap().display().to_string())
             .collect();
         assert_eq!(relative, ["a.HTM", "b.html", "posts/2024/p.html"]);
         assert!(walk.errors.is_empty());
@@ -220,8 +222,8 @@ mod tests {
     fn missing_paths_are_errors_and_dash_is_stdin() {
         let excludes = Excludes::new(&[]).unwrap();
         let walk = collect(&["-".into(), "/no/such/dir".into()], &excludes, None, 1);
-        assert_eq!(walk.inputs, [Input::Stdin]);
+        assert_eq!(walk.inputs, [Input::stdin()]);
         assert_eq!(walk.errors.len(), 1);
-        assert_eq!(walk.errors[0].0, "/no/such/dir");
+        assert_eq!(walk.errors[0].0, Location::File("/no/such/dir".into()));
     }
 }

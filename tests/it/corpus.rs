@@ -212,7 +212,7 @@ fn real_pages_change_only_inside_rewritten_link_tags() {
         let rechecked = engine.check(&fixed.html).unwrap();
         assert!(
             !rechecked.findings.iter().any(|f| matches!(
-                f.rule,
+                f.id,
                 affilint::FindingId::UntaggedLink | affilint::FindingId::ForeignTag
             ) && !f
                 .message

@@ -19,7 +19,7 @@ fn disclosure_ids(report: &Report) -> Vec<FindingId> {
     report
         .findings
         .iter()
-        .map(|f| f.rule)
+        .map(|f| f.id)
         .filter(|id| {
             matches!(
                 id,
@@ -80,7 +80,7 @@ fn the_seed_page_gets_incomplete_disclosure_with_the_missing_words() {
     let incomplete: Vec<_> = report
         .findings
         .iter()
-        .filter(|f| f.rule == FindingId::IncompleteDisclosure)
+        .filter(|f| f.id == FindingId::IncompleteDisclosure)
         .collect();
     assert_eq!(incomplete.len(), 1, "{:#?}", report.findings);
     let finding = incomplete[0];
@@ -100,13 +100,13 @@ fn the_seed_page_gets_incomplete_disclosure_with_the_missing_words() {
         report
             .findings
             .iter()
-            .any(|f| f.rule == FindingId::LateDisclosure)
+            .any(|f| f.id == FindingId::LateDisclosure)
     );
     assert!(
         !report
             .findings
             .iter()
-            .any(|f| f.rule == FindingId::MissingDisclosure)
+            .any(|f| f.id == FindingId::MissingDisclosure)
     );
 }
 
@@ -394,7 +394,7 @@ proptest! {
             at = end;
             i += 1;
         }
-        let (chunked, _) = document.end().unwrap();
+        let chunked = document.end().unwrap();
         prop_assert_eq!(&chunked, &whole);
         let fixed = engine.fix(page.as_bytes()).unwrap();
         let (fixed_chunked, report) = fix_in_chunks(&engine, page.as_bytes(), &sizes);
@@ -426,7 +426,7 @@ fn fix_does_not_insert_into_hidden_content() {
                 .report
                 .findings
                 .iter()
-                .any(|f| f.rule == FindingId::MissingDisclosure),
+                .any(|f| f.id == FindingId::MissingDisclosure),
             "{page}"
         );
     }
@@ -481,7 +481,7 @@ fn positions_after_legacy_or_invalid_bytes_point_at_the_statement() {
             let found = report
                 .findings
                 .iter()
-                .find(|f| f.rule == FindingId::IncompleteDisclosure)
+                .find(|f| f.id == FindingId::IncompleteDisclosure)
                 .expect("the cut-off statement is found");
             assert_eq!(
                 (found.offset, found.line, found.column),

@@ -7,7 +7,7 @@ use crate::support::{CONFIG, engine, fix_in_chunks};
 const DISCLOSED: &str = "<p>As an Amazon Associate I earn from qualifying purchases.</p>\n";
 
 fn ids(report: &affilint::Report) -> Vec<FindingId> {
-    report.findings.iter().map(|f| f.rule).collect()
+    report.findings.iter().map(|f| f.id).collect()
 }
 
 #[test]
@@ -158,11 +158,8 @@ fn severities_follow_the_config() {
         "{DISCLOSED}<a href=\"https://amzn.to/x\">a</a><a href=\"https://amazon.com/dp/B0\">b</a>"
     );
     let report = engine(&config).check(page.as_bytes()).unwrap();
-    let got: Vec<(FindingId, Severity)> = report
-        .findings
-        .iter()
-        .map(|f| (f.rule, f.severity))
-        .collect();
+    let got: Vec<(FindingId, Severity)> =
+        report.findings.iter().map(|f| (f.id, f.severity)).collect();
     assert_eq!(
         got,
         [
@@ -269,7 +266,9 @@ fn streaming_and_whole_input_agree() {
     .unwrap();
     let engine = engine(CONFIG);
     let whole = engine.check(&page).unwrap();
-    let streamed = engine.check_reader(std::io::Cursor::new(&page)).unwrap();
+    let mut checker = engine.checker();
+    checker.read_from(std::io::Cursor::new(&page)).unwrap();
+    let streamed = checker.end().unwrap();
     assert_eq!(whole, streamed);
     let fixed = engine.fix(&page).unwrap();
     for sizes in [[1usize].as_slice(), &[7, 1, 300], &[4096]] {

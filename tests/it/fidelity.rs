@@ -113,7 +113,7 @@ proptest! {
                 at = end;
                 i += 1;
             }
-            let (report, _) = document.end().unwrap();
+            let report = document.end().unwrap();
             ((), report)
         };
         prop_assert_eq!(checked, checked_chunked);

@@ -171,7 +171,9 @@ fn a_tag_larger_than_the_memory_limit_is_a_clear_error_and_leaves_the_file_alone
     page.push_str(&"x".repeat(9 << 20));
     page.push_str("\">y</a>\n");
     // Read in chunks, as files are: the tag cannot be held.
-    let err = engine(CONFIG).check_reader(page.as_bytes()).unwrap_err();
+    let engine = engine(CONFIG);
+    let mut checker = engine.checker();
+    let err = checker.read_from(page.as_bytes()).unwrap_err();
     assert!(err.to_string().contains("more than 8 MB"), "{err}");
 
     fix_refuses_one_page_and_fixes_the_others(page.as_bytes(), "cannot parse the document");
@@ -203,7 +205,7 @@ fn windows_1252_pages_keep_their_bytes_and_their_disclosure_counts() {
     assert!(!unmappable);
     let engine = engine(CONFIG);
     let report = engine.check(&bytes).unwrap();
-    let ids: Vec<FindingId> = report.findings.iter().map(|f| f.rule).collect();
+    let ids: Vec<FindingId> = report.findings.iter().map(|f| f.id).collect();
     assert_eq!(
         ids,
         [FindingId::UntaggedLink, FindingId::MissingRel],
@@ -384,5 +386,5 @@ fn rel_values_keep_their_raw_bytes_and_get_a_safe_quote() {
         format!("{DISCLOSED}<a href=\"https://amazon.com/dp/B0?tag=mysite-20\" rel=a\"b'c>x</a>");
     let fixed = engine.fix(input.as_bytes()).unwrap();
     assert_eq!(fixed.html, input.as_bytes());
-    assert_eq!(fixed.report.findings[0].rule, FindingId::MissingRel);
+    assert_eq!(fixed.report.findings[0].id, FindingId::MissingRel);
 }

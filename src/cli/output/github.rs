@@ -1,7 +1,7 @@
 //! `--format github`: GitHub Actions workflow commands, which the runner turns into
 //! annotations on the pull request: `::error file=F,line=L,col=C,title=T::message`.
 
-use affilint::{Finding, Severity};
+use affilint::{Finding, Location, Severity};
 
 use super::{Style, Summary};
 use crate::cli::snippet::Snippet;
@@ -25,7 +25,7 @@ fn escape_property(text: &str) -> String {
 }
 
 impl Style for Github {
-    fn finding(&self, file: &str, f: &Finding, _: Option<&Snippet>) -> String {
+    fn finding(&self, location: &Location, f: &Finding, _: Option<&Snippet>) -> String {
         let command = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -34,24 +34,24 @@ impl Style for Github {
         let message = if f.message.contains("affilint fix") {
             f.message.clone()
         } else {
-            format!("{} ({})", f.message, f.rule.help())
+            format!("{} ({})", f.message, f.id.help())
         };
         format!(
             "::{command} file={},line={},col={},title={}::{}\n",
-            escape_property(file),
+            escape_property(&location.to_string()),
             f.line,
             f.column,
-            escape_property(&format!("affilint {}", f.rule)),
+            escape_property(&format!("affilint {}", f.id)),
             escape_data(&message)
         )
     }
 
-    fn close(&self, summary: &Summary, file_errors: &[(String, String)]) -> String {
+    fn close(&self, summary: &Summary, file_errors: &[(Location, String)]) -> String {
         let mut out = String::new();
         for (file, message) in file_errors {
             out.push_str(&format!(
                 "::error file={},title=affilint::{}\n",
-                escape_property(file),
+                escape_property(&file.to_string()),
                 escape_data(message)
             ));
         }

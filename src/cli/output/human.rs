@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use affilint::{Finding, Severity};
+use affilint::{Finding, Location, Severity};
 use anstyle::{AnsiColor, Style as Paint};
 
 use super::{Style, Summary};
@@ -49,12 +49,12 @@ impl Style for Human {
         self.snippets
     }
 
-    fn finding(&self, file: &str, f: &Finding, snippet: Option<&Snippet>) -> String {
+    fn finding(&self, location: &Location, f: &Finding, snippet: Option<&Snippet>) -> String {
         let severity = Human::severity_paint(f.severity);
         let mut out = format!(
             "{}: {}: {}\n",
-            self.paint(PATH, &format!("{file}:{}:{}", f.line, f.column)),
-            self.paint(severity, &format!("{}[{}]", f.severity, f.rule)),
+            self.paint(PATH, &format!("{location}:{}:{}", f.line, f.column)),
+            self.paint(severity, &format!("{}[{}]", f.severity, f.id)),
             f.message
         );
         if !self.snippets {
@@ -81,14 +81,14 @@ impl Style for Human {
                 "{pad} {} {}: {}",
                 self.paint(GUTTER, "="),
                 self.paint(HELP, "help"),
-                f.rule.help()
+                f.id.help()
             );
         }
         out.push('\n');
         out
     }
 
-    fn close(&self, summary: &Summary, file_errors: &[(String, String)]) -> String {
+    fn close(&self, summary: &Summary, file_errors: &[(Location, String)]) -> String {
         if self.quiet {
             return String::new();
         }

@@ -1,6 +1,6 @@
 //! `--format json`: one object, `{"findings": [...], "summary": {...}}`.
 
-use affilint::Finding;
+use affilint::{Finding, Location};
 use serde::Serialize;
 
 use super::{Style, Summary};
@@ -22,7 +22,7 @@ struct JsonFinding<'a> {
 
 #[derive(Serialize)]
 struct JsonFileError<'a> {
-    file: &'a str,
+    file: String,
     message: &'a str,
 }
 
@@ -38,11 +38,11 @@ impl Style for Json {
         if first { "\n    " } else { ",\n    " }
     }
 
-    fn finding(&self, file: &str, f: &Finding, _: Option<&Snippet>) -> String {
+    fn finding(&self, location: &Location, f: &Finding, _: Option<&Snippet>) -> String {
         serde_json::to_string(&JsonFinding {
-            rule: f.rule.as_str(),
+            rule: f.id.as_str(),
             severity: f.severity.as_str(),
-            file,
+            file: &location.to_string(),
             line: f.line,
             column: f.column,
             message: &f.message,
@@ -52,13 +52,16 @@ impl Style for Json {
         .unwrap_or_default()
     }
 
-    fn close(&self, summary: &Summary, file_errors: &[(String, String)]) -> String {
+    fn close(&self, summary: &Summary, file_errors: &[(Location, String)]) -> String {
         let mut out = String::from("\n  ],\n  \"summary\": ");
         out.push_str(&serde_json::to_string(summary).unwrap_or_default());
         if !file_errors.is_empty() {
             let errors: Vec<JsonFileError<'_>> = file_errors
                 .iter()
-                .map(|(file, message)| JsonFileError { file, message })
+                .map(|(file, message)| JsonFileError {
+                    file: file.to_string(),
+                    message,
+                })
                 .collect();
             out.push_str(",\n  \"file_errors\": ");
             out.push_str(&serde_json::to_string(&errors).unwrap_or_default());

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::Mutex;
 
-use affilint::{Finding, Severity};
+use affilint::{Finding, Location, Severity};
 use indicatif::ProgressBar;
 use serde::Serialize;
 
@@ -86,22 +86,22 @@ pub(crate) trait Style: Send + Sync {
         false
     }
 
-    /// One finding of `file`.
-    fn finding(&self, file: &str, finding: &Finding, snippet: Option<&Snippet>) -> String;
+    /// One finding of the document at `location`.
+    fn finding(&self, location: &Location, finding: &Finding, snippet: Option<&Snippet>) -> String;
 
     /// Written after the last item: the summary, and the inputs that could not be read.
-    fn close(&self, summary: &Summary, file_errors: &[(String, String)]) -> String;
+    fn close(&self, summary: &Summary, file_errors: &[(Location, String)]) -> String;
 }
 
 /// Items as they are: for diffs.
 pub(crate) struct Plain;
 
 impl Style for Plain {
-    fn finding(&self, _: &str, _: &Finding, _: Option<&Snippet>) -> String {
+    fn finding(&self, _: &Location, _: &Finding, _: Option<&Snippet>) -> String {
         String::new()
     }
 
-    fn close(&self, _: &Summary, _: &[(String, String)]) -> String {
+    fn close(&self, _: &Summary, _: &[(Location, String)]) -> String {
         String::new()
     }
 }
@@ -225,7 +225,7 @@ impl Printer {
     pub(crate) fn finish(
         self,
         summary: &Summary,
-        file_errors: &[(String, String)],
+        file_errors: &[(Location, String)],
     ) -> io::Result<()> {
         if let Some(bar) = &self.progress {
             bar.finish_and_clear();

@@ -3,9 +3,9 @@
 //! (relative to the working directory, under `%SRCROOT%`), line and column. Inputs that could
 //! not be read are tool execution notifications.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, PathBuf};
 
-use affilint::{Finding, FindingId, Severity};
+use affilint::{Finding, FindingId, Location, Severity};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Value, json};
 
@@ -44,12 +44,12 @@ impl Sarif {
         Sarif { cwd }
     }
 
-    /// The artifact location of `file` as findings name it.
-    fn location(&self, file: &str) -> Value {
-        if file == "-" {
+    /// The artifact location of a document.
+    fn location(&self, location: &Location) -> Value {
+        let Some(path) = location.path() else {
             return json!({ "uri": "stdin" });
-        }
-        let path = Path::new(file);
+        };
+        let file = path.to_string_lossy();
         let relative = if path.is_absolute() {
             path.strip_prefix(&self.cwd).ok()
         } else {
@@ -71,7 +71,7 @@ impl Sarif {
             }
             None => match url::Url::from_file_path(path) {
                 Ok(url) => json!({ "uri": url.as_str() }),
-                Err(()) => json!({ "uri": utf8_percent_encode(file, SEGMENT).to_string() }),
+                Err(()) => json!({ "uri": utf8_percent_encode(&file, SEGMENT).to_string() }),
             },
         }
     }
@@ -137,20 +137,20 @@ impl Style for Sarif {
         if first { "\n        " } else { ",\n        " }
     }
 
-    fn finding(&self, file: &str, f: &Finding, _: Option<&Snippet>) -> String {
-        let index = FindingId::ALL.iter().position(|id| *id == f.rule);
+    fn finding(&self, location: &Location, f: &Finding, _: Option<&Snippet>) -> String {
+        let index = FindingId::ALL.iter().position(|id| *id == f.id);
         let mut result = json!({
-            "ruleId": f.rule.as_str(),
+            "ruleId": f.id.as_str(),
             "level": level(f.severity),
             "message": { "text": f.message },
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": self.location(file),
+                    "artifactLocation": self.location(location),
                     "region": { "startLine": f.line, "startColumn": f.column },
                 }
             }],
             // Stable across unrelated edits (no line): what the baseline keys on.
-            "partialFingerprints": { "affilint/v1": baseline::fingerprint(file, f) },
+            "partialFingerprints": { "affilint/v1": baseline::fingerprint(location, f) },
         });
         if let Some(index) = index {
             result["ruleIndex"] = json!(index);
@@ -161,7 +161,7 @@ impl Style for Sarif {
         serde_json::to_string(&result).unwrap_or_default()
     }
 
-    fn close(&self, _: &Summary, file_errors: &[(String, String)]) -> String {
+    fn close(&self, _: &Summary, file_errors: &[(Location, String)]) -> String {
         let notifications: Vec<Value> = file_errors
             .iter()
             .map(|(file, message)| {
@@ -187,23 +187,27 @@ impl Style for Sarif {
 mod tests {
     use super::*;
 
+    fn file(path: &str) -> Location {
+        Location::File(path.into())
+    }
+
     #[test]
     fn locations_are_relative_uri_references_under_the_source_root() {
         let sarif = Sarif::new(PathBuf::from("/work/site"));
         assert_eq!(
-            sarif.location("posts/a b#1.html"),
+            sarif.location(&file("posts/a b#1.html")),
             json!({ "uri": "posts/a%20b%231.html", "uriBaseId": "%SRCROOT%" })
         );
         assert_eq!(
-            sarif.location("./posts/é.html"),
+            sarif.location(&file("./posts/é.html")),
             json!({ "uri": "posts/%C3%A9.html", "uriBaseId": "%SRCROOT%" })
         );
         assert_eq!(
-            sarif.location("/work/site/x.html"),
+            sarif.location(&file("/work/site/x.html")),
             json!({ "uri": "x.html", "uriBaseId": "%SRCROOT%" })
         );
         assert_eq!(
-            sarif.location("/elsewhere/x.html"),
+            sarif.location(&file("/elsewhere/x.html")),
             json!({ "uri": "file:///elsewhere/x.html" })
         );
     }

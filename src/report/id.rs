@@ -1,11 +1,17 @@
-//! Findings and per-document reports: the typed results of checking a page.
+//! Finding ids: the stable names (`untagged-link`, ...) that config files, baselines and CI
+//! scripts refer to, with their default severity and one-line summary.
 
 use std::fmt;
 use std::str::FromStr;
 
+use serde::Deserialize;
+
+use super::Severity;
+
 /// What kind of problem a finding is. The ids (`untagged-link`, ...) are a stable contract:
 /// config files, baselines and CI scripts refer to them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum FindingId {
     /// A link to an active program's host without the publisher's id.
@@ -69,13 +75,13 @@ impl FindingId {
     /// assert!(affilint::FindingId::UntaggedLink.help().contains("affilint fix"));
     /// ```
     pub fn help(self) -> &'static str {
-        crate::explain::help(self)
+        super::explain::help(self)
     }
 
     /// What the finding means, why it matters (naming the Amazon, FTC or Google source) and
     /// how to fix it, in a few plain-text paragraphs: what `affilint explain` prints.
     pub fn explanation(self) -> &'static str {
-        crate::explain::explanation(self)
+        super::explain::explanation(self)
     }
 
     /// One line saying what the finding means.
@@ -113,82 +119,6 @@ impl FromStr for FindingId {
     }
 }
 
-/// How serious a finding is: errors fail a run (exit status 1), warnings do not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    /// Reported, does not fail the run.
-    Warning,
-    /// Reported and fails the run.
-    Error,
-}
-
-impl Severity {
-    /// `"error"` or `"warning"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One problem found in a document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Finding {
-    /// What kind of problem.
-    pub rule: FindingId,
-    /// Its severity after config.
-    pub severity: Severity,
-    /// 1-based line where the element or text starts.
-    pub line: usize,
-    /// 1-based column (characters) where the element or text starts.
-    pub column: usize,
-    /// Byte offset in the document where the element or text starts.
-    pub offset: usize,
-    /// What is wrong and how to fix it.
-    pub message: String,
-    /// For link findings: the link as written in the page (character references decoded).
-    pub url: Option<String>,
-    /// For link findings: the program the link belongs to.
-    pub program: Option<String>,
-}
-
-/// What checking (or fixing) one document found.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Report {
-    /// Findings, in document order. After a fix: what is left.
-    pub findings: Vec<Finding>,
-    /// Every `a[href]` and `area[href]`.
-    pub links: usize,
-    /// Links on an active program's hosts (tagged or not, short links included).
-    pub affiliate_links: usize,
-    /// Whether a fix changed the document.
-    pub changed: bool,
-}
-
-impl Report {
-    /// Number of findings with this severity.
-    pub fn count(&self, severity: Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .count()
-    }
-
-    /// Whether any finding is an error.
-    pub fn has_errors(&self) -> bool {
-        self.count(Severity::Error) > 0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +127,10 @@ mod tests {
     fn ids_round_trip_and_unknown_ids_list_the_known_ones() {
         for id in FindingId::ALL {
             assert_eq!(id.as_str().parse::<FindingId>(), Ok(id));
+            let parsed: FindingId =
+                serde::Deserialize::deserialize(toml::Value::String(id.as_str().to_owned()))
+                    .unwrap();
+            assert_eq!(parsed, id, "serde and as_str agree");
         }
         let err = "missing_rel".parse::<FindingId>().unwrap_err();
         assert!(err.contains("missing-rel"), "{err}");

@@ -5,7 +5,7 @@
 //! lol_html hands attribute values and text over raw ("the value may have HTML entities"), so
 //! affilint decodes them itself: an attribute value with a map back to the raw text, so a
 //! rewrite can splice only the bytes it means to change; text is decoded as a stream by
-//! [`crate::disclosure::TextStream`], which may find a reference cut across chunks.
+//! the disclosure reader's text stream, which may find a reference cut across chunks.
 
 use std::ops::Range;
 

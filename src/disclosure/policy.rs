@@ -6,12 +6,54 @@
 //! the site earns from the links (FTC). Amazon's statement is both. The publisher's own
 //! statements from the config count for everything.
 
-use crate::config::Placement;
-use crate::disclosure::{Found, Partial};
-use crate::document::Pending;
-use crate::engine::Compiled;
+use serde::Deserialize;
+
+use super::matcher::{Found, Partial, StatementSet};
+use super::reader::Finder;
+use crate::page::source::Ticket;
 use crate::report::FindingId;
-use crate::source::Ticket;
+
+/// Where the disclosure must be on the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Placement {
+    /// Before the first affiliate link (the FTC's "before the link"): `late-disclosure` otherwise.
+    #[default]
+    BeforeFirstLink,
+    /// Anywhere on the page.
+    Anywhere,
+}
+
+/// Which statements satisfy what, compiled once from the rules and the config.
+pub(crate) struct Policy {
+    pub(crate) statements: StatementSet,
+    /// Per active program, in the order of the link rules.
+    pub(crate) programs: Vec<ProgramStatements>,
+    /// Statements that tell readers the site earns from links (FTC).
+    pub(crate) general: Vec<usize>,
+    /// The publisher's own statements from the config: accepted for everything.
+    pub(crate) own: Vec<usize>,
+    pub(crate) placement: Placement,
+    /// Finds where statements can be on a page.
+    pub(crate) finder: Finder,
+}
+
+/// What one program asks of a page that links to it.
+pub(crate) struct ProgramStatements {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    /// Its own statements (empty: the general statement is enough).
+    pub(crate) statements: Vec<usize>,
+}
+
+/// A disclosure finding on the page, before its severity is applied.
+pub(crate) struct Verdict {
+    pub(crate) id: FindingId,
+    pub(crate) offset: usize,
+    pub(crate) ticket: Ticket,
+    pub(crate) message: String,
+}
 
 /// What one pass learned about the page.
 pub(crate) struct PageFacts<'a> {
@@ -50,21 +92,21 @@ const GENERAL_EXAMPLE: &str =
     "This page contains affiliate links: I earn a commission when you buy through them.";
 
 /// The requirements of a page that links to `programs` (indices of active programs).
-pub(crate) fn requirements(compiled: &Compiled, programs: &[usize]) -> Vec<Requirement> {
-    let disclosure = &compiled.disclosure;
+pub(crate) fn requirements(policy: &Policy, programs: &[usize]) -> Vec<Requirement> {
     let mut out: Vec<Requirement> = programs
         .iter()
-        .filter(|&&index| !disclosure.program[index].is_empty())
-        .map(|&index| Requirement {
-            who: compiled.links.programs[index].program.name().to_owned(),
+        .map(|&index| &policy.programs[index])
+        .filter(|program| !program.statements.is_empty())
+        .map(|program| Requirement {
+            who: program.name.clone(),
             general: false,
-            statements: [&disclosure.program[index][..], &disclosure.own[..]].concat(),
+            statements: [&program.statements[..], &policy.own[..]].concat(),
         })
         .collect();
     out.push(Requirement {
         who: "the FTC (a statement that you earn from the links)".to_owned(),
         general: true,
-        statements: [&disclosure.general[..], &disclosure.own[..]].concat(),
+        statements: [&policy.general[..], &policy.own[..]].concat(),
     });
     out
 }
@@ -84,25 +126,19 @@ pub(crate) fn describe(requirements: &[&Requirement]) -> String {
 }
 
 /// The disclosure findings for a page.
-pub(crate) fn evaluate(compiled: &Compiled, facts: &PageFacts<'_>) -> Vec<Pending> {
+pub(crate) fn evaluate(policy: &Policy, facts: &PageFacts<'_>) -> Vec<Verdict> {
     let Some((first_offset, first_ticket)) = facts.first_link else {
         return Vec::new();
     };
-    let disclosure = &compiled.disclosure;
-    let requirements = requirements(compiled, facts.programs);
+    let requirements = requirements(policy, facts.programs);
     let mut out = Vec::new();
-    let mut push = |rule: FindingId, offset: usize, ticket: Ticket, message: String| {
-        if let Some(severity) = compiled.severity(rule) {
-            out.push(Pending {
-                rule,
-                severity,
-                offset,
-                ticket,
-                message,
-                url: None,
-                program: None,
-            });
-        }
+    let mut push = |id: FindingId, offset: usize, ticket: Ticket, message: String| {
+        out.push(Verdict {
+            id,
+            offset,
+            ticket,
+            message,
+        });
     };
     // Offsets already reported: one statement may stand for several requirements.
     let mut reported: Vec<usize> = Vec::new();
@@ -131,7 +167,7 @@ pub(crate) fn evaluate(compiled: &Compiled, facts: &PageFacts<'_>) -> Vec<Pendin
                         "the disclosure for {} is in hidden or non-rendered content, so readers \
                          do not see it: \"{}\"",
                         requirement.who,
-                        disclosure.statements.statement(found.statement).example()
+                        policy.statements.statement(found.statement).example()
                     ),
                 );
             }
@@ -167,12 +203,12 @@ pub(crate) fn evaluate(compiled: &Compiled, facts: &PageFacts<'_>) -> Vec<Pendin
             .iter()
             .find(|r| !r.general)
             .and_then(|r| r.statements.first())
-            .map(|&s| disclosure.statements.statement(s).example())
+            .map(|&s| policy.statements.statement(s).example())
             .unwrap_or_else(|| GENERAL_EXAMPLE.to_owned());
         let programs: Vec<&str> = facts
             .programs
             .iter()
-            .map(|&p| compiled.links.programs[p].program.id())
+            .map(|&p| policy.programs[p].id.as_str())
             .collect();
         push(
             FindingId::MissingDisclosure,
@@ -187,7 +223,7 @@ pub(crate) fn evaluate(compiled: &Compiled, facts: &PageFacts<'_>) -> Vec<Pendin
         );
     }
     if let Some(found) = late
-        && disclosure.placement == Placement::BeforeFirstLink
+        && policy.placement == Placement::BeforeFirstLink
     {
         push(
             FindingId::LateDisclosure,

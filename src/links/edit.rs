@@ -7,9 +7,9 @@ use std::ops::Range;
 use encoding_rs::Encoding;
 use lol_html::html_content::Attribute;
 
-use crate::source::{Edit, Source};
+use crate::page::source::{Edit, Source};
 
-/// The edit that replaces the `href` value `raw` (at `location`) with `new_value`.
+/// The edit that replaces the `href` value `raw` (the value of `attribute`) with `new_value`.
 pub(crate) fn href_edit(
     source: &Source,
     attribute: &Attribute<'_>,
@@ -100,4 +100,23 @@ pub(crate) fn rel_edit(
         }
     };
     Some(Edit { range, bytes })
+}
+
+/// Whether a `rel` value contains `sponsored` or `nofollow`.
+pub(crate) fn rel_is_marked(rel: &str) -> bool {
+    rel.split(|c: char| c.is_ascii_whitespace())
+        .any(|t| t.eq_ignore_ascii_case("sponsored") || t.eq_ignore_ascii_case("nofollow"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rel_needs_sponsored_or_nofollow() {
+        assert!(rel_is_marked("noopener SPONSORED"));
+        assert!(rel_is_marked("nofollow"));
+        assert!(!rel_is_marked("noopener noreferrer"));
+        assert!(!rel_is_marked("sponsoredx"));
+    }
 }

@@ -1,7 +1,7 @@
 //! What each finding means, why it matters and how to fix it: the text behind
 //! `affilint explain`, SARIF rule help and the hints under human output.
 
-use crate::report::FindingId;
+use super::FindingId;
 
 /// One line on how to fix a finding.
 pub(crate) fn help(id: FindingId) -> &'static str {

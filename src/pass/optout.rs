@@ -10,16 +10,13 @@ use std::sync::LazyLock;
 
 use memchr::memmem;
 
-use crate::markup::{Enclosing, Frame, Lex, context_at, enclosing_start_tag};
-use crate::source::Source;
+use crate::page::markup::{
+    Enclosing, Frame, LOOKBACK, Lex, MAX_FRAMES, context_at, enclosing_start_tag,
+};
+use crate::page::source::Source;
 
 /// The opt-out attribute, as written (lowercase).
 pub(crate) const ATTRIBUTE: &str = "data-affilint-ignore";
-
-/// How far back the lexical context of a marked tag is looked for.
-const LOOKBACK: usize = 8192;
-/// The most opted-out elements followed at once (more are nested hundreds deep: not a page).
-const MAX_FRAMES: usize = 256;
 
 static FINDER: LazyLock<memmem::Finder<'static>> =
     LazyLock::new(|| memmem::Finder::new(ATTRIBUTE.as_bytes()));

@@ -10,26 +10,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::io;
 use std::ops::Range;
 
-/// Where a fixed document goes: bytes copied from the input, and bytes affilint rewrote.
-///
-/// Every [`std::io::Write`] is an `Output` (both kinds of bytes are written). An output that
-/// wants to know whether anything changed, to leave an unchanged file alone, implements
-/// [`Output::rewritten`] itself.
-pub trait Output {
-    /// Bytes copied unchanged from the input.
-    fn original(&mut self, bytes: &[u8]) -> io::Result<()>;
-
-    /// Bytes affilint wrote in place of input bytes (a rewritten attribute value).
-    fn rewritten(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.original(bytes)
-    }
-}
-
-impl<W: io::Write> Output for W {
-    fn original(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.write_all(bytes)
-    }
-}
+use super::output::Output;
 
 /// A replacement of input bytes `range` with `bytes`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,37 +10,32 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::page::elements::{CLOSES_P, CONTAINERS, ITEMS, PARAGRAPH_LEVEL, is_one_of};
+use crate::page::hiding::NON_RENDERED;
+
 /// An open block element: its name, start offset, and whether it hides its content.
 pub(crate) type Block = (&'static str, usize, bool);
 
 /// Open block elements, shared with lol_html end-tag handlers (which must be `'static`).
 pub(crate) type Blocks = Rc<RefCell<Vec<Block>>>;
 
-/// Elements tracked to find the first affiliate link's paragraph-level ancestor, as a
-/// selector.
-pub(crate) const BLOCK_SELECTOR: &str = "p, h1, h2, h3, h4, h5, h6, pre, blockquote, figure, \
-    ul, ol, dl, table, details, li, dd, dt, td, th, div, section, article, main, aside, header, \
-    footer, nav, body, template, noscript";
+/// The configured disclosure `fix` inserts (`[disclosure] insert`), and the element it goes
+/// before when that comes first (`insert-before`).
+pub(crate) struct Insert {
+    pub(crate) html: String,
+    pub(crate) before: Option<lol_html::Selector>,
+}
 
-/// Elements a disclosure paragraph can go right before.
+/// The elements tracked to find the first affiliate link's paragraph-level ancestor (and
+/// whether it is hidden), as a selector.
+pub(crate) fn block_selector() -> String {
+    [PARAGRAPH_LEVEL, ITEMS, CONTAINERS, NON_RENDERED]
+        .concat()
+        .join(", ")
+}
+
 fn is_paragraph_level(name: &str) -> bool {
-    matches!(
-        name,
-        "p" | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "pre"
-            | "blockquote"
-            | "figure"
-            | "ul"
-            | "ol"
-            | "dl"
-            | "table"
-            | "details"
-    )
+    PARAGRAPH_LEVEL.contains(&name)
 }
 
 /// The insertion state of one document.
@@ -100,11 +95,14 @@ impl Insertion {
     fn ancestor(&self, link: usize) -> (usize, usize) {
         let blocks = self.blocks.borrow();
         for (depth, &(name, start, _)) in blocks.iter().enumerate().rev() {
-            match name {
-                "li" | "dd" | "dt" | "td" | "th" => continue,
-                name if is_paragraph_level(name) => return (start, depth),
-                _ => return (link, depth + 1),
+            if ITEMS.contains(&name) {
+                continue;
             }
+            return if is_paragraph_level(name) {
+                (start, depth)
+            } else {
+                (link, depth + 1)
+            };
         }
         (link, 0)
     }
@@ -133,13 +131,14 @@ const MAX_DEPTH: usize = 512;
 /// Updates the stack of open blocks for a start tag (closing what it implies); `hides` says
 /// whether the element hides its content (`hidden`, a closed `<details>`, ...).
 pub(crate) fn open_block(blocks: &mut Vec<Block>, name: &str, start: usize, hides: bool) {
-    let Some(&name) = BLOCK_NAMES.iter().find(|&&b| b == name) else {
+    let tracked = [PARAGRAPH_LEVEL, ITEMS, CONTAINERS, NON_RENDERED];
+    let Some(&name) = tracked.iter().flat_map(|l| l.iter()).find(|&&b| b == name) else {
         return;
     };
     if blocks.len() >= MAX_DEPTH {
         return;
     }
-    let closes_p = !matches!(name, "li" | "dd" | "dt" | "td" | "th" | "body");
+    let closes_p = is_one_of(name.as_bytes(), CLOSES_P);
     while let Some(&(top, _, _)) = blocks.last() {
         let implied_end = (top == "p" && closes_p)
             || (top == "li" && name == "li")
@@ -158,76 +157,6 @@ pub(crate) fn close_block(blocks: &mut Vec<Block>, name: &str) {
     if let Some(index) = blocks.iter().rposition(|(open, _, _)| *open == name) {
         blocks.truncate(index);
     }
-}
-
-const BLOCK_NAMES: &[&str] = &[
-    "p",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "pre",
-    "blockquote",
-    "figure",
-    "ul",
-    "ol",
-    "dl",
-    "table",
-    "details",
-    "li",
-    "dd",
-    "dt",
-    "td",
-    "th",
-    "div",
-    "section",
-    "article",
-    "main",
-    "aside",
-    "header",
-    "footer",
-    "nav",
-    "body",
-    "template",
-    "noscript",
-];
-
-/// Whether an element hides its content from readers: `hidden`, `aria-hidden="true"`, an
-/// inline `display:none` / `visibility:hidden`, a screen-reader-only class, a closed
-/// `<details>`, `<template>` or `<noscript>`.
-pub(crate) fn hides_content(el: &lol_html::html_content::Element<'_, '_>) -> bool {
-    let name = el.tag_name();
-    if matches!(name.as_str(), "template" | "noscript") {
-        return true;
-    }
-    if name == "details" && !el.has_attribute("open") {
-        return true;
-    }
-    if el.has_attribute("hidden")
-        || el
-            .get_attribute("aria-hidden")
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-    {
-        return true;
-    }
-    let style = el
-        .get_attribute("style")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let style: String = style.split_whitespace().collect();
-    if style.contains("display:none") || style.contains("visibility:hidden") {
-        return true;
-    }
-    el.get_attribute("class").is_some_and(|classes| {
-        classes.split_ascii_whitespace().any(|c| {
-            matches!(
-                c,
-                "sr-only" | "screen-reader-text" | "visually-hidden" | "visuallyhidden"
-            )
-        })
-    })
 }
 
 /// The bytes to insert at a point: the disclosure (already in the page's encoding), then a

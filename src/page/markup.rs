@@ -6,56 +6,15 @@
 
 use std::ops::Range;
 
-use crate::source::Source;
+use super::elements::{CLOSES_P, RAW_TEXT, VOID, is_one_of};
+use super::source::Source;
 
-/// Elements whose content is not markup.
-pub(crate) const RAW_TEXT: &[&str] = &[
-    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
-];
-
-/// Elements that cannot have content.
-pub(crate) const VOID: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
-    "wbr",
-];
-
-/// Start tags that end an open `<p>`.
-pub(crate) const CLOSES_P: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "details",
-    "div",
-    "dl",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hgroup",
-    "hr",
-    "main",
-    "menu",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "table",
-    "ul",
-];
-
-pub(crate) fn is_one_of(name: &[u8], list: &[&str]) -> bool {
-    list.iter().any(|n| n.as_bytes().eq_ignore_ascii_case(name))
-}
+/// How far back a sparse reader looks for the lexical context of a position (an unclosed
+/// comment or raw-text element).
+pub(crate) const LOOKBACK: usize = 8192;
+/// The most elements a sparse reader follows at once (more are nested hundreds deep: not a
+/// page a reader reads).
+pub(crate) const MAX_FRAMES: usize = 256;
 
 /// Where the lexer is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +23,8 @@ pub(crate) enum Lex {
     Data,
     /// In a comment whose text starts at `start`; `search` is where to look for `-->`.
     Comment { start: usize, search: usize },
-    /// In a raw-text element; `hidden` for `<noscript>`, whose text is read as hidden.
+    /// In a raw-text element (`name`) whose content starts at `start`; `search` is where to
+    /// look for its end tag.
     RawText {
         name: &'static str,
         start: usize,
@@ -407,6 +367,17 @@ pub(crate) fn context_at(source: &Source, pos: usize, floor: usize) -> Lex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_tags_parse_like_the_tokenizer() {
+        let tag = parse_start_tag(b"<p class=\"a > b\" hidden data-x='1' id=z>rest").unwrap();
+        assert_eq!(tag.name, b"p");
+        assert_eq!(tag.len, 40);
+        assert_eq!(tag.attribute(b"class"), Some(&b"a > b"[..]));
+        assert_eq!(tag.attribute(b"HIDDEN"), Some(&b""[..]));
+        assert_eq!(tag.attribute(b"id"), Some(&b"z"[..]));
+        assert!(parse_start_tag(b"<p class=\"unterminated").is_none());
+    }
 
     #[test]
     fn close_tags_are_found_case_insensitively() {

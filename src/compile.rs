@@ -1,0 +1,346 @@
+//! The config resolved against the rules, once: the active programs and their link rules, the
+//! disclosure policy, the severity of each finding id, the insert and the selectors a document
+//! pass hands lol_html. Everything a pass needs, immutable and shared by every document.
+
+use lol_html::Selector;
+
+use crate::config::{Config, Level, ProgramSettings, Setting};
+use crate::disclosure::insertion::{Insert, block_selector};
+use crate::disclosure::matcher::StatementSet;
+use crate::disclosure::policy::{self, Policy, ProgramStatements};
+use crate::disclosure::reader::{Finder, visible_statements};
+use crate::errors::{ConfigError, Error, SourceSpot};
+use crate::hosts::{HostTable, is_valid_domain};
+use crate::links::{ActiveProgram, LinkRules};
+use crate::page::hiding;
+use crate::report::{FindingId, Severity};
+use crate::rules::{Program, RuleSet, TaggingMethod};
+
+/// Every link element; the handler looks for `href` itself (cheaper for lol_html than an
+/// attribute selector).
+const LINKS: &str = "a, area";
+
+/// Selectors parsed once.
+pub(crate) struct Selectors {
+    pub(crate) links: Selector,
+    /// The blocks `fix` tracks to place a disclosure.
+    pub(crate) blocks: Selector,
+    /// Links inside hidden or collapsed content.
+    pub(crate) hidden_links: Selector,
+}
+
+impl Selectors {
+    fn new() -> Selectors {
+        let parse = |s: &str| {
+            s.parse::<Selector>()
+                .unwrap_or_else(|e| panic!("built-in selector {s:?} is invalid: {e}"))
+        };
+        let hidden_links: Vec<String> = hiding::scopes()
+            .iter()
+            .flat_map(|scope| [format!("{scope} a[href]"), format!("{scope} area[href]")])
+            .collect();
+        Selectors {
+            links: parse(LINKS),
+            hidden_links: parse(&hidden_links.join(", ")),
+            blocks: parse(&block_selector()),
+        }
+    }
+}
+
+/// The checks a document goes through, compiled from the rules and the config.
+pub(crate) struct Checks {
+    pub(crate) links: LinkRules,
+    pub(crate) policy: Policy,
+    /// What `fix` inserts on a page without a disclosure, and where.
+    pub(crate) insert: Option<Insert>,
+    levels: Vec<Level>,
+    pub(crate) selectors: Selectors,
+}
+
+impl Checks {
+    /// Resolves `config` against `rules`. Fails when the config names an unknown program, a
+    /// host that is not the program's, or an id the program does not accept, or when the
+    /// configured insert would not satisfy the programs.
+    pub(crate) fn new(rules: &RuleSet, config: &Config) -> Result<Checks, Error> {
+        rules.check_overlaps()?;
+        let mut programs = Vec::new();
+        let mut merchant_lists = Vec::new();
+        for (id, settings) in &config.programs {
+            if let Some((active, merchants)) = activate(rules, id, settings)? {
+                programs.push(active);
+                merchant_lists.push(merchants);
+            }
+        }
+        let policy = policy_of(rules, config, &programs);
+        let levels = FindingId::ALL.iter().map(|&id| config.level(id)).collect();
+        let mut checks = Checks {
+            links: LinkRules::new(programs, &merchant_lists),
+            policy,
+            insert: None,
+            levels,
+            selectors: Selectors::new(),
+        };
+        if let Some(insert) = &config.insert {
+            check_insert(&checks.policy, &insert.value).map_err(|message| ConfigError {
+                spot: insert.spot.clone(),
+                message,
+            })?;
+            checks.insert = Some(Insert {
+                html: insert.value.clone(),
+                before: config.insert_before.as_ref().map(|b| b.value.clone()),
+            });
+        }
+        Ok(checks)
+    }
+
+    /// The severity of a finding id, or `None` when it is off.
+    pub(crate) fn severity(&self, id: FindingId) -> Option<Severity> {
+        let index = FindingId::ALL.iter().position(|&i| i == id)?;
+        match self.levels[index] {
+            Level::Error => Some(Severity::Error),
+            Level::Warning => Some(Severity::Warning),
+            Level::Off => None,
+        }
+    }
+
+    /// Whether the page text must be read at all.
+    pub(crate) fn checks_disclosure(&self) -> bool {
+        !self.links.programs.is_empty()
+            && [
+                FindingId::MissingDisclosure,
+                FindingId::IncompleteDisclosure,
+                FindingId::HiddenDisclosure,
+                FindingId::LateDisclosure,
+            ]
+            .into_iter()
+            .any(|id| self.severity(id).is_some())
+    }
+}
+
+fn config_error(spot: SourceSpot, message: String) -> Error {
+    ConfigError { spot, message }.into()
+}
+
+/// The program `id` with the publisher's settings, checked against its rule; `None` when the
+/// settings give it no id (the program stays inactive). Also returns the merchants it wraps.
+fn activate(
+    rules: &RuleSet,
+    id: &str,
+    settings: &ProgramSettings,
+) -> Result<Option<(ActiveProgram, Vec<String>)>, Error> {
+    let spot = || {
+        settings
+            .spot
+            .clone()
+            .unwrap_or_else(|| SourceSpot::whole("config"))
+    };
+    let program = rules.program(id).ok_or_else(|| {
+        let known: Vec<&str> = rules
+            .programs()
+            .filter(|p| p.tagging.is_some())
+            .map(|p| p.id())
+            .collect();
+        config_error(
+            spot(),
+            format!(
+                "unknown program `{id}`; known programs: {}",
+                known.join(", ")
+            ),
+        )
+    })?;
+    let Some(tagging) = &program.tagging else {
+        return Err(config_error(
+            spot(),
+            format!("`{id}` only holds disclosure statements; it takes no id"),
+        ));
+    };
+    if let Some(tag) = &settings.tag {
+        check_id(program, tag)?;
+    }
+    let mut marketplaces = HostTable::default();
+    for (host, market_id) in &settings.marketplaces {
+        if !program.hosts().contains(&host.value) {
+            return Err(config_error(
+                host.spot.clone(),
+                format!(
+                    "`{}` is not one of {id}'s hosts; marketplaces are: {}",
+                    host.value,
+                    program.hosts().join(", ")
+                ),
+            ));
+        }
+        check_id(program, market_id)?;
+        *marketplaces.entry(&host.value, String::new) = market_id.value.clone();
+    }
+    let mut merchants = program.merchants().to_vec();
+    for merchant in &settings.merchants {
+        let TaggingMethod::Wrap { template, .. } = &tagging.method else {
+            return Err(config_error(
+                merchant.spot.clone(),
+                format!("`merchants` is for redirect networks; `{id}` tags its own links"),
+            ));
+        };
+        if !is_valid_domain(&merchant.value) {
+            return Err(config_error(
+                merchant.spot.clone(),
+                format!(
+                    "`{}` is not a valid host: write a lowercase domain",
+                    merchant.value
+                ),
+            ));
+        }
+        let rendered = template.render(|name| match name {
+            "id" | "url" => Some(String::new()),
+            var => program.var(&merchant.value, var).map(str::to_owned),
+        });
+        if let Err(missing) = rendered {
+            return Err(config_error(
+                merchant.spot.clone(),
+                format!(
+                    "`{id}` needs `{missing}` for {}: add it under [vars.\"{}\"] in your own \
+                     rule file (id = \"{id}\")",
+                    merchant.value, merchant.value
+                ),
+            ));
+        }
+        merchants.push(merchant.value.clone());
+    }
+    if settings.tag.is_none() && settings.marketplaces.is_empty() {
+        return Ok(None);
+    }
+    let active = ActiveProgram {
+        program: program.clone(),
+        tag: settings.tag.as_ref().map(|t| t.value.clone()),
+        marketplaces,
+    };
+    Ok(Some((active, merchants)))
+}
+
+/// An id the program's rule does not accept is refused where the config writes it.
+fn check_id(program: &Program, setting: &Setting<String>) -> Result<(), Error> {
+    if program.accepts_id(&setting.value) {
+        return Ok(());
+    }
+    let pattern = program
+        .id_pattern
+        .as_ref()
+        .map(|r| r.as_str().trim_start_matches("^(?:").trim_end_matches(")$"))
+        .unwrap_or_default();
+    Err(config_error(
+        setting.spot.clone(),
+        format!(
+            "`{}` is not a valid {} id ({} expects ids matching `{pattern}`)",
+            setting.value,
+            program.name(),
+            program.origin(),
+        ),
+    ))
+}
+
+/// Which statements satisfy what: each active program's own, the general (FTC) ones from
+/// every rule that has them, and the publisher's.
+fn policy_of(rules: &RuleSet, config: &Config, programs: &[ActiveProgram]) -> Policy {
+    let mut statements = StatementSet::default();
+    let programs = programs
+        .iter()
+        .map(|active| ProgramStatements {
+            id: active.program.id().to_owned(),
+            name: active.program.name().to_owned(),
+            statements: active
+                .program
+                .statements
+                .iter()
+                .map(|s| statements.add(s.clone()))
+                .collect(),
+        })
+        .collect();
+    let mut general = Vec::new();
+    for program in rules.programs().filter(|p| p.general_disclosure) {
+        for statement in &program.statements {
+            general.push(statements.add(statement.clone()));
+        }
+    }
+    let own = config
+        .statements
+        .iter()
+        .map(|s| statements.add(s.value.clone()))
+        .collect();
+    Policy {
+        finder: Finder::new(&statements),
+        statements,
+        programs,
+        general,
+        own,
+        placement: config.placement(),
+    }
+}
+
+/// The configured insert must satisfy every active program and the FTC, or fix would insert a
+/// disclosure that `check` still rejects.
+fn check_insert(policy: &Policy, html: &str) -> Result<(), String> {
+    let found = visible_statements(&policy.finder, &policy.statements, html.as_bytes());
+    let all: Vec<usize> = (0..policy.programs.len()).collect();
+    let requirements = policy::requirements(policy, &all);
+    let unmet = policy::unmet(&requirements, &found);
+    if unmet.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`insert` does not satisfy {}: its visible text must include a statement they \
+             accept (see `[disclosure] statements` in their rule files)",
+            policy::describe(&unmet)
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checks(config: &str) -> Result<Checks, String> {
+        let config = Config::parse("affilint.toml", config).map_err(|e| e.to_string())?;
+        Checks::new(&RuleSet::shipped(), &config).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn config_is_checked_against_the_rules() {
+        let unknown = checks("[programs.amazn]\ntag = \"x-20\"\n").err().unwrap();
+        assert!(
+            unknown.starts_with("affilint.toml:1:11: unknown program `amazn`"),
+            "{unknown}"
+        );
+        assert!(unknown.contains("amazon"), "{unknown}");
+        let market = checks("[programs.amazon.marketplaces]\n\"amazon.co\" = \"x-21\"\n")
+            .err()
+            .unwrap();
+        assert!(
+            market.starts_with("affilint.toml:2:1: `amazon.co` is not one of amazon's hosts"),
+            "{market}"
+        );
+        let pattern = checks("[programs.ebay]\ntag = \"123\"\n").err().unwrap();
+        assert!(
+            pattern.starts_with("affilint.toml:2:7: `123` is not a valid eBay Partner Network id"),
+            "{pattern}"
+        );
+        let merchant = checks("[programs.amazon]\ntag = \"x-20\"\nmerchants = [\"a.example\"]\n")
+            .err()
+            .unwrap();
+        assert!(
+            merchant.contains("`merchants` is for redirect networks"),
+            "{merchant}"
+        );
+        let cj = checks("[programs.cj]\ntag = \"123\"\nmerchants = [\"shop.example\"]\n")
+            .err()
+            .unwrap();
+        assert!(cj.contains("needs `ad` for shop.example"), "{cj}");
+        let ftc = checks("[programs.ftc]\ntag = \"x\"\n").err().unwrap();
+        assert!(ftc.contains("only holds disclosure statements"), "{ftc}");
+    }
+
+    #[test]
+    fn a_program_is_active_when_it_has_an_id() {
+        let c = checks("[programs.amazon]\ntag = \"x-20\"\n[programs.ebay]\n").unwrap();
+        let ids: Vec<&str> = c.links.programs.iter().map(|p| p.program.id()).collect();
+        assert_eq!(ids, ["amazon"]);
+    }
+}

@@ -1,0 +1,431 @@
+//! The streaming matcher: every statement run over a stream of words at once, keeping per
+//! statement the first visible match, the first hidden one and the longest cut-off run.
+
+use std::collections::HashMap;
+
+use super::statement::{PARTIAL_MIN_SHARE, PARTIAL_MIN_WORDS, Sequence, Slot, Statement};
+use crate::page::source::Ticket;
+
+/// Every statement affilint looks for on a page, compiled together.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct StatementSet {
+    statements: Vec<Statement>,
+    /// (statement index, sequence index) for every sequence.
+    sequences: Vec<(u32, u32)>,
+    /// Sequences by their first word.
+    by_first_word: HashMap<Box<str>, Vec<u32>>,
+}
+
+impl StatementSet {
+    /// Adds a statement (or finds the same text already added); returns its index.
+    pub(crate) fn add(&mut self, statement: Statement) -> usize {
+        if let Some(existing) = self
+            .statements
+            .iter()
+            .position(|s| s.text() == statement.text())
+        {
+            return existing;
+        }
+        let index = self.statements.len();
+        for (seq_index, sequence) in statement.sequences.iter().enumerate() {
+            let global = self.sequences.len() as u32;
+            self.sequences.push((index as u32, seq_index as u32));
+            if let Some(Slot::Word(first)) = sequence.slots.first() {
+                self.by_first_word
+                    .entry(first.clone())
+                    .or_default()
+                    .push(global);
+            }
+        }
+        self.statements.push(statement);
+        index
+    }
+
+    /// The anchor words of every statement (see `Sequence::anchor`), each with the most words
+    /// that may come before it in a match; `None` when an anchor is not plain ASCII (then the
+    /// whole page must be read).
+    pub(crate) fn anchors(&self) -> Option<Vec<(String, usize)>> {
+        let mut anchors: Vec<(String, usize)> = Vec::new();
+        for statement in &self.statements {
+            for sequence in &statement.sequences {
+                let anchor = sequence.anchor();
+                if anchor.is_empty() || !anchor.is_ascii() {
+                    return None;
+                }
+                let before = sequence.words_before(anchor);
+                match anchors.iter_mut().find(|(a, _)| a == anchor) {
+                    Some((_, most)) => *most = (*most).max(before),
+                    None => anchors.push((anchor.to_owned(), before)),
+                }
+            }
+        }
+        Some(anchors)
+    }
+
+    /// The statement at `index`.
+    pub(crate) fn statement(&self, index: usize) -> &Statement {
+        &self.statements[index]
+    }
+
+    fn sequence(&self, global: u32) -> (&Sequence, usize) {
+        let (statement, seq) = self.sequences[global as usize];
+        (
+            &self.statements[statement as usize].sequences[seq as usize],
+            statement as usize,
+        )
+    }
+}
+
+/// A statement found in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Found {
+    pub(crate) statement: usize,
+    /// Byte offset where the statement starts.
+    pub(crate) offset: usize,
+    /// Where the statement starts, as a line and column ticket.
+    pub(crate) ticket: Ticket,
+    /// Whether any of its words was in hidden or non-rendered content.
+    pub(crate) hidden: bool,
+}
+
+/// A statement found only in part: a run of its words that stopped before the end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Partial {
+    pub(crate) statement: usize,
+    pub(crate) offset: usize,
+    pub(crate) ticket: Ticket,
+    pub(crate) matched_words: u16,
+    pub(crate) total_words: u16,
+    /// The statement's remaining text, as written.
+    pub(crate) missing: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Thread {
+    sequence: u32,
+    slot: u16,
+    gap_used: u8,
+    matched: u16,
+    offset: usize,
+    hidden: bool,
+}
+
+/// Runs every statement over a stream of words at once. It keeps, per statement, the first
+/// visible match, the first hidden match and the longest visible partial run.
+#[derive(Debug)]
+pub(crate) struct Matcher<'s> {
+    set: &'s StatementSet,
+    threads: Vec<Thread>,
+    next: Vec<Thread>,
+    visible: Vec<Option<Found>>,
+    hidden: Vec<Option<Found>>,
+    partials: Vec<Option<Partial>>,
+}
+
+impl<'s> Matcher<'s> {
+    pub(crate) fn new(set: &'s StatementSet) -> Self {
+        let n = set.statements.len();
+        Matcher {
+            set,
+            threads: Vec::new(),
+            next: Vec::new(),
+            visible: vec![None; n],
+            hidden: vec![None; n],
+            partials: vec![None; n],
+        }
+    }
+
+    /// The earliest offset a statement still in progress started at.
+    pub(crate) fn earliest_open_offset(&self) -> Option<usize> {
+        self.threads.iter().map(|t| t.offset).min()
+    }
+
+    /// The statements found in view so far (the first of each).
+    pub(crate) fn visible_so_far(&self) -> Vec<Found> {
+        self.visible.iter().flatten().copied().collect()
+    }
+
+    /// Feeds the next word; `ticket` turns an offset into a position ticket when a match is
+    /// recorded.
+    pub(crate) fn word(
+        &mut self,
+        word: &str,
+        offset: usize,
+        hidden: bool,
+        ticket: &mut dyn FnMut(usize) -> Ticket,
+    ) {
+        let mut threads = std::mem::take(&mut self.threads);
+        let mut next = std::mem::take(&mut self.next);
+        next.clear();
+        for thread in threads.drain(..) {
+            self.advance(thread, word, hidden, &mut next, ticket);
+        }
+        if let Some(starts) = self.set.by_first_word.get(word) {
+            for &sequence in starts {
+                let thread = Thread {
+                    sequence,
+                    slot: 0,
+                    gap_used: 0,
+                    matched: 0,
+                    offset,
+                    hidden,
+                };
+                self.advance(thread, word, hidden, &mut next, ticket);
+            }
+        }
+        self.threads = next;
+        self.next = threads;
+    }
+
+    /// Ends the stream: statements still in progress are partial.
+    pub(crate) fn finish(
+        &mut self,
+        ticket: &mut dyn FnMut(usize) -> Ticket,
+    ) -> (Vec<Found>, Vec<Partial>) {
+        for thread in std::mem::take(&mut self.threads) {
+            self.record_partial(&thread, ticket);
+        }
+        let found = self
+            .visible
+            .iter_mut()
+            .chain(self.hidden.iter_mut())
+            .filter_map(Option::take)
+            .collect();
+        let partials = self.partials.iter_mut().filter_map(Option::take).collect();
+        (found, partials)
+    }
+
+    fn advance(
+        &mut self,
+        thread: Thread,
+        word: &str,
+        hidden: bool,
+        next: &mut Vec<Thread>,
+        ticket: &mut dyn FnMut(usize) -> Ticket,
+    ) {
+        let (sequence, _) = self.set.sequence(thread.sequence);
+        let mut alive = false;
+        match &sequence.slots[thread.slot as usize] {
+            Slot::Word(expected) => {
+                if **expected == *word {
+                    alive = true;
+                    self.step(thread, thread.slot + 1, hidden, next, ticket);
+                }
+            }
+            Slot::Gap { min, max } => {
+                if thread.gap_used < *max {
+                    alive = true;
+                    push_unique(
+                        next,
+                        Thread {
+                            gap_used: thread.gap_used + 1,
+                            hidden: thread.hidden || hidden,
+                            ..thread
+                        },
+                    );
+                }
+                if thread.gap_used >= *min
+                    && let Some(Slot::Word(expected)) = sequence.slots.get(thread.slot as usize + 1)
+                    && **expected == *word
+                {
+                    alive = true;
+                    self.step(thread, thread.slot + 2, hidden, next, ticket);
+                }
+            }
+        }
+        if !alive {
+            self.record_partial(&thread, ticket);
+        }
+    }
+
+    /// Moves `thread` past a matched word to `slot`.
+    fn step(
+        &mut self,
+        thread: Thread,
+        slot: u16,
+        hidden: bool,
+        next: &mut Vec<Thread>,
+        ticket: &mut dyn FnMut(usize) -> Ticket,
+    ) {
+        let (sequence, statement) = self.set.sequence(thread.sequence);
+        let moved = Thread {
+            slot,
+            gap_used: 0,
+            matched: thread.matched + 1,
+            hidden: thread.hidden || hidden,
+            ..thread
+        };
+        if slot as usize != sequence.slots.len() {
+            push_unique(next, moved);
+            return;
+        }
+        let slot = if moved.hidden {
+            &mut self.hidden[statement]
+        } else {
+            &mut self.visible[statement]
+        };
+        if slot.is_none() {
+            *slot = Some(Found {
+                statement,
+                offset: thread.offset,
+                ticket: ticket(thread.offset),
+                hidden: moved.hidden,
+            });
+        }
+    }
+
+    fn record_partial(&mut self, thread: &Thread, ticket: &mut dyn FnMut(usize) -> Ticket) {
+        let (sequence, statement) = self.set.sequence(thread.sequence);
+        let long_enough = thread.matched >= PARTIAL_MIN_WORDS
+            && thread.matched * 100 >= sequence.words * PARTIAL_MIN_SHARE;
+        if thread.hidden || !long_enough {
+            return;
+        }
+        if self.partials[statement]
+            .as_ref()
+            .is_some_and(|best| best.matched_words >= thread.matched)
+        {
+            return;
+        }
+        let mut missing: Vec<&str> = Vec::new();
+        for display in &sequence.display[thread.slot as usize..] {
+            if missing.last() != Some(&display.as_str()) {
+                missing.push(display);
+            }
+        }
+        self.partials[statement] = Some(Partial {
+            statement,
+            offset: thread.offset,
+            ticket: ticket(thread.offset),
+            matched_words: thread.matched,
+            total_words: sequence.words,
+            missing: missing.join(" "),
+        });
+    }
+}
+
+fn push_unique(threads: &mut Vec<Thread>, thread: Thread) {
+    let same = |t: &Thread| {
+        t.sequence == thread.sequence && t.slot == thread.slot && t.gap_used == thread.gap_used
+    };
+    match threads.iter_mut().find(|t| same(t)) {
+        // Keep the earlier start: it is the longer match.
+        Some(existing) => {
+            if thread.offset < existing.offset {
+                *existing = thread;
+            }
+        }
+        None => threads.push(thread),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disclosure::words::{OffsetMap, TextStream};
+
+    fn run(statements: &[&str], chunks: &[&str]) -> (Vec<Found>, Vec<Partial>) {
+        let mut set = StatementSet::default();
+        for s in statements {
+            set.add(Statement::parse(s).unwrap());
+        }
+        let mut matcher = Matcher::new(&set);
+        let mut stream = TextStream::default();
+        let mut offset = 0;
+        let mut source = crate::page::source::Source::new();
+        {
+            let mut emit = |w: &str, o: usize, h: bool| {
+                matcher.word(w, o, h, &mut |at| source.ticket(at));
+            };
+            for chunk in chunks {
+                let hidden = chunk.starts_with("[hidden]");
+                stream.feed(chunk, &OffsetMap::contiguous(offset), hidden, &mut emit);
+                offset += chunk.len();
+            }
+            stream.boundary(&mut emit);
+        }
+        matcher.finish(&mut |at| source.ticket(at))
+    }
+
+    #[test]
+    fn anchors_are_uncommon_words_every_reportable_match_contains() {
+        let mut set = StatementSet::default();
+        for s in [
+            "As an Amazon Associate (I|we) earn from qualifying purchases.",
+            "participant in the Amazon Services LLC Associates Program, an affiliate advertising program",
+            "affiliate (link|links) ... (commission|commissions)",
+            "(paid|sponsored) (link|links)",
+            "(#ad|#affiliate)",
+        ] {
+            set.add(Statement::parse(s).unwrap());
+        }
+        let anchors = set.anchors().unwrap();
+        let before = |word: &str| anchors.iter().find(|(a, _)| a == word).map(|(_, b)| *b);
+        assert_eq!(before("associate"), Some(3), "{anchors:?}");
+        assert_eq!(before("participant"), Some(0), "{anchors:?}");
+        assert_eq!(
+            before("commission"),
+            Some(14),
+            "affiliate links + 12 words of gap"
+        );
+        assert_eq!(before("paid"), Some(0), "{anchors:?}");
+        assert_eq!(before("#ad"), Some(0), "{anchors:?}");
+        assert!(
+            !anchors.iter().any(|(a, _)| a == "links" || a == "an"),
+            "{anchors:?}"
+        );
+        set.add(Statement::parse("Amazonのアソシエイトとして").unwrap());
+        assert_eq!(
+            set.anchors(),
+            None,
+            "a statement without an ASCII word disables the shortcut"
+        );
+    }
+
+    #[test]
+    fn matcher_finds_statements_across_chunks_and_entities() {
+        let (found, _) = run(
+            &["As an Amazon Associate I earn from qualifying purchases."],
+            &[
+                "<x>As an Ama",
+                "zon&nb",
+                "sp;Associate I EARN from\nqualifying purchases.",
+            ],
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].offset, 3);
+    }
+
+    #[test]
+    fn matcher_reports_how_far_a_cut_statement_got() {
+        let legacy = "{name} is a participant in the Amazon Services LLC Associates Program, an \
+                      affiliate advertising program designed to provide a means for sites to earn \
+                      advertising fees by advertising and linking to (Amazon.com|Amazon.co.uk)";
+        let page = "Running with Miles is a participant in the Amazon Services LLC Associates \
+                    Program, an affiliate advertising program designed to provide a means for sites \
+                    to earn advertising fees by advertising and linking to About the author";
+        let (found, partials) = run(&[legacy], &[page]);
+        assert!(found.is_empty());
+        assert_eq!(partials.len(), 1);
+        assert_eq!(partials[0].missing, "Amazon.com");
+        assert_eq!(partials[0].total_words - partials[0].matched_words, 2);
+    }
+
+    #[test]
+    fn gaps_and_names_stretch_but_not_forever() {
+        let statement = "affiliate links ... commission";
+        let (found, _) = run(
+            &[statement],
+            &["these are affiliate links that pay a commission"],
+        );
+        assert_eq!(found.len(), 1);
+        let far = format!("affiliate links {} commission", "word ".repeat(13));
+        let (found, _) = run(&[statement], &[&far]);
+        assert!(found.is_empty());
+        let (found, _) = run(
+            &["As an Amazon Associate, {site} earns from qualifying purchases."],
+            &["As an Amazon Associate, Running With Miles earns from qualifying purchases."],
+        );
+        assert_eq!(found.len(), 1);
+    }
+}

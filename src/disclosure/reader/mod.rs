@@ -1,0 +1,391 @@
+//! What a reader sees, read only where a disclosure can be.
+//!
+//! Lexing every page's text is what makes a disclosure check slow (lol_html's own text
+//! handlers cost more than half its throughput). A statement can only be where one of its
+//! anchor words is (`Associate`, `commission`, ...; see `StatementSet::anchors`), so affilint
+//! finds those words with one SIMD multi-pattern search over the raw bytes, and reads the page
+//! closely only in a short region around each: there a small lexer skips tags, comments and
+//! raw-text elements, decodes the text, and feeds the statement matcher.
+//!
+//! Whether a region is hidden depends on elements that may have opened long before it. The
+//! same search finds the markers of hiding (`hidden`, `display`, `sr-only`, `<template`,
+//! `<details`, ...); a marker inside a start tag that really hides its content opens a frame,
+//! which follows that element's nesting to its end tag.
+
+mod decode;
+mod finder;
+mod region;
+
+use std::collections::VecDeque;
+
+use encoding_rs::{Encoding, UTF_8};
+
+pub(crate) use finder::Finder;
+use finder::PREFIX;
+
+use super::matcher::{Found, Matcher, Partial, StatementSet};
+use super::words::{OffsetMap, TextStream};
+use crate::page::elements::{VOID, is_one_of};
+use crate::page::hiding::{Hiding, tag_hiding};
+use crate::page::markup::{
+    Enclosing, Frame, LOOKBACK, Lex, MAX_FRAMES, Tag, context_at, enclosing_start_tag, inside_tag,
+};
+use crate::page::source::Source;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hit {
+    /// An anchor word, with how far before it its statements may start.
+    Anchor(usize),
+    Marker,
+}
+
+/// Whether a region may end at a position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Idleness {
+    Idle,
+    Busy,
+    /// Not before more of the page is searched.
+    Unknown,
+}
+
+/// How far lexing a region got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lexed {
+    /// The region is over.
+    Done,
+    /// It reached the limit it was given.
+    Reached,
+    /// It waits for bytes not fed yet.
+    Waiting,
+}
+
+/// The close reading of one region.
+#[derive(Debug)]
+struct Region {
+    pos: usize,
+    lex: Lex,
+    /// The region may end once past this and idle.
+    min_end: usize,
+    pending_break: bool,
+}
+
+/// Reads the statements of one document.
+pub(crate) struct Reader<'e> {
+    finder: &'e Finder,
+    encoding: &'static Encoding,
+    searched_to: usize,
+    hits: VecDeque<(usize, Hit)>,
+    frames: Vec<Frame>,
+    /// Tags before this were examined for hiding by a region.
+    examined_to: usize,
+    /// Positions known to be in data (not in a tag, comment or raw text).
+    safe: VecDeque<usize>,
+    region: Option<Region>,
+    text: TextStream,
+    matcher: Matcher<'e>,
+    comments: TextStream,
+    comment_matcher: Matcher<'e>,
+    scratch: String,
+    scratch_map: OffsetMap,
+}
+
+impl<'e> Reader<'e> {
+    pub(crate) fn new(finder: &'e Finder, statements: &'e StatementSet) -> Self {
+        let mut reader = Reader {
+            finder,
+            encoding: UTF_8,
+            searched_to: 0,
+            hits: VecDeque::new(),
+            frames: Vec::new(),
+            examined_to: 0,
+            safe: VecDeque::from([0]),
+            region: None,
+            text: TextStream::default(),
+            matcher: Matcher::new(statements),
+            comments: TextStream::default(),
+            comment_matcher: Matcher::new(statements),
+            scratch: String::new(),
+            scratch_map: OffsetMap::default(),
+        };
+        if !finder.sparse {
+            reader.region = Some(Region {
+                pos: 0,
+                lex: Lex::Data,
+                min_end: usize::MAX,
+                pending_break: false,
+            });
+        }
+        reader
+    }
+
+    /// The document's encoding (text is decoded with it).
+    pub(crate) fn set_encoding(&mut self, encoding: &'static Encoding) {
+        self.encoding = encoding;
+    }
+
+    /// A position lol_html saw in data (right after a link's start tag): a safe place to
+    /// start a region.
+    pub(crate) fn note_data(&mut self, offset: usize) {
+        if self.safe.back().is_none_or(|&last| last < offset) {
+            self.safe.push_back(offset);
+            if self.safe.len() > 64 {
+                self.safe.pop_front();
+            }
+        }
+    }
+
+    /// The statements found in view so far.
+    pub(crate) fn visible_so_far(&self) -> Vec<Found> {
+        self.matcher.visible_so_far()
+    }
+
+    /// The first offset this reader may still need.
+    pub(crate) fn hold(&self, fed: usize) -> usize {
+        let mut hold = fed.saturating_sub(LOOKBACK + PREFIX);
+        if let Some(&(at, _)) = self.hits.front() {
+            hold = hold.min(at.saturating_sub(LOOKBACK + PREFIX));
+        }
+        if let Some(region) = &self.region {
+            hold = hold.min(region.pos).min(match region.lex {
+                Lex::Comment { start, .. } | Lex::RawText { start, .. } => start,
+                Lex::Data | Lex::Plaintext => usize::MAX,
+            });
+        }
+        for frame in &self.frames {
+            hold = hold.min(frame.scan());
+        }
+        [
+            self.matcher.earliest_open_offset(),
+            self.text.open_offset(),
+            self.comment_matcher.earliest_open_offset(),
+            self.comments.open_offset(),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(hold, usize::min)
+    }
+
+    /// Reads far enough that the statements before `offset` are found.
+    pub(crate) fn catch_up(&mut self, source: &mut Source, offset: usize) {
+        self.search(source);
+        self.read_until(source, offset, false);
+    }
+
+    /// Ends the document: the statements found, whole and in part.
+    pub(crate) fn finish(&mut self, source: &mut Source) -> (Vec<Found>, Vec<Partial>) {
+        self.search(source);
+        let fed = source.fed();
+        self.read_until(source, fed, true);
+        let Reader {
+            text,
+            matcher,
+            comments,
+            comment_matcher,
+            ..
+        } = self;
+        text.boundary(&mut |w, o, h| matcher.word(w, o, h, &mut |at| source.ticket(at)));
+        comments
+            .boundary(&mut |w, o, h| comment_matcher.word(w, o, h, &mut |at| source.ticket(at)));
+        let (mut found, partials) = matcher.finish(&mut |at| source.ticket(at));
+        let (in_comments, _) = comment_matcher.finish(&mut |at| source.ticket(at));
+        found.extend(in_comments);
+        (found, partials)
+    }
+
+    /// Finds anchors and markers in the bytes fed since the last search.
+    fn search(&mut self, source: &Source) {
+        let (Some(anchors), Some(markers)) = (&self.finder.anchors, &self.finder.markers) else {
+            return;
+        };
+        let fed = source.fed();
+        let from = self
+            .searched_to
+            .saturating_sub(self.finder.longest - 1)
+            .max(source.base_offset());
+        let Some(haystack) = source.bytes(from..fed) else {
+            return;
+        };
+        let searched_to = self.searched_to;
+        let new = |found: &aho_corasick::Match| from + found.end() > searched_to;
+        let prefixes = &self.finder.prefixes;
+        let mut hits: Vec<(usize, Hit)> = anchors
+            .find_iter(haystack)
+            .filter(new)
+            // A fingerprint starts a few letters into the word.
+            .map(|found| {
+                let prefix = prefixes[found.pattern().as_usize()];
+                (
+                    (from + found.start()).saturating_sub(4),
+                    Hit::Anchor(prefix),
+                )
+            })
+            .collect();
+        hits.extend(
+            markers
+                .find_iter(haystack)
+                .filter(new)
+                .map(|found| (from + found.start(), Hit::Marker)),
+        );
+        hits.sort_unstable_by_key(|&(at, _)| at);
+        self.hits.extend(hits);
+        self.searched_to = fed;
+    }
+
+    /// Processes hits and regions up to `limit`.
+    fn read_until(&mut self, source: &mut Source, limit: usize, end: bool) {
+        loop {
+            if let Some(region) = &self.region {
+                let next_hit = self.hits.front().map_or(usize::MAX, |&(at, _)| at);
+                let stop = limit.min(next_hit.max(region.pos + 1));
+                let progress = self.lex(source, stop, end && stop >= limit);
+                let pos = self.region_pos();
+                while self.hits.front().is_some_and(|&(at, _)| at < pos) {
+                    if let Some((at, Hit::Anchor(_))) = self.hits.pop_front() {
+                        self.extend_region(at);
+                    }
+                }
+                match progress {
+                    Lexed::Done => self.end_region(source),
+                    Lexed::Waiting => return,
+                    Lexed::Reached if pos >= limit => return,
+                    Lexed::Reached => {}
+                }
+                continue;
+            }
+            let Some(&(at, hit)) = self.hits.front() else {
+                return;
+            };
+            if at >= limit {
+                return;
+            }
+            match hit {
+                Hit::Marker => {
+                    if at >= self.examined_to && !self.examine_marker(source, at, end) {
+                        return;
+                    }
+                    self.hits.pop_front();
+                }
+                Hit::Anchor(prefix) => {
+                    self.hits.pop_front();
+                    if !inside_tag(source, at) {
+                        self.start_region(source, at, prefix);
+                    }
+                }
+            }
+        }
+    }
+
+    fn region_pos(&self) -> usize {
+        self.region.as_ref().map_or(0, |r| r.pos)
+    }
+
+    fn extend_region(&mut self, anchor: usize) {
+        if let Some(region) = &mut self.region {
+            region.min_end = region.min_end.max(anchor + 1);
+        }
+    }
+
+    /// The last position known to be in data at or before `at`.
+    fn safe_before(&self, at: usize) -> usize {
+        self.safe
+            .iter()
+            .rev()
+            .find(|&&s| s <= at)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Starts reading closely a little before `anchor`, unless the anchor is in raw text
+    /// (a script, a style sheet): nothing there is read.
+    fn start_region(&mut self, source: &mut Source, anchor: usize, prefix: usize) {
+        let safe = self.safe_before(anchor);
+        let floor = safe.max(source.base_offset());
+        let context = context_at(source, anchor, floor.max(anchor.saturating_sub(LOOKBACK)));
+        if matches!(context, Lex::RawText { name, .. } if name != "noscript") {
+            return;
+        }
+        let mut start = anchor.saturating_sub(prefix).max(floor);
+        let mut lex = Lex::Data;
+        if start > safe {
+            // Start after a tag's end, in data, unless the text runs all the way.
+            if let Some(gt) = source
+                .bytes(start..anchor)
+                .and_then(|b| memchr::memchr(b'>', b))
+            {
+                start += gt + 1;
+            }
+            lex = context_at(source, start, floor.max(start.saturating_sub(LOOKBACK)));
+        }
+        self.region = Some(Region {
+            pos: start,
+            lex,
+            min_end: anchor + 1,
+            pending_break: false,
+        });
+    }
+
+    fn end_region(&mut self, source: &mut Source) {
+        if let Some(region) = self.region.take() {
+            let Reader {
+                text,
+                matcher,
+                safe,
+                ..
+            } = self;
+            text.boundary(&mut |w, o, h| matcher.word(w, o, h, &mut |at| source.ticket(at)));
+            if safe.back().is_none_or(|&s| s < region.pos) {
+                safe.push_back(region.pos);
+            }
+        }
+    }
+
+    /// Looks at the start tag around a marker; opens a frame if the element hides its content.
+    /// Returns `false` when the tag is not complete yet.
+    fn examine_marker(&mut self, source: &Source, at: usize, end: bool) -> bool {
+        match enclosing_start_tag(source, at) {
+            Enclosing::None => true,
+            Enclosing::Incomplete { long } => end || long,
+            Enclosing::Tag { start, tag } => {
+                let floor = self
+                    .safe_before(start)
+                    .max(source.base_offset())
+                    .max(start.saturating_sub(LOOKBACK));
+                if context_at(source, start, floor) == Lex::Data {
+                    self.open_frame(&tag, start);
+                }
+                true
+            }
+        }
+    }
+
+    fn open_frame(&mut self, tag: &Tag<'_>, start: usize) {
+        let hiding = tag_hiding(tag);
+        if !hiding.hides() || self.frames.len() >= MAX_FRAMES || is_one_of(tag.name, VOID) {
+            return;
+        }
+        self.frames
+            .push(Frame::new(tag, start, hiding == Hiding::AllButSummary));
+    }
+
+    /// Whether text at `at` is hidden, following open frames up to it.
+    fn hidden_at(&mut self, source: &Source, at: usize) -> bool {
+        for frame in &mut self.frames {
+            frame.follow(source, at);
+        }
+        self.frames.retain(|f| !f.ended_by(at));
+        self.frames.iter().any(|f| f.hides(at))
+    }
+}
+
+/// The statements a reader sees in `html`, a whole document in UTF-8 (the configured insert).
+pub(crate) fn visible_statements(
+    finder: &Finder,
+    statements: &StatementSet,
+    html: &[u8],
+) -> Vec<Found> {
+    let mut source = Source::new();
+    source.push(html);
+    let mut reader = Reader::new(finder, statements);
+    let (found, _) = reader.finish(&mut source);
+    found.into_iter().filter(|f| !f.hidden).collect()
+}

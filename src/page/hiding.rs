@@ -1,0 +1,333 @@
+//! What hides content from readers, defined once: the attributes, inline styles, classes and
+//! elements below. Three readers take their answer from these lists and nowhere else:
+//!
+//! - [`scopes`]: lol_html selectors for elements that hide their content (links inside them
+//!   are not seen, so `fix` inserts no disclosure next to them);
+//! - [`element_hiding`]: the verdict on an element lol_html hands over (the blocks `fix`
+//!   tracks to place a disclosure);
+//! - [`tag_hiding`] on a start tag read from the raw bytes, found through [`markers`] (the
+//!   disclosure reader, which never asks lol_html for text).
+//!
+//! Attribute names, element names, CSS properties and keywords are matched without regard to
+//! case, as browsers match them; class names with it (HTML class names are case-sensitive).
+//! The raw search looks for each marker in lowercase, UPPERCASE and Capitalised: a marker
+//! written otherwise (`hIdDeN`) is not found there. A test holds the three readers to the same
+//! verdict on every form, spacing and case variants included.
+
+use std::borrow::Cow;
+
+use lol_html::html_content::Element;
+
+use super::elements::is_one_of;
+use super::markup::Tag;
+
+/// Attributes whose presence hides an element (`<p hidden>`).
+const HIDING_ATTRIBUTES: &[&str] = &["hidden"];
+/// Attributes whose value hides it (`aria-hidden="true"`; the value without regard to case).
+const HIDING_VALUES: &[(&str, &str)] = &[("aria-hidden", "true")];
+/// Inline-style declarations that hide it (`style="display: none"`).
+const HIDING_DECLARATIONS: &[(&str, &str)] = &[("display", "none"), ("visibility", "hidden")];
+/// Classes that hide it: the screen-reader-only utilities of common frameworks and themes.
+const HIDING_CLASSES: &[&str] = &[
+    "sr-only",
+    "screen-reader-text",
+    "visually-hidden",
+    "visuallyhidden",
+];
+/// Elements whose content is never rendered.
+pub(crate) const NON_RENDERED: &[&str] = &["template", "noscript"];
+/// An element that hides all but its summary until it has the attribute `open`.
+const COLLAPSIBLE: &str = "details";
+const OPEN: &str = "open";
+
+/// How the spacing around `:` in an inline style may look, for the selectors (which can only
+/// match substrings).
+const DECLARATION_SPACINGS: &[&str] = &[":", ": ", " :", " : "];
+
+/// For the raw search: a part of a marker with a rarer leading trigram, as the SIMD search
+/// checks every occurrence of a pattern's first three bytes (`scr` is in every `<script`).
+const FINGERPRINTS: &[(&str, &str)] = &[("screen-reader-text", "n-reader")];
+
+/// How much of its content an element hides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hiding {
+    /// Nothing: its content is seen.
+    Nothing,
+    /// All of it.
+    All,
+    /// All but its `<summary>` (a closed `<details>`).
+    AllButSummary,
+}
+
+impl Hiding {
+    /// Whether the element hides anything.
+    pub(crate) fn hides(self) -> bool {
+        self != Hiding::Nothing
+    }
+}
+
+/// The verdict for an element named `name` whose attributes `attribute` looks up by
+/// lowercase name.
+fn hiding<'a>(name: &[u8], attribute: impl Fn(&str) -> Option<Cow<'a, [u8]>>) -> Hiding {
+    let hidden = is_one_of(name, NON_RENDERED)
+        || HIDING_ATTRIBUTES.iter().any(|a| attribute(a).is_some())
+        || HIDING_VALUES.iter().any(|(a, hiding)| {
+            attribute(a).is_some_and(|v| v.eq_ignore_ascii_case(hiding.as_bytes()))
+        })
+        || attribute("style").is_some_and(|style| declares_hiding(&style))
+        || attribute("class").is_some_and(|classes| {
+            classes
+                .split(u8::is_ascii_whitespace)
+                .any(|c| HIDING_CLASSES.iter().any(|h| h.as_bytes() == c))
+        });
+    if hidden {
+        Hiding::All
+    } else if name.eq_ignore_ascii_case(COLLAPSIBLE.as_bytes()) && attribute(OPEN).is_none() {
+        Hiding::AllButSummary
+    } else {
+        Hiding::Nothing
+    }
+}
+
+/// Whether an inline style holds a hiding declaration (`!important` or not).
+fn declares_hiding(style: &[u8]) -> bool {
+    style.split(|&b| b == b';').any(|declaration| {
+        let Some(colon) = declaration.iter().position(|&b| b == b':') else {
+            return false;
+        };
+        let property = declaration[..colon].trim_ascii();
+        let mut value = declaration[colon + 1..].trim_ascii();
+        if let Some(bang) = value.iter().position(|&b| b == b'!')
+            && value[bang + 1..]
+                .trim_ascii()
+                .eq_ignore_ascii_case(b"important")
+        {
+            value = value[..bang].trim_ascii();
+        }
+        HIDING_DECLARATIONS.iter().any(|(p, v)| {
+            property.eq_ignore_ascii_case(p.as_bytes()) && value.eq_ignore_ascii_case(v.as_bytes())
+        })
+    })
+}
+
+/// The verdict on an element lol_html hands over.
+pub(crate) fn element_hiding(el: &Element<'_, '_>) -> Hiding {
+    hiding(el.tag_name().as_bytes(), |name| {
+        el.get_attribute(name).map(|v| Cow::Owned(v.into_bytes()))
+    })
+}
+
+/// The verdict on a start tag read from the raw bytes.
+pub(crate) fn tag_hiding(tag: &Tag<'_>) -> Hiding {
+    hiding(tag.name, |name| {
+        tag.attribute(name.as_bytes()).map(Cow::Borrowed)
+    })
+}
+
+/// lol_html selectors for every element that hides some of its content. A collapsed
+/// `<details>` is among them: its `<summary>` is not told apart here.
+pub(crate) fn scopes() -> Vec<String> {
+    let mut scopes: Vec<String> = NON_RENDERED.iter().map(|&e| e.to_owned()).collect();
+    scopes.extend(HIDING_ATTRIBUTES.iter().map(|a| format!("[{a}]")));
+    scopes.extend(
+        HIDING_VALUES
+            .iter()
+            .map(|(a, v)| format!("[{a}=\"{v}\" i]")),
+    );
+    for (property, value) in HIDING_DECLARATIONS {
+        scopes.extend(
+            DECLARATION_SPACINGS
+                .iter()
+                .map(|sep| format!("[style*=\"{property}{sep}{value}\" i]")),
+        );
+    }
+    scopes.extend(HIDING_CLASSES.iter().map(|c| format!(".{c}")));
+    scopes.push(format!("{COLLAPSIBLE}:not([{OPEN}])"));
+    scopes
+}
+
+/// The byte patterns the raw search looks for: a start tag that holds one may hide its
+/// content, and is then read with [`tag_hiding`]. A word that contains another is left out
+/// (the other finds it); a case-insensitive word is looked for in three spellings.
+pub(crate) fn markers() -> Vec<String> {
+    let mut words: Vec<(String, bool)> = Vec::new();
+    words.extend(HIDING_ATTRIBUTES.iter().map(|a| (a.to_string(), true)));
+    words.extend(HIDING_VALUES.iter().map(|(a, _)| (a.to_string(), true)));
+    // The keyword finds the declaration however it is spaced.
+    words.extend(
+        HIDING_DECLARATIONS
+            .iter()
+            .map(|(_, v)| (v.to_string(), true)),
+    );
+    words.extend(HIDING_CLASSES.iter().map(|c| (c.to_string(), false)));
+    words.extend(NON_RENDERED.iter().map(|e| (format!("<{e}"), true)));
+    words.push((format!("<{COLLAPSIBLE}"), true));
+    let found_by_other = |(word, _): &(String, bool)| {
+        words.iter().any(|(other, insensitive)| {
+            other != word
+                && if *insensitive {
+                    word.to_ascii_lowercase().contains(other.as_str())
+                } else {
+                    word.contains(other.as_str())
+                }
+        })
+    };
+    let kept: Vec<(String, bool)> = words
+        .iter()
+        .filter(|w| !found_by_other(w))
+        .cloned()
+        .collect();
+    let mut markers: Vec<String> = Vec::new();
+    for (word, insensitive) in kept {
+        let word = FINGERPRINTS
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map_or(word.clone(), |(_, part)| part.to_string());
+        let mut spellings = vec![word.clone()];
+        if insensitive {
+            spellings.push(word.to_ascii_uppercase());
+            spellings.push(capitalised(&word));
+        }
+        for spelling in spellings {
+            if !markers.contains(&spelling) {
+                markers.push(spelling);
+            }
+        }
+    }
+    markers
+}
+
+/// `word` with its first letter in uppercase (`<template` becomes `<Template`).
+fn capitalised(word: &str) -> String {
+    let mut out = word.to_owned();
+    if let Some(at) = out.find(|c: char| c.is_ascii_alphabetic()) {
+        out[at..=at].make_ascii_uppercase();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use lol_html::{HtmlRewriter, Settings, element};
+
+    use super::*;
+    use crate::page::markup::parse_start_tag;
+
+    /// The verdict of each reader on a start tag `form`: (selector, element, raw bytes).
+    fn verdicts(form: &str) -> (bool, Hiding, Hiding) {
+        let name_end = form[1..]
+            .find(|c: char| c.is_ascii_whitespace() || c == '>')
+            .map_or(form.len(), |i| i + 1);
+        let page = format!("{form}<a href=\"x\">x</a></{}>", &form[1..name_end]);
+        // The element itself: lol_html reads `<noscript>` content as text, so a link inside
+        // it is no element at all.
+        let selector = scopes().join(", ");
+        let mut matched = false;
+        let mut element = None;
+        {
+            let mut rewriter = HtmlRewriter::new(
+                Settings::new()
+                    .append_element_content_handler(element!(selector.as_str(), |_| {
+                        matched = true;
+                        Ok(())
+                    }))
+                    .append_element_content_handler(element!("*", |el| {
+                        element.get_or_insert(element_hiding(el));
+                        Ok(())
+                    })),
+                |_: &[u8]| {},
+            );
+            rewriter.write(page.as_bytes()).unwrap();
+            rewriter.end().unwrap();
+        }
+        let found = markers().iter().any(|m| form.contains(m.as_str()));
+        let raw = match parse_start_tag(form.as_bytes()) {
+            Some(tag) if found => tag_hiding(&tag),
+            _ => Hiding::Nothing,
+        };
+        (matched, element.unwrap(), raw)
+    }
+
+    #[test]
+    fn every_reader_gives_the_same_verdict_on_every_form() {
+        let hidden = [
+            "<div hidden>",
+            "<div HIDDEN>",
+            "<div Hidden>",
+            "<p hidden=\"\">",
+            "<span aria-hidden=\"true\">",
+            "<span ARIA-HIDDEN=TRUE>",
+            "<span aria-hidden='True'>",
+            "<div style=\"display:none\">",
+            "<div style=\"display: none\">",
+            "<div style=\"display :none\">",
+            "<div style=\"display : none\">",
+            "<div style=\"DISPLAY:NONE\">",
+            "<div style=\"Display: None\">",
+            "<div style=\"color: red; display: none !important\">",
+            "<div STYLE=\"visibility:hidden\">",
+            "<div style=\"visibility: Hidden\">",
+            "<span class=\"sr-only\">",
+            "<span class=\"a screen-reader-text b\">",
+            "<span class=visually-hidden>",
+            "<span class=\"visuallyhidden\">",
+            "<template>",
+            "<TEMPLATE>",
+            "<noscript>",
+            "<Noscript>",
+        ];
+        for form in hidden {
+            assert_eq!(verdicts(form), (true, Hiding::All, Hiding::All), "{form}");
+        }
+        for form in ["<details>", "<DETAILS>", "<Details class=x>"] {
+            assert_eq!(
+                verdicts(form),
+                (true, Hiding::AllButSummary, Hiding::AllButSummary),
+                "{form}"
+            );
+        }
+        let seen = [
+            "<details open>",
+            "<details OPEN=\"\">",
+            "<div>",
+            "<div style=\"display:block\">",
+            "<div style=\"visibility:visible\">",
+            "<div aria-hidden=\"false\">",
+            "<span class=\"sr-only-focusable\">",
+            "<span class=\"SR-ONLY\">",
+            "<input type=hidden>",
+            "<div title=\"display:none\">",
+        ];
+        for form in seen {
+            assert_eq!(
+                verdicts(form),
+                (false, Hiding::Nothing, Hiding::Nothing),
+                "{form}"
+            );
+        }
+    }
+
+    #[test]
+    fn markers_are_few_and_each_finds_its_word() {
+        let markers = markers();
+        assert!(markers.len() <= 20, "{markers:?}");
+        for (word, part) in FINGERPRINTS {
+            assert!(word.contains(part), "{part} is part of {word}");
+        }
+        for needle in [
+            "hidden",
+            "HIDDEN",
+            "none",
+            "None",
+            "<template",
+            "<DETAILS",
+            "n-reader",
+        ] {
+            assert!(markers.iter().any(|m| m == needle), "{needle}: {markers:?}");
+        }
+        assert!(
+            !markers.iter().any(|m| m == "aria-hidden"),
+            "found by `hidden`"
+        );
+    }
+}

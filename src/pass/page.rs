@@ -1,0 +1,137 @@
+//! What the handlers of one pass share about the page being read: the window, the findings
+//! so far, the counts, the disclosure reader, and the decision to insert a disclosure.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use encoding_rs::Encoding;
+
+use super::optout::OptOut;
+use super::{Draft, INDENT_WINDOW};
+use crate::compile::Checks;
+use crate::disclosure::insertion::{self, Insertion};
+use crate::disclosure::matcher::Found;
+use crate::disclosure::policy::{self, Placement};
+use crate::disclosure::reader::Reader;
+use crate::links::href::Href;
+use crate::page::source::{Edit, Source, Ticket};
+use crate::report::FindingId;
+
+/// Everything the handlers of one pass share about the page.
+pub(super) struct Page<'e> {
+    pub(super) checks: &'e Checks,
+    pub(super) fixing: bool,
+    pub(super) source: Source,
+    pub(super) encoding: Rc<Cell<&'static Encoding>>,
+    pub(super) findings: Vec<Draft>,
+    pub(super) links: usize,
+    pub(super) affiliate_links: usize,
+    /// Active programs the page links to, in order of first link.
+    pub(super) programs: Vec<usize>,
+    pub(super) first_link: Option<(usize, Ticket)>,
+    /// Reads the disclosure statements, when any disclosure finding is on.
+    pub(super) reader: Option<Reader<'e>>,
+    pub(super) insertion: Option<Insertion>,
+    /// Set for the link being handled when it sits in hidden or collapsed content.
+    pub(super) link_hidden: bool,
+    /// Elements marked `data-affilint-ignore`.
+    pub(super) optout: OptOut,
+    /// The configured disclosure, in the page's encoding, and whether the page already holds
+    /// it (then fix never inserts another, wherever it ended up).
+    pub(super) insert_bytes: Vec<u8>,
+    pub(super) insert_seen: bool,
+}
+
+impl Page<'_> {
+    /// Records a finding at `offset` (with the link's URL and program for link findings),
+    /// unless its id is off.
+    pub(super) fn push(
+        &mut self,
+        id: FindingId,
+        offset: usize,
+        message: String,
+        link: Option<(&Href, &str)>,
+    ) {
+        let Some(severity) = self.checks.severity(id) else {
+            return;
+        };
+        let ticket = self.source.ticket(offset);
+        self.findings.push(Draft {
+            id,
+            severity,
+            offset,
+            ticket,
+            message,
+            url: link.map(|(href, _)| href.text().to_owned()),
+            program: link.map(|(_, program)| program.to_owned()),
+        });
+    }
+
+    /// With `placement = "before-first-link"`, decides at the first affiliate link whether to
+    /// insert the configured disclosure: only if no statement seen so far meets the
+    /// requirements of that link's program and the FTC's. A disclosure inserted next to a
+    /// hidden first link would be hidden too: then none is.
+    pub(super) fn decide_insertion_at_first_link(&mut self, link: usize, hidden: bool) {
+        let Some(insertion) = self.insertion.as_mut() else {
+            return;
+        };
+        let at = insertion.first_link(link);
+        let Some(at) = at.filter(|_| !hidden && !self.insert_seen) else {
+            insertion.decide(false);
+            return;
+        };
+        if self.checks.policy.placement != Placement::BeforeFirstLink {
+            return;
+        }
+        let visible = match &mut self.reader {
+            Some(reader) => {
+                reader.catch_up(&mut self.source, link);
+                reader.visible_so_far()
+            }
+            None => Vec::new(),
+        };
+        let requirements = policy::requirements(&self.checks.policy, &self.programs);
+        let needed = !policy::unmet(&requirements, &visible).is_empty();
+        self.insert_disclosure(at, needed);
+    }
+
+    /// With `placement = "anywhere"`, decides at the end of the page.
+    pub(super) fn decide_insertion_at_end(&mut self, found: &[Found]) {
+        let Some(at) = self.insertion.as_ref().and_then(Insertion::pending) else {
+            return;
+        };
+        if self.insert_seen {
+            self.insert_disclosure(at, false);
+            return;
+        }
+        let visible: Vec<Found> = found.iter().filter(|f| !f.hidden).copied().collect();
+        let requirements = policy::requirements(&self.checks.policy, &self.programs);
+        let needed = !policy::unmet(&requirements, &visible).is_empty();
+        self.insert_disclosure(at, needed);
+    }
+
+    fn insert_disclosure(&mut self, at: usize, needed: bool) {
+        let Some(insert) = &self.checks.insert else {
+            return;
+        };
+        // The point is held back from the output until now, unless the page is so large the
+        // memory limit forced it out: then the disclosure cannot go there.
+        let Some(before) = self.source.tail_before(at, INDENT_WINDOW) else {
+            if let Some(insertion) = self.insertion.as_mut() {
+                insertion.decide(false);
+            }
+            return;
+        };
+        let (html, _, _) = self.encoding.get().encode(&insert.html);
+        let bytes = insertion::inserted_bytes(&html, before);
+        if let Some(insertion) = self.insertion.as_mut() {
+            insertion.decide(needed);
+        }
+        if needed {
+            self.source.edit(Edit {
+                range: at..at,
+                bytes,
+            });
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! One affiliate program as its rule file describes it, compiled: hosts, how links carry the
+//! publisher's id, and the disclosure statements it accepts.
+
+use std::collections::BTreeMap;
+
+use globset::GlobSet;
+use regex::Regex;
+
+use super::file;
+use super::template::Template;
+use crate::disclosure::statement::Statement;
+use crate::errors::RuleError;
+use crate::hosts::HostTable;
+
+/// How a program's links carry the publisher's id.
+#[derive(Debug, Clone)]
+pub(crate) enum TaggingMethod {
+    /// Query parameters are set on the retailer's own URL.
+    Query {
+        /// Parameters to set, in order.
+        params: Vec<(String, Template)>,
+    },
+    /// The retailer's URL is wrapped in the network's redirect URL.
+    Wrap {
+        template: Template,
+        /// Retailer hosts this network wraps (the config may add more).
+        merchants: Vec<String>,
+    },
+}
+
+/// How a program tags links, compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct Tagging {
+    pub(crate) method: TaggingMethod,
+    /// The query parameter that carries the publisher's id on the program's own links.
+    pub(crate) id_param: Option<String>,
+    /// A regex over the URL path whose first group is an id carried in the path.
+    pub(crate) path_id: Option<Regex>,
+    pub(super) keep: GlobSet,
+    pub(super) drop: GlobSet,
+    pub(super) has_drop: bool,
+}
+
+impl Tagging {
+    /// Whether a parameter named `name` is removed when a link is tagged.
+    pub(crate) fn drops(&self, name: &str) -> bool {
+        self.has_drop && self.drop.is_match(name) && !self.keep.is_match(name)
+    }
+}
+
+/// One affiliate program (or, without hosts, a set of general disclosure statements).
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) origin: String,
+    pub(crate) hosts: Vec<String>,
+    pub(crate) short_hosts: Vec<String>,
+    pub(crate) exclude_hosts: Vec<String>,
+    pub(crate) exclude_paths: Vec<Regex>,
+    pub(crate) id_pattern: Option<Regex>,
+    pub(crate) tagging: Option<Tagging>,
+    pub(crate) vars: HostTable<BTreeMap<String, String>>,
+    pub(crate) general_disclosure: bool,
+    pub(crate) statements: Vec<Statement>,
+}
+
+impl Program {
+    /// Parses and checks one rule file's text; `origin` names it in errors (with line and
+    /// column).
+    ///
+    /// ```
+    /// let shop = affilint::Program::parse(
+    ///     "shop.toml",
+    ///     "id = \"shop\"\nname = \"Shop\"\nhosts = [\"shop.example\"]\n\
+    ///      [tagging]\nmethod = \"query\"\nparams = [{ name = \"ref\", value = \"{id}\" }]\n",
+    /// )?;
+    /// assert_eq!(shop.hosts(), ["shop.example"]);
+    /// # Ok::<(), affilint::RuleError>(())
+    /// ```
+    pub fn parse(origin: &str, text: &str) -> Result<Program, RuleError> {
+        file::parse(origin, text)
+    }
+
+    /// The program's id, as used in config (`[programs.<id>]`) and findings.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The program's display name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Where the rule came from (a path, or `rules/<file>` for shipped rules).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The hosts whose links belong to the program (subdomains included).
+    pub fn hosts(&self) -> &[String] {
+        &self.hosts
+    }
+
+    /// Short-link hosts that cannot be tagged offline.
+    pub fn short_hosts(&self) -> &[String] {
+        &self.short_hosts
+    }
+
+    /// Retailer hosts a redirect network wraps by default.
+    pub fn merchants(&self) -> &[String] {
+        match self.tagging.as_ref().map(|t| &t.method) {
+            Some(TaggingMethod::Wrap { merchants, .. }) => merchants,
+            _ => &[],
+        }
+    }
+
+    /// The disclosure statements that satisfy this program, as written.
+    pub fn statements(&self) -> impl Iterator<Item = &str> {
+        self.statements.iter().map(Statement::text)
+    }
+
+    /// Whether a publisher id is acceptable for this program.
+    pub(crate) fn accepts_id(&self, id: &str) -> bool {
+        self.id_pattern.as_ref().is_none_or(|re| re.is_match(id))
+    }
+
+    /// The variable `name` for links on `host`.
+    pub(crate) fn var(&self, host: &str, name: &str) -> Option<&str> {
+        self.vars
+            .lookup(host)
+            .and_then(|(_, vars)| vars.get(name))
+            .map(String::as_str)
+    }
+}
