@@ -96,11 +96,7 @@ impl Checks {
     /// The severity of a finding id, or `None` when it is off.
     pub(crate) fn severity(&self, id: FindingId) -> Option<Severity> {
         let index = FindingId::ALL.iter().position(|&i| i == id)?;
-        match self.levels[index] {
-            Level::Error => Some(Severity::Error),
-            Level::Warning => Some(Severity::Warning),
-            Level::Off => None,
-        }
+        self.levels[index].severity()
     }
 
     /// Whether the page text must be read at all.

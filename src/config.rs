@@ -99,6 +99,26 @@ pub enum Level {
     Off,
 }
 
+impl Level {
+    /// The severity findings get at this level, `None` when they are off.
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Error => Some(Severity::Error),
+            Level::Warning => Some(Severity::Warning),
+            Level::Off => None,
+        }
+    }
+}
+
+impl From<Severity> for Level {
+    fn from(severity: Severity) -> Level {
+        match severity {
+            Severity::Error => Level::Error,
+            Severity::Warning => Level::Warning,
+        }
+    }
+}
+
 /// A parsed, validated configuration.
 ///
 /// ```
@@ -282,10 +302,7 @@ impl Config {
         self.severity
             .get(&id)
             .copied()
-            .unwrap_or(match id.default_severity() {
-                Severity::Error => Level::Error,
-                Severity::Warning => Level::Warning,
-            })
+            .unwrap_or_else(|| id.default_severity().into())
     }
 }
 

@@ -202,7 +202,7 @@ fn fix_into(
         .map_err(|e| format!("cannot read: {e}"))?
         .permissions();
     let cannot_write = |e: io::Error| format!("cannot write {}: {e}", destination.display());
-    let dir = destination.parent().unwrap_or(Path::new("."));
+    let dir = dir_of(destination);
     fs::create_dir_all(dir).map_err(cannot_write)?;
     let temp = temp_file_in(dir).map_err(cannot_write)?;
     let (report, output) =
@@ -212,6 +212,14 @@ fn fix_into(
         .map_err(|e| cannot_write(e.into_error()))?;
     persist(temp, destination, permissions).map_err(cannot_write)?;
     Ok(report)
+}
+
+/// The directory a file is in (`.` for a bare file name).
+fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
 }
 
 fn temp_file_in(dir: &Path) -> io::Result<NamedTempFile> {
@@ -230,16 +238,9 @@ fn persist(
     temp.as_file().set_permissions(permissions)?;
     temp.as_file().sync_all()?;
     temp.persist(destination).map_err(|e| e.error)?;
-    if let Some(dir) = destination.parent() {
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        // Make the rename durable; not every platform can open a directory.
-        if let Ok(dir) = File::open(dir) {
-            let _ = dir.sync_all();
-        }
+    // Make the rename durable; not every platform can open a directory.
+    if let Ok(dir) = File::open(dir_of(destination)) {
+        let _ = dir.sync_all();
     }
     Ok(())
 }
@@ -264,13 +265,7 @@ impl<'a> InPlace<'a> {
 
     fn start(&mut self) -> io::Result<&mut BufWriter<NamedTempFile>> {
         if self.temp.is_none() {
-            let dir = self.target.parent().unwrap_or(Path::new("."));
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            let mut temp = temp_file_in(dir)?;
+            let mut temp = temp_file_in(dir_of(self.target))?;
             let mut original = File::open(self.target)?.take(self.unchanged);
             io::copy(&mut original, temp.as_file_mut())?;
             self.temp = Some(BufWriter::new(temp));

@@ -100,13 +100,20 @@ pub(crate) struct Partial {
     pub(crate) missing: String,
 }
 
+/// One statement sequence being matched (a thread of the word-level NFA).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Thread {
+    /// The sequence, as an index into the set's sequences.
     sequence: u32,
+    /// The slot it expects next.
     slot: u16,
+    /// Words taken so far by the gap at `slot`.
     gap_used: u8,
+    /// Words matched so far.
     matched: u16,
+    /// Where the match started.
     offset: usize,
+    /// Whether any matched word was in hidden content.
     hidden: bool,
 }
 

@@ -39,12 +39,17 @@ pub(crate) enum Lex {
 /// next `<a>`.
 #[derive(Debug, Clone)]
 pub(crate) struct Frame {
+    /// The element's name, lowercase.
     name: Box<[u8]>,
     /// Where the start tag begins.
     start: usize,
+    /// A closed `<details>`: its `<summary>` is seen.
     collapsed: bool,
+    /// How many same-name elements are open inside it, itself included.
     depth: u32,
+    /// The first byte not followed yet.
     scan: usize,
+    /// Where its end tag (or the tag that ends it) starts, once known.
     end: Option<usize>,
     /// For a closed `<details>`: the `<summary>` ranges, which readers do see.
     summaries: Vec<Range<usize>>,

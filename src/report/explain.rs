@@ -123,3 +123,20 @@ your policy accepts a footer disclosure, set [disclosure] placement = \"anywhere
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_finding_says_what_why_and_how() {
+        for id in FindingId::ALL {
+            let text = explanation(id);
+            assert!(
+                text.contains("Why it matters") && text.contains("How to fix"),
+                "{id}: {text}"
+            );
+            assert!(!help(id).is_empty(), "{id}");
+        }
+    }
+}

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::program::{Program, Tagging, TaggingMethod};
-use super::template::Template;
+use super::template::{Template, is_placeholder_name};
 use crate::disclosure::statement::Statement;
 use crate::errors::{RuleError, SourceSpot};
 use crate::hosts::{HostTable, host_matches, is_valid_domain};
@@ -91,13 +91,6 @@ fn is_safe_token(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'~'))
 }
 
-/// Whether `s` can name a `{placeholder}`.
-pub(super) fn is_placeholder_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-}
-
 /// One rule file's text, turning a span in it into a [`RuleError`] at that line and column.
 struct RuleSource<'a> {
     origin: &'a str,
@@ -167,8 +160,26 @@ impl RuleSource<'_> {
     }
 }
 
+impl Program {
+    /// Parses and checks one rule file's text; `origin` names it in errors (with line and
+    /// column).
+    ///
+    /// ```
+    /// let shop = affilint::Program::parse(
+    ///     "shop.toml",
+    ///     "id = \"shop\"\nname = \"Shop\"\nhosts = [\"shop.example\"]\n\
+    ///      [tagging]\nmethod = \"query\"\nparams = [{ name = \"ref\", value = \"{id}\" }]\n",
+    /// )?;
+    /// assert_eq!(shop.hosts(), ["shop.example"]);
+    /// # Ok::<(), affilint::RuleError>(())
+    /// ```
+    pub fn parse(origin: &str, text: &str) -> Result<Program, RuleError> {
+        parse(origin, text)
+    }
+}
+
 /// Parses and checks one rule file.
-pub(super) fn parse(origin: &str, text: &str) -> Result<Program, RuleError> {
+fn parse(origin: &str, text: &str) -> Result<Program, RuleError> {
     let src = RuleSource { origin, text };
     let file: RuleFile = toml::from_str(text).map_err(|e| {
         let (spot, message) = SourceSpot::of_toml(origin, text, &e);

@@ -6,10 +6,8 @@ use std::collections::BTreeMap;
 use globset::GlobSet;
 use regex::Regex;
 
-use super::file;
 use super::template::Template;
 use crate::disclosure::statement::Statement;
-use crate::errors::RuleError;
 use crate::hosts::HostTable;
 
 /// How a program's links carry the publisher's id.
@@ -66,22 +64,6 @@ pub struct Program {
 }
 
 impl Program {
-    /// Parses and checks one rule file's text; `origin` names it in errors (with line and
-    /// column).
-    ///
-    /// ```
-    /// let shop = affilint::Program::parse(
-    ///     "shop.toml",
-    ///     "id = \"shop\"\nname = \"Shop\"\nhosts = [\"shop.example\"]\n\
-    ///      [tagging]\nmethod = \"query\"\nparams = [{ name = \"ref\", value = \"{id}\" }]\n",
-    /// )?;
-    /// assert_eq!(shop.hosts(), ["shop.example"]);
-    /// # Ok::<(), affilint::RuleError>(())
-    /// ```
-    pub fn parse(origin: &str, text: &str) -> Result<Program, RuleError> {
-        file::parse(origin, text)
-    }
-
     /// The program's id, as used in config (`[programs.<id>]`) and findings.
     pub fn id(&self) -> &str {
         &self.id

@@ -1,7 +1,12 @@
 //! Rule-file values with `{placeholders}`: parsed once when the rule is loaded, rendered per
 //! link.
 
-use super::file::is_placeholder_name;
+/// Whether `s` can name a `{placeholder}`.
+pub(super) fn is_placeholder_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
 
 /// A value with `{placeholders}`: `{id}` (the publisher's id), `{url}` (the destination, for
 /// redirect networks) or a variable from the rule's `[vars]`.

@@ -124,56 +124,11 @@ fn sarif_validates_against_the_official_schema() {
 }
 
 #[test]
-fn github_format_prints_escaped_workflow_commands() {
-    let dir = site(&[
-        ("affilint.toml", CONFIG),
-        ("a,b:c.html", &untagged("B01")),
-        (
-            "short.html",
-            &format!("{DISCLOSED}<a href=\"https://amzn.to/x\" rel=sponsored>x</a>"),
-        ),
-    ]);
-    let out = run(dir.path(), &["check", "--format", "github", "."], None);
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(
-        lines[0],
-        "::error file=./a%2Cb%3Ac.html,line=2,col=1,title=affilint untagged-link::Amazon \
-         Associates link without your id; `affilint fix` adds it"
-    );
-    assert!(
-        lines[1]
-            .starts_with("::warning file=./short.html,line=2,col=1,title=affilint short-link::"),
-        "{text}"
-    );
-    assert!(lines[2].starts_with("affilint: 2 files checked"), "{text}");
-}
-
-#[test]
-fn fix_diff_prints_a_unified_diff_and_writes_nothing() {
+fn fix_diff_applies_with_patch_as_git_writes_it() {
     let dir = sample_site();
-    let before = std::fs::read(dir.path().join("posts/my post.html")).unwrap();
     let out = run(dir.path(), &["fix", "--diff", "posts"], None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(
-        stdout(&out),
-        "--- a/posts/my post.html\t\n+++ b/posts/my post.html\t\n@@ -1,2 +1,2 @@\n \
-         <p>As an Amazon Associate I earn from qualifying purchases.</p>\n\
-         -<a href=\"https://amazon.com/dp/B01\" rel=sponsored>x</a>\n\
-         +<a href=\"https://amazon.com/dp/B01?tag=mysite-20\" rel=sponsored>x</a>\n"
-    );
-    assert!(
-        stderr(&out).contains("1 file would be fixed"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(
-        std::fs::read(dir.path().join("posts/my post.html")).unwrap(),
-        before,
-        "nothing is written"
-    );
-    // The diff applies as git writes it.
+    assert!(stdout(&out).starts_with("--- a/posts/my post.html\t\n"));
     let patch = Command::new("patch")
         .args(["-p1", "--dry-run"])
         .current_dir(dir.path())
@@ -188,105 +143,7 @@ fn fix_diff_prints_a_unified_diff_and_writes_nothing() {
 }
 
 #[test]
-fn a_baseline_keeps_old_findings_quiet_and_reports_new_ones() {
-    let dir = site(&[
-        ("affilint.toml", CONFIG),
-        ("a.html", &untagged("B01")),
-        ("b.html", &untagged("B02")),
-    ]);
-    let out = run(
-        dir.path(),
-        &["check", "--write-baseline", "baseline.json"],
-        None,
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let baseline: Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("baseline.json")).unwrap()).unwrap();
-    assert_eq!(baseline["affilint_baseline"], 1);
-    assert_eq!(baseline["findings"].as_array().unwrap().len(), 2);
-    assert_eq!(baseline["findings"][0]["file"], "./a.html");
-    assert_eq!(baseline["findings"][0]["rule"], "untagged-link");
-    assert_eq!(baseline["findings"][0]["url"], "https://amazon.com/dp/B01");
-
-    let out = run(dir.path(), &["check", "--baseline", "baseline.json"], None);
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert!(
-        stdout(&out).contains("2 findings in the baseline"),
-        "{}",
-        stdout(&out)
-    );
-
-    // Unrelated edits move the old link; a new untagged link is reported.
-    let moved = format!(
-        "<h1>New intro</h1>\n\n{}<a href=\"https://amazon.com/dp/B03\" rel=sponsored>new</a>\n",
-        untagged("B01")
-    );
-    std::fs::write(dir.path().join("a.html"), moved).unwrap();
-    let out = run(
-        dir.path(),
-        &["check", "--baseline", "baseline.json", "--format", "json"],
-        None,
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let findings = report["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 1, "{findings:?}");
-    assert_eq!(findings[0]["url"], "https://amazon.com/dp/B03");
-    assert_eq!(report["summary"]["baselined"], 2);
-
-    // Refreshing a baseline while using one records every finding.
-    let out = run(
-        dir.path(),
-        &[
-            "check",
-            "--baseline",
-            "baseline.json",
-            "--write-baseline",
-            "new.json",
-        ],
-        None,
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let refreshed: Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("new.json")).unwrap()).unwrap();
-    assert_eq!(refreshed["findings"].as_array().unwrap().len(), 3);
-
-    std::fs::write(dir.path().join("broken.json"), "{\n  \"findings\": 3\n}").unwrap();
-    let out = run(dir.path(), &["check", "--baseline", "broken.json"], None);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("broken.json:"), "{}", stderr(&out));
-}
-
-#[test]
-fn explain_says_what_why_and_how_for_every_finding() {
-    let dir = site(&[]);
-    for id in affilint::FindingId::ALL {
-        let out = run(dir.path(), &["explain", id.as_str()], None);
-        assert_eq!(out.status.code(), Some(0));
-        let text = stdout(&out);
-        assert!(text.starts_with(id.as_str()), "{text}");
-        assert!(
-            text.contains("Why it matters") && text.contains("How to fix"),
-            "{text}"
-        );
-    }
-    let out = run(dir.path(), &["explain", "late-disclosure"], None);
-    assert!(stdout(&out).contains("FTC"));
-    let out = run(dir.path(), &["explain"], None);
-    let listing = stdout(&out);
-    for id in affilint::FindingId::ALL {
-        assert!(listing.contains(id.as_str()), "{listing}");
-    }
-    let out = run(dir.path(), &["explain", "untagged"], None);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("untagged-link"),
-        "lists the known ids"
-    );
-}
-
-#[test]
-fn init_writes_a_starter_config_once() {
+fn init_writes_a_starter_config_whose_examples_are_valid() {
     let dir = site(&[]);
     let out = run(dir.path(), &["init"], None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -305,85 +162,6 @@ fn init_writes_a_starter_config_once() {
     let config = affilint::Config::parse("uncommented.toml", &uncommented).expect("examples load");
     let engine = affilint::Engine::new(&affilint::RuleSet::shipped(), &config).unwrap();
     assert!(engine.active_programs().count() >= 4);
-
-    std::fs::write(&path, "# mine\n").unwrap();
-    let out = run(dir.path(), &["init"], None);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
-    assert_eq!(
-        std::fs::read_to_string(&path).unwrap(),
-        "# mine\n",
-        "never overwritten"
-    );
-}
-
-#[test]
-fn rules_lists_programs_and_checks_rule_files_with_lines() {
-    let dir = site(&[
-        (
-            "good/shop.toml",
-            "id = \"shop\"\nname = \"Example Shop\"\nhosts = [\"shop.example\"]\n\
-             [tagging]\nmethod = \"query\"\nparams = [{ name = \"ref\", value = \"{id}\" }]\n",
-        ),
-        (
-            "bad/broken.toml",
-            "id = \"x\"\nname = \"X\"\nhosts = [\"x.example\"]\nbogus = 1\n",
-        ),
-    ]);
-    let out = run(dir.path(), &["rules"], None);
-    assert_eq!(out.status.code(), Some(0));
-    let text = stdout(&out);
-    assert!(text.contains("amazon  Amazon Associates"), "{text}");
-    assert!(
-        text.contains("amazon.co.uk") && text.contains("amzn.to"),
-        "{text}"
-    );
-
-    let out = run(
-        dir.path(),
-        &["rules", "--format", "json", "--rules", "good"],
-        None,
-    );
-    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let shop = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == "shop")
-        .unwrap();
-    assert_eq!(shop["hosts"][0], "shop.example");
-
-    let out = run(dir.path(), &["rules", "--check", "good"], None);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    assert!(stdout(&out).contains("1 rule files valid"));
-    let out = run(dir.path(), &["rules", "--check", "bad"], None);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stdout(&out).contains("broken.toml:4"), "{}", stdout(&out));
-}
-
-#[test]
-fn completions_and_man_page_come_from_the_cli_definition() {
-    let dir = site(&[]);
-    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let out = run(dir.path(), &["completions", shell], None);
-        assert_eq!(out.status.code(), Some(0), "{shell}");
-        let text = stdout(&out);
-        assert!(text.contains("affilint"), "{shell}");
-        assert!(text.contains("write-baseline"), "{shell} completes options");
-    }
-    let out = run(dir.path(), &["man"], None);
-    let page = stdout(&out);
-    assert!(
-        page.starts_with(".ie") || page.contains(".TH affilint"),
-        "{page}"
-    );
-    assert!(page.contains("check") && page.contains("explain"));
 }
 
 /// Runs `affilint` with stderr on a pseudo-terminal (`script`), returns what the terminal got.

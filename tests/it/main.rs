@@ -6,6 +6,7 @@ mod disclosure;
 mod ecosystem;
 mod engine;
 mod fidelity;
+mod layers;
 mod readme;
 mod robustness;
 mod support;
