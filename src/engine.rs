@@ -100,9 +100,9 @@ impl Engine {
     /// # Ok::<(), affilint::Error>(())
     /// ```
     pub fn checker(&self) -> Checker<'_> {
-        Checker {
+        Checker(Fixer {
             pass: Pass::new(&self.checks, io::sink(), false),
-        }
+        })
     }
 
     /// Starts fixing a document fed in chunks or from a reader; the output goes to `output`
@@ -127,33 +127,30 @@ impl Engine {
     }
 }
 
-/// One document being checked, fed in chunks; see [`Engine::checker`].
-pub struct Checker<'e> {
-    pass: Pass<'e, io::Sink>,
-}
+/// One document being checked, fed in chunks; see [`Engine::checker`]. It is a fixer whose
+/// output goes nowhere.
+pub struct Checker<'e>(Fixer<'e, io::Sink>);
 
 impl<'e> Checker<'e> {
-    /// Hands every finding to `sink` as soon as its line and column are known, instead of
-    /// collecting them in the report (whose `findings` then stay empty): memory stays flat
-    /// however many findings a page has. Link findings come in document order, disclosure
-    /// findings at the end.
+    /// Hands every finding to `sink` as soon as its position is known; see
+    /// [`Fixer::on_finding`].
     pub fn on_finding(&mut self, sink: impl FnMut(Finding) + 'e) {
-        self.pass.each_finding(sink);
+        self.0.on_finding(sink);
     }
 
     /// Feeds the next chunk of the document.
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), DocumentError> {
-        self.pass.write(chunk)
+        self.0.write(chunk)
     }
 
     /// Feeds everything `input` holds, in chunks.
     pub fn read_from(&mut self, input: impl Read) -> Result<(), DocumentError> {
-        pump(input, |chunk| self.pass.write(chunk))
+        self.0.read_from(input)
     }
 
     /// Ends the document: what it found.
     pub fn end(self) -> Result<Report, DocumentError> {
-        Ok(self.pass.end()?.0)
+        Ok(self.0.end()?.0)
     }
 }
 
@@ -163,8 +160,10 @@ pub struct Fixer<'e, O: Output> {
 }
 
 impl<'e, O: Output> Fixer<'e, O> {
-    /// Hands every finding that is left to `sink` as soon as its position is known; see
-    /// [`Checker::on_finding`].
+    /// Hands every finding (after a fix: every finding left) to `sink` as soon as its line
+    /// and column are known, instead of collecting them in the report (whose `findings` then
+    /// stay empty): memory stays flat however many findings a page has. Link findings come in
+    /// document order, disclosure findings at the end.
     pub fn on_finding(&mut self, sink: impl FnMut(Finding) + 'e) {
         self.pass.each_finding(sink);
     }

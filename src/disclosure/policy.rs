@@ -55,6 +55,21 @@ pub(crate) struct Verdict {
     pub(crate) message: String,
 }
 
+impl Verdict {
+    fn new(id: FindingId, offset: usize, ticket: Ticket) -> Verdict {
+        Verdict {
+            id,
+            offset,
+            ticket,
+            message: String::new(),
+        }
+    }
+
+    fn saying(self, message: String) -> Verdict {
+        Verdict { message, ..self }
+    }
+}
+
 /// What one pass learned about the page.
 pub(crate) struct PageFacts<'a> {
     /// The active programs the page links to.
@@ -132,16 +147,14 @@ pub(crate) fn evaluate(policy: &Policy, facts: &PageFacts<'_>) -> Vec<Verdict> {
     };
     let requirements = requirements(policy, facts.programs);
     let mut out = Vec::new();
-    let mut push = |id: FindingId, offset: usize, ticket: Ticket, message: String| {
-        out.push(Verdict {
-            id,
-            offset,
-            ticket,
-            message,
-        });
-    };
-    // Offsets already reported: one statement may stand for several requirements.
+    // One statement may stand for several requirements: it is reported once.
     let mut reported: Vec<usize> = Vec::new();
+    let mut report_once = |out: &mut Vec<Verdict>, verdict: Verdict| {
+        if !reported.contains(&verdict.offset) {
+            reported.push(verdict.offset);
+            out.push(verdict);
+        }
+    };
     let mut missing: Vec<&Requirement> = Vec::new();
     let mut late: Option<&Found> = None;
     for requirement in &requirements {
@@ -157,20 +170,14 @@ pub(crate) fn evaluate(policy: &Policy, facts: &PageFacts<'_>) -> Vec<Verdict> {
             .filter(|f| f.hidden && requirement.satisfied_by(f.statement))
             .min_by_key(|f| f.offset);
         if let Some(found) = hidden {
-            if !reported.contains(&found.offset) {
-                reported.push(found.offset);
-                push(
-                    FindingId::HiddenDisclosure,
-                    found.offset,
-                    found.ticket,
-                    format!(
-                        "the disclosure for {} is in hidden or non-rendered content, so readers \
-                         do not see it: \"{}\"",
-                        requirement.who,
-                        policy.statements.statement(found.statement).example()
-                    ),
-                );
-            }
+            let message = format!(
+                "the disclosure for {} is in hidden or non-rendered content, so readers do not \
+                 see it: \"{}\"",
+                requirement.who,
+                policy.statements.statement(found.statement).example()
+            );
+            let verdict = Verdict::new(FindingId::HiddenDisclosure, found.offset, found.ticket);
+            report_once(&mut out, verdict.saying(message));
             continue;
         }
         let partial = facts
@@ -179,21 +186,13 @@ pub(crate) fn evaluate(policy: &Policy, facts: &PageFacts<'_>) -> Vec<Verdict> {
             .filter(|p| requirement.satisfied_by(p.statement))
             .max_by_key(|p| (p.matched_words, std::cmp::Reverse(p.offset)));
         if let Some(partial) = partial {
-            if !reported.contains(&partial.offset) {
-                reported.push(partial.offset);
-                push(
-                    FindingId::IncompleteDisclosure,
-                    partial.offset,
-                    partial.ticket,
-                    format!(
-                        "the disclosure for {} is incomplete ({} of {} words): missing \"{}\"",
-                        requirement.who,
-                        partial.matched_words,
-                        partial.total_words,
-                        partial.missing
-                    ),
-                );
-            }
+            let message = format!(
+                "the disclosure for {} is incomplete ({} of {} words): missing \"{}\"",
+                requirement.who, partial.matched_words, partial.total_words, partial.missing
+            );
+            let id = FindingId::IncompleteDisclosure;
+            let verdict = Verdict::new(id, partial.offset, partial.ticket);
+            report_once(&mut out, verdict.saying(message));
             continue;
         }
         missing.push(requirement);
@@ -210,28 +209,24 @@ pub(crate) fn evaluate(policy: &Policy, facts: &PageFacts<'_>) -> Vec<Verdict> {
             .iter()
             .map(|&p| policy.programs[p].id.as_str())
             .collect();
-        push(
-            FindingId::MissingDisclosure,
-            first_offset,
-            first_ticket,
-            format!(
-                "affiliate links ({}) and no disclosure for {}; add one before the first link, \
-                 e.g. \"{example}\"",
-                programs.join(", "),
-                describe(&missing)
-            ),
-        );
+        let verdict = Verdict::new(FindingId::MissingDisclosure, first_offset, first_ticket);
+        out.push(verdict.saying(format!(
+            "affiliate links ({}) and no disclosure for {}; add one before the first link, e.g. \
+             \"{example}\"",
+            programs.join(", "),
+            describe(&missing)
+        )));
     }
     if let Some(found) = late
         && policy.placement == Placement::BeforeFirstLink
     {
-        push(
-            FindingId::LateDisclosure,
-            found.offset,
-            found.ticket,
-            "the disclosure comes after the first affiliate link; the FTC asks for it \
-                 before the links (or set placement = \"anywhere\")"
-                .to_owned(),
+        let verdict = Verdict::new(FindingId::LateDisclosure, found.offset, found.ticket);
+        out.push(
+            verdict.saying(
+                "the disclosure comes after the first affiliate link; the FTC asks for it before \
+             the links (or set placement = \"anywhere\")"
+                    .to_owned(),
+            ),
         );
     }
     out

@@ -6,9 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use serde_json::Value;
 
-use crate::support::{CONFIG, run, site, stderr, stdout};
-
-const DISCLOSED: &str = "<p>As an Amazon Associate I earn from qualifying purchases.</p>\n";
+use crate::support::{CONFIG, DISCLOSED, run, site, stderr, stdout};
 
 fn clean_page() -> String {
     format!("{DISCLOSED}<a href=\"https://amazon.com/dp/B0?tag=mysite-20\" rel=sponsored>x</a>\n")

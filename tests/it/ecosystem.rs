@@ -5,9 +5,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{CONFIG, corpus, run, site, stderr, stdout};
-
-const DISCLOSED: &str = "<p>As an Amazon Associate I earn from qualifying purchases.</p>\n";
+use crate::support::{CONFIG, DISCLOSED, corpus, run, site, stderr, stdout};
 
 fn untagged(path: &str) -> String {
     format!("{DISCLOSED}<a href=\"https://amazon.com/dp/{path}\" rel=sponsored>x</a>\n")

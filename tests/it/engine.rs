@@ -2,9 +2,7 @@
 
 use affilint::{FindingId, Severity};
 
-use crate::support::{CONFIG, engine, fix_in_chunks};
-
-const DISCLOSED: &str = "<p>As an Amazon Associate I earn from qualifying purchases.</p>\n";
+use crate::support::{CONFIG, DISCLOSED, engine, fix_in_chunks};
 
 fn ids(report: &affilint::Report) -> Vec<FindingId> {
     report.findings.iter().map(|f| f.id).collect()

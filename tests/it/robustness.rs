@@ -6,11 +6,9 @@ use encoding_rs::{SHIFT_JIS, WINDOWS_1252};
 use proptest::prelude::*;
 
 use crate::support::{
-    CONFIG, assert_fails_with, assert_only_link_attributes_changed, engine, fix_in_chunks, run,
-    site,
+    CONFIG, DISCLOSED, assert_fails_with, assert_only_link_attributes_changed, engine,
+    fix_in_chunks, run, site,
 };
-
-const DISCLOSED: &str = "<p>As an Amazon Associate I earn from qualifying purchases.</p>\n";
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]

@@ -11,6 +11,9 @@ pub fn engine(config: &str) -> Engine {
     Engine::new(&RuleSet::shipped(), &config).expect("test engine builds")
 }
 
+/// A paragraph with Amazon's statement: disclosed for Amazon and the FTC.
+pub const DISCLOSED: &str = "<p>As an Amazon Associate I earn from qualifying purchases.</p>\n";
+
 /// The usual test config: Amazon (with a UK id), eBay and Booking.com.
 pub const CONFIG: &str = r#"
 [programs.amazon]
