@@ -1,14 +1,16 @@
-//! Reading and writing one document: check, fix in place (atomic, mode kept, untouched when
-//! nothing changes), fix into `--out DIR`, or stdin to stdout.
+//! Reading and writing one document: check it, fix it in place (see [`super::write`]), fix it
+//! into `--out DIR`, fix standard input to standard output, or diff what fix would change.
+//! Failures say whether the document could not be read or its fix could not be written.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use affilint::{DocumentError, Engine, Finding, Location, Output, Report};
-use tempfile::NamedTempFile;
 
+use super::interrupt::Interrupt;
 use super::walk::Input;
+use super::write::{self, Identity, Staged, WriteError};
 
 /// What to do with each document.
 #[derive(Debug, Clone)]
@@ -27,73 +29,133 @@ impl Mode {
     }
 }
 
-/// What processing one document gave.
-pub(crate) struct Processed {
-    pub(crate) report: Report,
-    /// With [`Mode::FixDiff`], the diff when the document would change.
-    pub(crate) diff: Option<String>,
+/// Which side of a document failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// It could not be read (or is not a document affilint can read): it was not checked.
+    Read,
+    /// It was checked, but its fix could not be written.
+    Write,
 }
 
-impl From<Report> for Processed {
-    fn from(report: Report) -> Self {
-        Processed { report, diff: None }
+impl Side {
+    /// `"read"` or `"write"`, as JSON reports it.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Side::Read => "read",
+            Side::Write => "write",
+        }
     }
 }
 
-/// Checks or fixes one input, handing each finding to `on_finding` as it is known. The error
-/// is the message to show after the file name.
+/// A document that could not be read, or whose fix could not be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileError {
+    pub(crate) location: Location,
+    pub(crate) side: Side,
+    pub(crate) message: String,
+}
+
+/// What processing one document gave.
+#[derive(Default)]
+pub(crate) struct Processed {
+    /// What it found; `None` when it could not be read, or a signal stopped it first.
+    pub(crate) report: Option<Report>,
+    /// With [`Mode::FixDiff`], the diff when the document would change.
+    pub(crate) diff: Option<String>,
+    /// Why it could not be read, or its fix written.
+    pub(crate) failure: Option<(Side, String)>,
+    /// A signal stopped it before it was done (nothing was written).
+    pub(crate) interrupted: bool,
+}
+
+impl Processed {
+    fn checked(report: Report) -> Processed {
+        Processed {
+            report: Some(report),
+            ..Processed::default()
+        }
+    }
+
+    fn unreadable(message: impl Into<String>) -> Processed {
+        Processed {
+            failure: Some((Side::Read, message.into())),
+            ..Processed::default()
+        }
+    }
+
+    /// The outcome of a fix whose output is `written`.
+    fn fixed(report: Report, written: Result<(), WriteError>) -> Processed {
+        match written {
+            Ok(()) => Processed::checked(report),
+            Err(WriteError::Interrupted) => Processed {
+                interrupted: true,
+                ..Processed::default()
+            },
+            Err(e) => Processed {
+                report: Some(report),
+                failure: Some((Side::Write, e.to_string())),
+                ..Processed::default()
+            },
+        }
+    }
+
+    /// A document the engine gave up on: it could not be read, its output could not be
+    /// written, or a signal stopped it.
+    fn failed(error: DocumentError) -> Processed {
+        match error {
+            DocumentError::Write(e) if e.kind() == io::ErrorKind::Interrupted => Processed {
+                interrupted: true,
+                ..Processed::default()
+            },
+            DocumentError::Write(e) => Processed {
+                failure: Some((Side::Write, format!("could not be written: {e}"))),
+                ..Processed::default()
+            },
+            e @ DocumentError::EncodingChanged { .. } => Processed {
+                failure: Some((Side::Write, e.to_string())),
+                ..Processed::default()
+            },
+            e => Processed::unreadable(e.to_string()),
+        }
+    }
+}
+
+/// Checks or fixes one input, handing each finding to `on_finding` as it is known.
 pub(crate) fn process(
     engine: &Engine,
     input: &Input,
     mode: &Mode,
+    interrupt: &Interrupt,
     on_finding: &mut dyn FnMut(Finding),
-) -> Result<Processed, String> {
-    if let Mode::FixDiff = mode {
-        return fix_diff(engine, input, on_finding);
-    }
-    match &input.location {
-        Location::Stdin => {
-            let stdin = io::stdin().lock();
-            match mode {
-                Mode::Check | Mode::FixDiff => check(engine, stdin, on_finding),
-                Mode::FixInPlace | Mode::FixInto(_) => {
-                    let out = BufWriter::new(io::stdout().lock());
-                    fix(engine, stdin, out, on_finding).and_then(|(report, mut out)| {
-                        out.flush().map_err(DocumentError::Write)?;
-                        Ok(report)
-                    })
-                }
-            }
-            .map(Processed::from)
-            .map_err(|e| e.to_string())
-        }
-        Location::File(path) => match mode {
-            Mode::Check | Mode::FixDiff => {
-                let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-                check(engine, file, on_finding)
-                    .map(Processed::from)
-                    .map_err(|e| e.to_string())
-            }
-            Mode::FixInPlace => fix_in_place(engine, path, on_finding).map(Processed::from),
-            Mode::FixInto(dir) => {
-                let relative = input.relative.as_deref().unwrap_or(path);
-                fix_into(engine, path, &dir.join(relative), on_finding).map(Processed::from)
-            }
+) -> Processed {
+    match (mode, &input.location) {
+        (Mode::FixDiff, _) => fix_diff(engine, input, on_finding),
+        (Mode::Check, Location::Stdin) => check(engine, io::stdin().lock(), on_finding),
+        (_, Location::Stdin) => fix_stdin(engine, on_finding),
+        (Mode::Check, Location::File(path)) => match File::open(path) {
+            Ok(file) => check(engine, file, on_finding),
+            Err(e) => Processed::unreadable(format!("cannot read: {e}")),
         },
-        other => Err(format!("{other}: this kind of input cannot be read here")),
+        (Mode::FixInPlace, Location::File(path)) => {
+            fix_in_place(engine, path, interrupt, on_finding)
+        }
+        (Mode::FixInto(dir), Location::File(path)) => {
+            let relative = input.relative.as_deref().unwrap_or(path);
+            fix_into(engine, path, &dir.join(relative), interrupt, on_finding)
+        }
+        (_, other) => Processed::unreadable(format!("{other}: cannot be read here")),
     }
 }
 
 /// Checks a document read from `input`, handing each finding to `on_finding`.
-fn check(
-    engine: &Engine,
-    input: impl Read,
-    on_finding: &mut dyn FnMut(Finding),
-) -> Result<Report, DocumentError> {
+fn check(engine: &Engine, input: impl Read, on_finding: &mut dyn FnMut(Finding)) -> Processed {
     let mut checker = engine.checker();
     checker.on_finding(on_finding);
-    checker.read_from(input)?;
-    checker.end()
+    match checker.read_from(input).and_then(|()| checker.end()) {
+        Ok(report) => Processed::checked(report),
+        Err(e) => Processed::failed(e),
+    }
 }
 
 /// Fixes a document read from `input` into `output`, handing each finding that is left to
@@ -110,30 +172,42 @@ fn fix<O: Output>(
     fixer.end()
 }
 
+/// `fix -`: standard input to standard output, as it goes.
+fn fix_stdin(engine: &Engine, on_finding: &mut dyn FnMut(Finding)) -> Processed {
+    let out = BufWriter::new(io::stdout().lock());
+    let fixed = fix(engine, io::stdin().lock(), out, on_finding).and_then(|(report, mut out)| {
+        out.flush().map_err(DocumentError::Write)?;
+        Ok(report)
+    });
+    match fixed {
+        Ok(report) => Processed::checked(report),
+        Err(e) => Processed::failed(e),
+    }
+}
+
 /// Fixes in memory and diffs: the whole document is held (a diff needs both sides).
-fn fix_diff(
-    engine: &Engine,
-    input: &Input,
-    on_finding: &mut dyn FnMut(Finding),
-) -> Result<Processed, String> {
-    let original = match &input.location {
-        Location::File(path) => fs::read(path).map_err(|e| format!("cannot read: {e}"))?,
+fn fix_diff(engine: &Engine, input: &Input, on_finding: &mut dyn FnMut(Finding)) -> Processed {
+    let read = match &input.location {
+        Location::File(path) => fs::read(path),
         _ => {
             let mut bytes = Vec::new();
-            io::stdin()
-                .lock()
-                .read_to_end(&mut bytes)
-                .map_err(|e| format!("cannot read: {e}"))?;
-            bytes
+            io::stdin().lock().read_to_end(&mut bytes).map(|_| bytes)
         }
     };
-    let name = input.location.to_string();
-    let (report, fixed) =
-        fix(engine, &original[..], Vec::new(), on_finding).map_err(|e| e.to_string())?;
-    let diff = report
-        .changed
-        .then(|| unified_diff(&name, &original, &fixed));
-    Ok(Processed { report, diff })
+    let original = match read {
+        Ok(bytes) => bytes,
+        Err(e) => return Processed::unreadable(format!("cannot read: {e}")),
+    };
+    match fix(engine, &original[..], Vec::new(), on_finding) {
+        Ok((report, fixed)) => Processed {
+            diff: report
+                .changed
+                .then(|| unified_diff(&input.location.to_string(), &original, &fixed)),
+            report: Some(report),
+            ..Processed::default()
+        },
+        Err(e) => Processed::failed(e),
+    }
 }
 
 /// A unified diff of a document, with `a/` and `b/` labels as git writes them (so `git
@@ -171,135 +245,69 @@ fn write_target(path: &Path) -> io::Result<PathBuf> {
     }
 }
 
+/// The file at `path`, opened for reading, with its metadata.
+fn open(path: &Path) -> Result<(File, fs::Metadata), Processed> {
+    let cannot = |e: io::Error| Processed::unreadable(format!("cannot read: {e}"));
+    let file = File::open(path).map_err(cannot)?;
+    let metadata = file.metadata().map_err(cannot)?;
+    Ok((file, metadata))
+}
+
 fn fix_in_place(
     engine: &Engine,
     path: &Path,
+    interrupt: &Interrupt,
     on_finding: &mut dyn FnMut(Finding),
-) -> Result<Report, String> {
-    let target = write_target(path).map_err(|e| format!("cannot resolve: {e}"))?;
-    let input = File::open(&target).map_err(|e| format!("cannot read: {e}"))?;
-    let permissions = input
-        .metadata()
-        .map_err(|e| format!("cannot read: {e}"))?
-        .permissions();
-    let (report, output) =
-        fix(engine, input, InPlace::new(&target), on_finding).map_err(|e| e.to_string())?;
-    output
-        .commit(permissions)
-        .map_err(|e| format!("cannot write: {e}"))?;
-    Ok(report)
+) -> Processed {
+    let target = match write_target(path) {
+        Ok(target) => target,
+        Err(e) => return Processed::unreadable(format!("cannot resolve: {e}")),
+    };
+    let (input, metadata) = match open(&target) {
+        Ok(opened) => opened,
+        Err(failed) => return failed,
+    };
+    let read = Identity::of(&metadata);
+    let staged = Staged::in_place(write::dir_of(&target), &input, interrupt);
+    match fix(engine, &input, staged, on_finding) {
+        Ok((report, staged)) => {
+            let written = staged.finish().and_then(|temp| match temp {
+                Some(temp) => write::commit(temp, &target, metadata.permissions(), Some(&read)),
+                None => Ok(()),
+            });
+            Processed::fixed(report, written)
+        }
+        Err(e) => Processed::failed(e),
+    }
 }
 
 fn fix_into(
     engine: &Engine,
     path: &Path,
     destination: &Path,
+    interrupt: &Interrupt,
     on_finding: &mut dyn FnMut(Finding),
-) -> Result<Report, String> {
-    let input = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    let permissions = input
-        .metadata()
-        .map_err(|e| format!("cannot read: {e}"))?
-        .permissions();
-    let cannot_write = |e: io::Error| format!("cannot write {}: {e}", destination.display());
-    let dir = dir_of(destination);
-    fs::create_dir_all(dir).map_err(cannot_write)?;
-    let temp = temp_file_in(dir).map_err(cannot_write)?;
-    let (report, output) =
-        fix(engine, input, BufWriter::new(temp), on_finding).map_err(|e| e.to_string())?;
-    let temp = output
-        .into_inner()
-        .map_err(|e| cannot_write(e.into_error()))?;
-    persist(temp, destination, permissions).map_err(cannot_write)?;
-    Ok(report)
-}
-
-/// The directory a file is in (`.` for a bare file name).
-fn dir_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
+) -> Processed {
+    let (input, metadata) = match open(path) {
+        Ok(opened) => opened,
+        Err(failed) => return failed,
+    };
+    let dir = write::dir_of(destination);
+    if let Err(e) = fs::create_dir_all(dir) {
+        let message = format!("could not be written to {}: {e}", destination.display());
+        return Processed {
+            failure: Some((Side::Write, message)),
+            ..Processed::default()
+        };
     }
-}
-
-fn temp_file_in(dir: &Path) -> io::Result<NamedTempFile> {
-    tempfile::Builder::new()
-        .prefix(".affilint-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-}
-
-/// Gives `temp` the mode, flushes it to disk and renames it over `destination`.
-fn persist(
-    temp: NamedTempFile,
-    destination: &Path,
-    permissions: fs::Permissions,
-) -> io::Result<()> {
-    temp.as_file().set_permissions(permissions)?;
-    temp.as_file().sync_all()?;
-    temp.persist(destination).map_err(|e| e.error)?;
-    // Make the rename durable; not every platform can open a directory.
-    if let Ok(dir) = File::open(dir_of(destination)) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
-}
-
-/// An in-place output that writes nothing until a byte changes: then it starts a temporary
-/// file next to the original, copies the unchanged prefix into it, and goes on from there. A
-/// file without changes is never touched.
-struct InPlace<'a> {
-    target: &'a Path,
-    unchanged: u64,
-    temp: Option<BufWriter<NamedTempFile>>,
-}
-
-impl<'a> InPlace<'a> {
-    fn new(target: &'a Path) -> Self {
-        InPlace {
-            target,
-            unchanged: 0,
-            temp: None,
+    match fix(engine, input, Staged::copy(dir, interrupt), on_finding) {
+        Ok((report, staged)) => {
+            let written = staged.finish().and_then(|temp| match temp {
+                Some(temp) => write::commit(temp, destination, metadata.permissions(), None),
+                None => Ok(()),
+            });
+            Processed::fixed(report, written)
         }
-    }
-
-    fn start(&mut self) -> io::Result<&mut BufWriter<NamedTempFile>> {
-        if self.temp.is_none() {
-            let mut temp = temp_file_in(dir_of(self.target))?;
-            let mut original = File::open(self.target)?.take(self.unchanged);
-            io::copy(&mut original, temp.as_file_mut())?;
-            self.temp = Some(BufWriter::new(temp));
-        }
-        Ok(self
-            .temp
-            .as_mut()
-            .unwrap_or_else(|| unreachable!("started above")))
-    }
-
-    /// Replaces the original if anything changed.
-    fn commit(self, permissions: fs::Permissions) -> io::Result<()> {
-        match self.temp {
-            Some(writer) => {
-                let temp = writer.into_inner().map_err(|e| e.into_error())?;
-                persist(temp, self.target, permissions)
-            }
-            None => Ok(()),
-        }
-    }
-}
-
-impl Output for InPlace<'_> {
-    fn original(&mut self, bytes: &[u8]) -> io::Result<()> {
-        match &mut self.temp {
-            Some(temp) => temp.write_all(bytes),
-            None => {
-                self.unchanged += bytes.len() as u64;
-                Ok(())
-            }
-        }
-    }
-
-    fn rewritten(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.start()?.write_all(bytes)
+        Err(e) => Processed::failed(e),
     }
 }

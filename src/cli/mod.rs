@@ -5,10 +5,12 @@ mod args;
 mod baseline;
 mod commands;
 mod files;
+mod interrupt;
 mod output;
 mod run;
 mod snippet;
 mod walk;
+mod write;
 
 use std::io;
 use std::path::Path;

@@ -4,16 +4,18 @@
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 
-use affilint::{CONFIG_FILE_NAME, Finding, Location};
+use affilint::{CONFIG_FILE_NAME, Engine, Finding, Location};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use super::args::{ColorChoice, CommonArgs, Format};
 use super::baseline::{self, Baseline, FileBaseline, Recorder};
-use super::files::{self, Mode, Processed};
+use super::files::{self, FileError, Mode, Side};
+use super::interrupt::{self, Interrupt};
 use super::output::{Github, Human, Json, Plain, Printer, Sarif, Style, Summary};
 use super::snippet::Snippets;
 use super::walk::{self, Excludes, Input};
+use super::write;
 use super::{CLEAN, FAILURE, FINDINGS, build_engine};
 
 /// Runs with fewer files than this show no progress bar: they are over before it helps.
@@ -48,6 +50,8 @@ fn progress(common: &CommonArgs, files: usize) -> Option<ProgressBar> {
 
 /// `check` and `fix`.
 pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
+    let interrupt =
+        Interrupt::install().map_err(|e| format!("cannot install the signal handlers: {e}"))?;
     let engine = build_engine(&common)?;
     if engine.active_programs().next().is_none() && !common.quiet {
         eprintln!(
@@ -77,6 +81,16 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
     if let Mode::FixInto(_) = &mode {
         check_unique_destinations(&walk.inputs)?;
     }
+    let mut failures: Vec<FileError> = walk
+        .errors
+        .into_iter()
+        .map(|(location, message)| FileError {
+            location,
+            side: Side::Read,
+            message,
+        })
+        .collect();
+    failures.extend(leftovers(&walk.leftovers, &mode, common.quiet));
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -95,98 +109,68 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
         let terminal = io::stdout().is_terminal();
         (Box::new(io::BufWriter::new(io::stdout())), terminal)
     };
-    let style: Box<dyn Style> = match common.format {
-        Format::Human | Format::Short => Box::new(Human {
-            color: use_color(common.color, terminal),
-            snippets: common.format == Format::Human,
-            quiet: common.quiet,
-            dry_run: matches!(mode, Mode::FixDiff),
-        }),
-        Format::Json => Box::new(Json),
-        Format::Sarif => {
-            Box::new(Sarif::new(std::env::current_dir().map_err(|e| {
-                format!("cannot read the working directory: {e}")
-            })?))
-        }
-        Format::Github => Box::new(Github {
-            quiet: common.quiet,
-        }),
-    };
     let progress = progress(&common, walk.inputs.len());
-    let printer = Printer::new(style, out, progress.clone());
+    let printer = Printer::new(style(&common, &mode, terminal)?, out, progress.clone());
     let diffs = matches!(mode, Mode::FixDiff)
         .then(|| Printer::new(Box::new(Plain), Box::new(io::stdout()), progress));
-    let fixing = mode.fixes();
-    let outcomes: Vec<(Location, Result<Summary, String>)> = pool.install(|| {
+    let run = Run {
+        engine: &engine,
+        mode: &mode,
+        interrupt: &interrupt,
+        printer: &printer,
+        diffs: diffs.as_ref(),
+        baseline: baseline.as_ref(),
+        recorder: recorder.as_ref(),
+    };
+    let outcomes: Vec<(Location, Outcome)> = pool.install(|| {
         walk.inputs
             .par_iter()
             .enumerate()
-            .map(|(index, input)| {
-                let location = &input.location;
-                let mut file = FileRun {
-                    location,
-                    index,
-                    printer: &printer,
-                    snippets: match location {
-                        Location::File(path) if printer.style().wants_snippets() => {
-                            Snippets::open(path)
-                        }
-                        _ => Snippets::none(),
-                    },
-                    baseline: baseline.as_ref().map(|b| b.take(location)),
-                    recorded: recorder.as_ref().map(|_| HashMap::new()),
-                    counts: Summary {
-                        baselined: baseline.as_ref().map(|_| 0),
-                        ..Summary::default()
-                    },
-                };
-                let result = files::process(&engine, input, &mode, &mut |f| file.finding(f));
-                printer.file_done(index);
-                if let Some(diffs) = &diffs {
-                    if let Ok(Processed {
-                        diff: Some(diff), ..
-                    }) = &result
-                    {
-                        diffs.item(index, diff.clone());
-                    }
-                    diffs.file_done(index);
-                }
-                if let (Some(recorder), Some(recorded)) = (&recorder, file.recorded.take()) {
-                    recorder.record(location, recorded);
-                }
-                let counts = file.counts;
-                let outcome = result.map(|Processed { report, .. }| Summary {
-                    files: 1,
-                    links: report.links,
-                    affiliate_links: report.affiliate_links,
-                    fixed: fixing.then_some(usize::from(report.changed)),
-                    ..counts
-                });
-                (location.clone(), outcome)
-            })
+            .map(|(index, input)| (input.location.clone(), run.one(index, input)))
             .collect()
     });
 
     let mut summary = Summary {
-        fixed: fixing.then_some(0),
+        fixed: mode.fixes().then_some(0),
+        not_written: mode.fixes().then_some(0),
         baselined: baseline.as_ref().map(|_| 0),
         ..Summary::default()
     };
-    let mut failures = walk.errors;
-    for (name, outcome) in outcomes {
+    let mut reached = 0;
+    for (location, outcome) in outcomes {
         match outcome {
-            Ok(counts) => summary.add(&counts),
-            Err(message) => failures.push((name, message)),
+            Outcome::Skipped => continue,
+            Outcome::Done(counts, failure) => {
+                summary.add(&counts);
+                failures.extend(failure.map(|(side, message)| FileError {
+                    location,
+                    side,
+                    message,
+                }));
+            }
         }
+        reached += 1;
     }
-    for (name, message) in &failures {
-        eprintln!("affilint: {name}: {message}");
+    summary.count_failures(&failures);
+    summary.interrupted = interrupt.signal().map(interrupt::name);
+    for failure in &failures {
+        eprintln!("affilint: {}: {}", failure.location, failure.message);
     }
     let written = |e: io::Error| format!("cannot write the report: {e}");
     if let Some(diffs) = diffs {
         ignore_broken_pipe(diffs.finish(&Summary::default(), &[])).map_err(written)?;
     }
     ignore_broken_pipe(printer.finish(&summary, &failures)).map_err(written)?;
+    if let Some(signal) = interrupt.signal() {
+        eprintln!(
+            "affilint: interrupted by {} after {reached} of {} files; the others were not \
+             read{}",
+            interrupt::name(signal),
+            walk.inputs.len(),
+            if mode.fixes() { " or written" } else { "" }
+        );
+        return Ok(u8::try_from(128 + signal).unwrap_or(FAILURE));
+    }
     if let (Some(recorder), Some(path)) = (recorder, &common.write_baseline) {
         let recorded = recorder.write(path)?;
         if !common.quiet {
@@ -204,6 +188,137 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
     } else {
         CLEAN
     })
+}
+
+/// The output format asked for.
+fn style(common: &CommonArgs, mode: &Mode, terminal: bool) -> Result<Box<dyn Style>, String> {
+    Ok(match common.format {
+        Format::Human | Format::Short => Box::new(Human {
+            color: use_color(common.color, terminal),
+            snippets: common.format == Format::Human,
+            quiet: common.quiet,
+            dry_run: matches!(mode, Mode::FixDiff),
+        }),
+        Format::Json => Box::new(Json),
+        Format::Sarif => {
+            Box::new(Sarif::new(std::env::current_dir().map_err(|e| {
+                format!("cannot read the working directory: {e}")
+            })?))
+        }
+        Format::Github => Box::new(Github {
+            quiet: common.quiet,
+        }),
+    })
+}
+
+/// Temporary files left by an interrupted `fix` in the directories walked: `fix` (in place or
+/// into `--out`) removes them, with a note; `check` and `fix --diff`, which write nothing, say
+/// they are there. A file another running affilint holds is left alone. Returns the ones that
+/// could not be removed.
+fn leftovers(paths: &[std::path::PathBuf], mode: &Mode, quiet: bool) -> Vec<FileError> {
+    let mut failures = Vec::new();
+    for path in paths {
+        let shown = path.display();
+        match mode {
+            Mode::FixInPlace | Mode::FixInto(_) => match write::remove_leftover(path) {
+                Ok(true) if !quiet => eprintln!(
+                    "affilint: note: removed {shown}, a temporary file left by an interrupted \
+                     `affilint fix`"
+                ),
+                Ok(_) => {}
+                Err(e) => failures.push(FileError {
+                    location: Location::File(path.clone()),
+                    side: Side::Write,
+                    message: format!(
+                        "a temporary file left by an interrupted `affilint fix` could not be \
+                         removed: {e}"
+                    ),
+                }),
+            },
+            Mode::Check | Mode::FixDiff if !quiet => eprintln!(
+                "affilint: note: {shown} is a temporary file left by an interrupted `affilint \
+                 fix`; the next `affilint fix` over this directory removes it"
+            ),
+            _ => {}
+        }
+    }
+    failures
+}
+
+/// What one document came to.
+enum Outcome {
+    /// A signal came before it was done.
+    Skipped,
+    /// Its counts, and what could not be read or written.
+    Done(Summary, Option<(Side, String)>),
+}
+
+/// Everything a run shares between its documents.
+struct Run<'a> {
+    engine: &'a Engine,
+    mode: &'a Mode,
+    interrupt: &'a Interrupt,
+    printer: &'a Printer,
+    diffs: Option<&'a Printer>,
+    baseline: Option<&'a Baseline>,
+    recorder: Option<&'a Recorder>,
+}
+
+impl Run<'_> {
+    /// Processes the document at `index` in walk order (unless a signal has come).
+    fn one(&self, index: usize, input: &Input) -> Outcome {
+        let outcome = if self.interrupt.is_set() {
+            Outcome::Skipped
+        } else {
+            self.process(index, input)
+        };
+        self.printer.file_done(index);
+        if let Some(diffs) = self.diffs {
+            diffs.file_done(index);
+        }
+        outcome
+    }
+
+    fn process(&self, index: usize, input: &Input) -> Outcome {
+        let location = &input.location;
+        let mut file = FileRun {
+            location,
+            index,
+            printer: self.printer,
+            snippets: match location {
+                Location::File(path) if self.printer.style().wants_snippets() => {
+                    Snippets::open(path)
+                }
+                _ => Snippets::none(),
+            },
+            baseline: self.baseline.map(|b| b.take(location)),
+            recorded: self.recorder.map(|_| HashMap::new()),
+            counts: Summary {
+                baselined: self.baseline.map(|_| 0),
+                ..Summary::default()
+            },
+        };
+        let processed = files::process(self.engine, input, self.mode, self.interrupt, &mut |f| {
+            file.finding(f)
+        });
+        if processed.interrupted {
+            return Outcome::Skipped;
+        }
+        if let (Some(diffs), Some(diff)) = (self.diffs, processed.diff) {
+            diffs.item(index, diff);
+        }
+        if let (Some(recorder), Some(recorded)) = (self.recorder, file.recorded.take()) {
+            recorder.record(location, recorded);
+        }
+        let mut counts = file.counts;
+        if let Some(report) = &processed.report {
+            counts.files = 1;
+            counts.links = report.links;
+            counts.affiliate_links = report.affiliate_links;
+            counts.fixed = self.mode.fixes().then_some(usize::from(report.changed));
+        }
+        Outcome::Done(counts, processed.failure)
+    }
 }
 
 fn ignore_broken_pipe(result: io::Result<()>) -> io::Result<()> {

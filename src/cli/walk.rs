@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use affilint::{Kind, Location};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use super::write::is_temp_name;
+
 /// One document to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Input {
@@ -90,6 +92,8 @@ pub(crate) fn in_shard(input: &Input, (k, n): (u32, u32)) -> bool {
 pub(crate) struct Walk {
     pub(crate) inputs: Vec<Input>,
     pub(crate) errors: Vec<(Location, String)>,
+    /// affilint's own temporary files met on the way, left by an interrupted run.
+    pub(crate) leftovers: Vec<PathBuf>,
 }
 
 /// Collects the inputs named by `paths` (none: `.`), skipping `skip` (the `--out` directory),
@@ -131,16 +135,20 @@ pub(crate) fn collect(
         let skip_dir = skip.clone();
         let root_for_filter = root.clone();
         let filter_excludes = excludes.clone();
-        let found = std::sync::Mutex::new((Vec::new(), Vec::new()));
+        let found = std::sync::Mutex::new((Vec::new(), Vec::new(), Vec::new()));
         ignore::WalkBuilder::new(root)
             .standard_filters(false)
-            .hidden(true)
             .follow_links(false)
             .threads(threads)
             .filter_entry(move |entry| {
                 let path = entry.path();
                 let relative = path.strip_prefix(&root_for_filter).unwrap_or(path);
                 if entry.depth() > 0 && filter_excludes.excludes(path, relative) {
+                    return false;
+                }
+                // Hidden files and directories are skipped, but for affilint's own leftovers.
+                let name = entry.file_name().to_string_lossy();
+                if entry.depth() > 0 && name.starts_with('.') && !is_temp_name(&name) {
                     return false;
                 }
                 match &skip_dir {
@@ -158,7 +166,12 @@ pub(crate) fn collect(
                     match entry {
                         Ok(entry) => {
                             let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                            if let Some(kind) = Kind::of_path(entry.path()).filter(|_| is_file) {
+                            let name = entry.file_name().to_string_lossy();
+                            if is_file && is_temp_name(&name) {
+                                found.2.push(entry.into_path());
+                            } else if let Some(kind) =
+                                Kind::of_path(entry.path()).filter(|_| is_file)
+                            {
                                 found.0.push((entry.into_path(), kind));
                             }
                         }
@@ -173,10 +186,13 @@ pub(crate) fn collect(
                     ignore::WalkState::Continue
                 })
             });
-        let (mut paths, mut errors) = found.into_inner().unwrap_or_else(|p| p.into_inner());
+        let (mut paths, mut errors, mut leftovers) =
+            found.into_inner().unwrap_or_else(|p| p.into_inner());
         // The walk is parallel; the order is the paths' order, so every run reports alike.
         paths.sort_by(|a, b| a.0.cmp(&b.0));
         errors.sort();
+        leftovers.sort();
+        walk.leftovers.extend(leftovers);
         for (path, kind) in paths {
             let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
             walk.inputs.push(Input::file(path, kind, relative));
@@ -202,6 +218,9 @@ mod tests {
             "posts/2024/p.html",
             "posts/amp/p.html",
             ".git/hooks/h.html",
+            ".hidden.html",
+            "posts/.affilint-Ab3dE9.tmp",
+            "posts/.affilint-other.tmp",
         ] {
             let path = root.join(file);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -216,6 +235,7 @@ mod tests {
             .collect();
         assert_eq!(relative, ["a.HTM", "b.html", "posts/2024/p.html"]);
         assert!(walk.errors.is_empty());
+        assert_eq!(walk.leftovers, [root.join("posts/.affilint-Ab3dE9.tmp")]);
     }
 
     #[test]

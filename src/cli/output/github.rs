@@ -4,6 +4,7 @@
 use affilint::{Finding, Location, Severity};
 
 use super::{Style, Summary};
+use crate::cli::files::FileError;
 use crate::cli::snippet::Snippet;
 
 /// Workflow commands.
@@ -46,13 +47,13 @@ impl Style for Github {
         )
     }
 
-    fn close(&self, summary: &Summary, file_errors: &[(Location, String)]) -> String {
+    fn close(&self, summary: &Summary, file_errors: &[FileError]) -> String {
         let mut out = String::new();
-        for (file, message) in file_errors {
+        for error in file_errors {
             out.push_str(&format!(
                 "::error file={},title=affilint::{}\n",
-                escape_property(&file.to_string()),
-                escape_data(message)
+                escape_property(&error.location.to_string()),
+                escape_data(&error.message)
             ));
         }
         if !self.quiet {

@@ -7,6 +7,7 @@ use affilint::{Finding, Location, Severity};
 use anstyle::{AnsiColor, Style as Paint};
 
 use super::{Style, Summary};
+use crate::cli::files::FileError;
 use crate::cli::snippet::Snippet;
 
 const PATH: Paint = Paint::new().bold();
@@ -88,7 +89,7 @@ impl Style for Human {
         out
     }
 
-    fn close(&self, summary: &Summary, file_errors: &[(Location, String)]) -> String {
+    fn close(&self, summary: &Summary, _: &[FileError]) -> String {
         if self.quiet {
             return String::new();
         }
@@ -128,11 +129,14 @@ impl Style for Human {
         if let Some(baselined) = summary.baselined {
             let _ = write!(out, "; {} in the baseline", plural(baselined, "finding"));
         }
-        if !file_errors.is_empty() {
+        if let Some(n) = summary.not_written.filter(|&n| n > 0) {
+            let _ = write!(out, "; {} could not be written", plural(n, "file"));
+        }
+        if summary.not_read > 0 {
             let _ = write!(
                 out,
                 "; {} could not be read",
-                plural(file_errors.len(), "file")
+                plural(summary.not_read, "file")
             );
         }
         out.push('\n');

@@ -4,6 +4,7 @@ use affilint::{Finding, Location};
 use serde::Serialize;
 
 use super::{Style, Summary};
+use crate::cli::files::FileError;
 use crate::cli::snippet::Snippet;
 
 #[derive(Serialize)]
@@ -23,6 +24,8 @@ struct JsonFinding<'a> {
 #[derive(Serialize)]
 struct JsonFileError<'a> {
     file: String,
+    /// `"read"`: the document was not checked; `"write"`: it was, but its fix was not written.
+    kind: &'a str,
     message: &'a str,
 }
 
@@ -52,15 +55,16 @@ impl Style for Json {
         .unwrap_or_default()
     }
 
-    fn close(&self, summary: &Summary, file_errors: &[(Location, String)]) -> String {
+    fn close(&self, summary: &Summary, file_errors: &[FileError]) -> String {
         let mut out = String::from("\n  ],\n  \"summary\": ");
         out.push_str(&serde_json::to_string(summary).unwrap_or_default());
         if !file_errors.is_empty() {
             let errors: Vec<JsonFileError<'_>> = file_errors
                 .iter()
-                .map(|(file, message)| JsonFileError {
-                    file: file.to_string(),
-                    message,
+                .map(|e| JsonFileError {
+                    file: e.location.to_string(),
+                    kind: e.side.as_str(),
+                    message: &e.message,
                 })
                 .collect();
             out.push_str(",\n  \"file_errors\": ");

@@ -24,6 +24,7 @@ pub(crate) use human::Human;
 pub(crate) use json::Json;
 pub(crate) use sarif::Sarif;
 
+use super::files::{FileError, Side};
 use super::snippet::Snippet;
 
 /// Totals over every document read.
@@ -37,9 +38,17 @@ pub(crate) struct Summary {
     /// Files `fix` changed (with `--diff`: would change). Fix only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) fixed: Option<usize>,
+    /// Files checked whose fix could not be written. Fix only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) not_written: Option<usize>,
+    /// Documents that could not be read (not counted in `files`).
+    pub(crate) not_read: usize,
     /// Findings left out because the baseline holds them. With `--baseline` only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) baselined: Option<usize>,
+    /// The signal that stopped the run, when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) interrupted: Option<&'static str>,
 }
 
 impl Summary {
@@ -66,6 +75,15 @@ impl Summary {
         add(&mut self.fixed, other.fixed);
         add(&mut self.baselined, other.baselined);
     }
+
+    /// Counts the documents that could not be read, and the fixes that could not be written.
+    pub(crate) fn count_failures(&mut self, failures: &[FileError]) {
+        self.not_read = failures.iter().filter(|f| f.side == Side::Read).count();
+        let not_written = failures.iter().filter(|f| f.side == Side::Write).count();
+        if let Some(n) = &mut self.not_written {
+            *n = not_written;
+        }
+    }
 }
 
 /// One output format.
@@ -90,7 +108,7 @@ pub(crate) trait Style: Send + Sync {
     fn finding(&self, location: &Location, finding: &Finding, snippet: Option<&Snippet>) -> String;
 
     /// Written after the last item: the summary, and the inputs that could not be read.
-    fn close(&self, summary: &Summary, file_errors: &[(Location, String)]) -> String;
+    fn close(&self, summary: &Summary, file_errors: &[FileError]) -> String;
 }
 
 /// Items as they are: for diffs.
@@ -101,7 +119,7 @@ impl Style for Plain {
         String::new()
     }
 
-    fn close(&self, _: &Summary, _: &[(Location, String)]) -> String {
+    fn close(&self, _: &Summary, _: &[FileError]) -> String {
         String::new()
     }
 }
@@ -222,11 +240,7 @@ impl Printer {
     }
 
     /// Writes the closing; returns the first write error.
-    pub(crate) fn finish(
-        self,
-        summary: &Summary,
-        file_errors: &[(Location, String)],
-    ) -> io::Result<()> {
+    pub(crate) fn finish(self, summary: &Summary, file_errors: &[FileError]) -> io::Result<()> {
         if let Some(bar) = &self.progress {
             bar.finish_and_clear();
         }

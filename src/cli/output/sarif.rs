@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::{Style, Summary};
 use crate::cli::baseline;
+use crate::cli::files::FileError;
 use crate::cli::snippet::Snippet;
 
 /// Characters escaped in a path segment of a URI reference.
@@ -161,14 +162,15 @@ impl Style for Sarif {
         serde_json::to_string(&result).unwrap_or_default()
     }
 
-    fn close(&self, _: &Summary, file_errors: &[(Location, String)]) -> String {
+    fn close(&self, _: &Summary, file_errors: &[FileError]) -> String {
         let notifications: Vec<Value> = file_errors
             .iter()
-            .map(|(file, message)| {
+            .map(|e| {
                 json!({
                     "level": "error",
-                    "message": { "text": format!("{file}: {message}") },
-                    "locations": [{ "physicalLocation": { "artifactLocation": self.location(file) } }],
+                    "message": { "text": format!("{}: {}", e.location, e.message) },
+                    "locations": [{ "physicalLocation": { "artifactLocation": self.location(&e.location) } }],
+                    "properties": { "kind": e.side.as_str() },
                 })
             })
             .collect();

@@ -1,0 +1,340 @@
+//! Writing a fixed file so that nothing is left behind and nothing is clobbered.
+//!
+//! The new content goes to a temporary file next to the target (`.affilint-XXXXXX.tmp`),
+//! locked for as long as this run holds it. Nothing is written for a file until its first
+//! changed byte; the unchanged bytes before it are then copied from the very file being read.
+//! A write that fails (no space, read-only file system, permission, quota) or a signal
+//! abandons the temporary file, which is removed. Otherwise the file is given the original's
+//! mode and flushed to disk; then, right before the rename, the target must still be the file
+//! that was read (same device, inode, size, modification and change time): if someone else
+//! wrote it meanwhile, their content is kept. After the rename the directory is flushed too,
+//! so a power cut leaves the old or the new file, never an empty one.
+//!
+//! A temporary file whose lock is free belongs to a run that is gone (killed, or stopped by a
+//! second signal): the next `fix` over its directory removes it.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+use affilint::Output;
+use rustix::fs::{FlockOperation, flock};
+use tempfile::NamedTempFile;
+
+use super::interrupt::Interrupt;
+
+/// affilint's temporary files: `.affilint-` and six letters or digits, then `.tmp`.
+const TEMP_PREFIX: &str = ".affilint-";
+const TEMP_SUFFIX: &str = ".tmp";
+const TEMP_RANDOM: usize = 6;
+
+/// How many times a temporary file is created again when another run got hold of it first.
+const TEMP_ATTEMPTS: usize = 16;
+
+/// Whether `name` is the name of one of affilint's temporary files.
+pub(crate) fn is_temp_name(name: &str) -> bool {
+    name.strip_prefix(TEMP_PREFIX)
+        .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX))
+        .is_some_and(|random| {
+            random.len() == TEMP_RANDOM && random.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+}
+
+/// The directory a file is in (`.` for a bare file name).
+pub(crate) fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// A file as it was read; if any of it differs at rename time, someone else wrote the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Identity {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+impl Identity {
+    pub(crate) fn of(metadata: &fs::Metadata) -> Identity {
+        Identity {
+            dev: metadata.dev(),
+            ino: metadata.ino(),
+            size: metadata.size(),
+            modified: (metadata.mtime(), metadata.mtime_nsec()),
+            changed: (metadata.ctime(), metadata.ctime_nsec()),
+        }
+    }
+}
+
+/// Why a fixed file was not written.
+#[derive(Debug)]
+pub(crate) enum WriteError {
+    /// Writing, flushing or renaming failed.
+    Io(io::Error),
+    /// The file changed after it was read.
+    Changed,
+    /// A signal came first.
+    Interrupted,
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::Io(e) => write!(f, "could not be written: {e}; the original is unchanged"),
+            WriteError::Changed => f.write_str(
+                "could not be written: it changed after affilint read it (another program \
+                 wrote it); its new content is kept, run fix again",
+            ),
+            WriteError::Interrupted => f.write_str("interrupted before it was written"),
+        }
+    }
+}
+
+impl From<io::Error> for WriteError {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::Interrupted {
+            WriteError::Interrupted
+        } else {
+            WriteError::Io(e)
+        }
+    }
+}
+
+/// A new temporary file in `dir`, locked by this run.
+fn temp_in(dir: &Path) -> io::Result<NamedTempFile> {
+    for _ in 0..TEMP_ATTEMPTS {
+        let temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .suffix(TEMP_SUFFIX)
+            .rand_bytes(TEMP_RANDOM)
+            .tempfile_in(dir)?;
+        // A run cleaning up leftovers may have taken it between its creation and the lock:
+        // then its lock is theirs, or the name is gone, and a new one is made.
+        let locked = flock(temp.as_file(), FlockOperation::NonBlockingLockExclusive).is_ok();
+        let ours = |path: &Path| {
+            let (Ok(at_path), Ok(held)) = (fs::symlink_metadata(path), temp.as_file().metadata())
+            else {
+                return false;
+            };
+            at_path.dev() == held.dev() && at_path.ino() == held.ino()
+        };
+        if locked && ours(temp.path()) {
+            return Ok(temp);
+        }
+    }
+    Err(io::Error::other(
+        "cannot create a temporary file that stays ours",
+    ))
+}
+
+/// Removes `path`, one of affilint's temporary files, unless a running affilint holds it.
+/// Returns whether it was removed.
+pub(crate) fn remove_leftover(path: &Path) -> io::Result<bool> {
+    let file = File::open(path)?;
+    if flock(&file, FlockOperation::NonBlockingLockExclusive).is_err() {
+        return Ok(false);
+    }
+    fs::remove_file(path)?;
+    Ok(true)
+}
+
+/// Gives `temp` the mode, flushes it to disk, makes sure `target` is still the file that was
+/// read (`read`, when there is one), renames `temp` over it and flushes the directory.
+pub(crate) fn commit(
+    temp: NamedTempFile,
+    target: &Path,
+    permissions: fs::Permissions,
+    read: Option<&Identity>,
+) -> Result<(), WriteError> {
+    temp.as_file().set_permissions(permissions)?;
+    temp.as_file().sync_all()?;
+    if let Some(read) = read {
+        let now = fs::metadata(target).map(|m| Identity::of(&m));
+        if now.ok().as_ref() != Some(read) {
+            return Err(WriteError::Changed);
+        }
+    }
+    temp.persist(target).map_err(|e| WriteError::Io(e.error))?;
+    // Make the rename durable; not every platform can open a directory.
+    if let Ok(dir) = File::open(dir_of(target)) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+/// A fixed document on its way to a temporary file in `dir`. In place (`original` is the
+/// file being read), nothing is written until the first rewritten byte; a copy writes every
+/// byte. The first failure is kept and nothing more is written (the document is still read to
+/// its end, so its findings are all reported); a signal stops the document at once.
+pub(crate) struct Staged<'a> {
+    dir: PathBuf,
+    original: Option<&'a File>,
+    unchanged: u64,
+    temp: Option<BufWriter<NamedTempFile>>,
+    failed: Option<io::Error>,
+    interrupt: &'a Interrupt,
+}
+
+impl<'a> Staged<'a> {
+    /// For rewriting `original` in place, in `dir`.
+    pub(crate) fn in_place(dir: &Path, original: &'a File, interrupt: &'a Interrupt) -> Self {
+        Staged {
+            dir: dir.to_path_buf(),
+            original: Some(original),
+            unchanged: 0,
+            temp: None,
+            failed: None,
+            interrupt,
+        }
+    }
+
+    /// For a copy written whole into `dir`.
+    pub(crate) fn copy(dir: &Path, interrupt: &'a Interrupt) -> Self {
+        Staged {
+            dir: dir.to_path_buf(),
+            original: None,
+            unchanged: 0,
+            temp: None,
+            failed: None,
+            interrupt,
+        }
+    }
+
+    /// The temporary file, started on first use (in place: with the unchanged bytes so far,
+    /// read back from the original).
+    fn start(&mut self) -> io::Result<&mut BufWriter<NamedTempFile>> {
+        if self.temp.is_none() {
+            let mut temp = BufWriter::new(temp_in(&self.dir)?);
+            if let Some(original) = self.original {
+                let mut buf = vec![0; 64 * 1024];
+                let mut at = 0;
+                while at < self.unchanged {
+                    let want = usize::try_from(self.unchanged - at)
+                        .map_or(buf.len(), |n| n.min(buf.len()));
+                    let n = original.read_at(&mut buf[..want], at)?;
+                    if n == 0 {
+                        return Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "the file got shorter while it was read",
+                        ));
+                    }
+                    temp.write_all(&buf[..n])?;
+                    at += n as u64;
+                }
+            }
+            self.temp = Some(temp);
+        }
+        Ok(self
+            .temp
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("started above")))
+    }
+
+    fn write(&mut self, bytes: &[u8], rewritten: bool) -> io::Result<()> {
+        self.interrupt.check()?;
+        if self.failed.is_some() {
+            return Ok(());
+        }
+        if self.temp.is_none() && !rewritten && self.original.is_some() {
+            self.unchanged += bytes.len() as u64;
+            return Ok(());
+        }
+        if let Err(e) = self.start().and_then(|temp| temp.write_all(bytes)) {
+            self.failed = Some(e);
+            self.temp = None;
+        }
+        Ok(())
+    }
+
+    /// The temporary file with the whole document, or `None` in place when nothing changed.
+    pub(crate) fn finish(mut self) -> Result<Option<NamedTempFile>, WriteError> {
+        self.interrupt.check()?;
+        if self.original.is_none() && self.failed.is_none() {
+            // A copy of an empty document is an empty file.
+            if let Err(e) = self.start() {
+                self.failed = Some(e);
+            }
+        }
+        if let Some(e) = self.failed.take() {
+            return Err(WriteError::Io(e));
+        }
+        match self.temp.take() {
+            Some(writer) => Ok(Some(writer.into_inner().map_err(|e| e.into_error())?)),
+            None => Ok(None),
+        }
+    }
+}
+
+impl Output for Staged<'_> {
+    fn original(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.write(bytes, false)
+    }
+
+    fn rewritten(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.write(bytes, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_affilints_own_temporary_names_are_recognised() {
+        assert!(is_temp_name(".affilint-Ab3dE9.tmp"));
+        for other in [
+            ".affilint-Ab3dE.tmp",
+            ".affilint-Ab3dE9x.tmp",
+            "affilint-Ab3dE9.tmp",
+            ".affilint-Ab3dE9.html",
+            ".affilint-Ab-dE9.tmp",
+            "index.html",
+        ] {
+            assert!(!is_temp_name(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn a_temporary_file_is_ours_until_it_is_gone_and_only_a_free_one_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let temp = temp_in(dir.path()).unwrap();
+        let name = temp
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(is_temp_name(&name), "{name}");
+        assert!(!remove_leftover(temp.path()).unwrap(), "held by this run");
+        let path = temp.path().to_path_buf();
+        let (file, path_kept) = temp.keep().unwrap();
+        drop(file);
+        assert_eq!(path, path_kept);
+        assert!(remove_leftover(&path).unwrap(), "free: its run is gone");
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_changed_target_is_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.html");
+        fs::write(&target, "old").unwrap();
+        let read = Identity::of(&fs::metadata(&target).unwrap());
+        // Someone else replaces the file.
+        fs::write(dir.path().join("b.html"), "theirs").unwrap();
+        fs::rename(dir.path().join("b.html"), &target).unwrap();
+        let mut temp = temp_in(dir.path()).unwrap();
+        temp.write_all(b"ours").unwrap();
+        let permissions = fs::metadata(&target).unwrap().permissions();
+        let err = commit(temp, &target, permissions, Some(&read)).unwrap_err();
+        assert!(matches!(err, WriteError::Changed), "{err}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "theirs");
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "the temporary file is gone");
+    }
+}
