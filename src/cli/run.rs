@@ -315,7 +315,8 @@ impl Run<'_> {
             counts.files = 1;
             counts.links = report.links;
             counts.affiliate_links = report.affiliate_links;
-            counts.fixed = self.mode.fixes().then_some(usize::from(report.changed));
+            let written = report.changed && processed.failure.is_none();
+            counts.fixed = self.mode.fixes().then_some(usize::from(written));
         }
         Outcome::Done(counts, processed.failure)
     }

@@ -133,14 +133,27 @@ fn temp_in(dir: &Path) -> io::Result<NamedTempFile> {
 }
 
 /// Removes `path`, one of affilint's temporary files, unless a running affilint holds it.
-/// Returns whether it was removed.
+/// Returns whether it was removed (a file that is gone already, renamed into place by the
+/// run that made it, is not).
 pub(crate) fn remove_leftover(path: &Path) -> io::Result<bool> {
-    let file = File::open(path)?;
+    let gone = |e: io::Error| {
+        if e.kind() == io::ErrorKind::NotFound {
+            Ok(false)
+        } else {
+            Err(e)
+        }
+    };
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) => return gone(e),
+    };
     if flock(&file, FlockOperation::NonBlockingLockExclusive).is_err() {
         return Ok(false);
     }
-    fs::remove_file(path)?;
-    Ok(true)
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(e) => gone(e),
+    }
 }
 
 /// Gives `temp` the mode, flushes it to disk, makes sure `target` is still the file that was

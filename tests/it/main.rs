@@ -10,3 +10,4 @@ mod layers;
 mod readme;
 mod robustness;
 mod support;
+mod writes;
