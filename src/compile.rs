@@ -11,10 +11,10 @@ use crate::disclosure::policy::{self, Policy, ProgramStatements};
 use crate::disclosure::reader::{Finder, visible_statements};
 use crate::errors::{ConfigError, Error, SourceSpot};
 use crate::hosts::{HostTable, is_valid_domain};
-use crate::links::{ActiveProgram, LinkRules};
+use crate::links::{LinkProgram, LinkRules};
 use crate::page::hiding;
 use crate::report::{FindingId, Severity};
-use crate::rules::{Program, RuleSet, TaggingMethod};
+use crate::rules::{Program, RuleSet, Tagging, TaggingMethod};
 
 /// Every link element; the handler looks for `href` itself (cheaper for lol_html than an
 /// attribute selector).
@@ -63,13 +63,34 @@ impl Checks {
     /// configured insert would not satisfy the programs.
     pub(crate) fn new(rules: &RuleSet, config: &Config) -> Result<Checks, Error> {
         rules.check_overlaps()?;
+        for (id, settings) in &config.programs {
+            known(rules, id, settings)?;
+        }
+        // Every program with hosts: active ones with the publisher's ids, the others to
+        // recognise the links that carry an id of their own.
         let mut programs = Vec::new();
         let mut merchant_lists = Vec::new();
-        for (id, settings) in &config.programs {
-            if let Some((active, merchants)) = activate(rules, id, settings)? {
-                programs.push(active);
-                merchant_lists.push(merchants);
-            }
+        for program in rules.programs() {
+            let Some(tagging) = &program.tagging else {
+                continue;
+            };
+            let (linked, merchants) = match config.programs.get(program.id()) {
+                Some(settings) => link_program(program, tagging, settings)?,
+                None => (
+                    LinkProgram {
+                        program: program.clone(),
+                        tag: None,
+                        marketplaces: HostTable::default(),
+                    },
+                    Vec::new(),
+                ),
+            };
+            merchant_lists.push(if linked.is_active() {
+                merchants
+            } else {
+                Vec::new()
+            });
+            programs.push(linked);
         }
         let policy = policy_of(rules, config, &programs);
         let levels = FindingId::ALL.iter().map(|&id| config.level(id)).collect();
@@ -81,9 +102,14 @@ impl Checks {
             selectors: Selectors::new(),
         };
         if let Some(insert) = &config.insert {
-            check_insert(&checks.policy, &insert.value).map_err(|message| ConfigError {
-                spot: insert.spot.clone(),
-                message,
+            let active: Vec<usize> = (0..checks.links.programs.len())
+                .filter(|&i| checks.links.programs[i].is_active())
+                .collect();
+            check_insert(&checks.policy, &insert.value, &active).map_err(|message| {
+                ConfigError {
+                    spot: insert.spot.clone(),
+                    message,
+                }
             })?;
             checks.insert = Some(Insert {
                 html: insert.value.clone(),
@@ -101,15 +127,14 @@ impl Checks {
 
     /// Whether the page text must be read at all.
     pub(crate) fn checks_disclosure(&self) -> bool {
-        !self.links.programs.is_empty()
-            && [
-                FindingId::MissingDisclosure,
-                FindingId::IncompleteDisclosure,
-                FindingId::HiddenDisclosure,
-                FindingId::LateDisclosure,
-            ]
-            .into_iter()
-            .any(|id| self.severity(id).is_some())
+        [
+            FindingId::MissingDisclosure,
+            FindingId::IncompleteDisclosure,
+            FindingId::HiddenDisclosure,
+            FindingId::LateDisclosure,
+        ]
+        .into_iter()
+        .any(|id| self.severity(id).is_some())
     }
 }
 
@@ -117,13 +142,8 @@ fn config_error(spot: SourceSpot, message: String) -> Error {
     ConfigError { spot, message }.into()
 }
 
-/// The program `id` with the publisher's settings, checked against its rule; `None` when the
-/// settings give it no id (the program stays inactive). Also returns the merchants it wraps.
-fn activate(
-    rules: &RuleSet,
-    id: &str,
-    settings: &ProgramSettings,
-) -> Result<Option<(ActiveProgram, Vec<String>)>, Error> {
+/// Refuses a config program that no rule defines, or one that holds only statements.
+fn known(rules: &RuleSet, id: &str, settings: &ProgramSettings) -> Result<(), Error> {
     let spot = || {
         settings
             .spot
@@ -144,12 +164,23 @@ fn activate(
             ),
         )
     })?;
-    let Some(tagging) = &program.tagging else {
+    if program.tagging.is_none() {
         return Err(config_error(
             spot(),
             format!("`{id}` only holds disclosure statements; it takes no id"),
         ));
-    };
+    }
+    Ok(())
+}
+
+/// `program` with the publisher's settings, checked against its rule, and the merchants it
+/// wraps.
+fn link_program(
+    program: &Program,
+    tagging: &Tagging,
+    settings: &ProgramSettings,
+) -> Result<(LinkProgram, Vec<String>), Error> {
+    let id = program.id();
     if let Some(tag) = &settings.tag {
         check_id(program, tag)?;
     }
@@ -201,15 +232,12 @@ fn activate(
         }
         merchants.push(merchant.value.clone());
     }
-    if settings.tag.is_none() && settings.marketplaces.is_empty() {
-        return Ok(None);
-    }
-    let active = ActiveProgram {
+    let linked = LinkProgram {
         program: program.clone(),
         tag: settings.tag.as_ref().map(|t| t.value.clone()),
         marketplaces,
     };
-    Ok(Some((active, merchants)))
+    Ok((linked, merchants))
 }
 
 /// An id the program's rule does not accept is refused where the config writes it.
@@ -235,7 +263,7 @@ fn check_id(program: &Program, setting: &Setting<String>) -> Result<(), Error> {
 
 /// Which statements satisfy what: each active program's own, the general (FTC) ones from
 /// every rule that has them, and the publisher's.
-fn policy_of(rules: &RuleSet, config: &Config, programs: &[ActiveProgram]) -> Policy {
+fn policy_of(rules: &RuleSet, config: &Config, programs: &[LinkProgram]) -> Policy {
     let mut statements = StatementSet::default();
     let programs = programs
         .iter()
@@ -273,10 +301,9 @@ fn policy_of(rules: &RuleSet, config: &Config, programs: &[ActiveProgram]) -> Po
 
 /// The configured insert must satisfy every active program and the FTC, or fix would insert a
 /// disclosure that `check` still rejects.
-fn check_insert(policy: &Policy, html: &str) -> Result<(), String> {
+fn check_insert(policy: &Policy, html: &str, active: &[usize]) -> Result<(), String> {
     let found = visible_statements(&policy.finder, &policy.statements, html.as_bytes());
-    let all: Vec<usize> = (0..policy.programs.len()).collect();
-    let requirements = policy::requirements(policy, &all);
+    let requirements = policy::requirements(policy, active);
     let unmet = policy::unmet(&requirements, &found);
     if unmet.is_empty() {
         Ok(())
@@ -336,7 +363,7 @@ mod tests {
     #[test]
     fn a_program_is_active_when_it_has_an_id() {
         let c = checks("[programs.amazon]\ntag = \"x-20\"\n[programs.ebay]\n").unwrap();
-        let ids: Vec<&str> = c.links.programs.iter().map(|p| p.program.id()).collect();
+        let ids: Vec<&str> = c.links.active().map(|p| p.program.id()).collect();
         assert_eq!(ids, ["amazon"]);
     }
 }

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::errors::{DocumentError, Error};
 use crate::page::Output;
 use crate::pass::{Pass, READ_CHUNK};
-use crate::report::{Finding, Report};
+use crate::report::{AffiliateLink, Finding, Report};
 use crate::rules::RuleSet;
 
 /// The result of fixing one document in memory.
@@ -70,7 +70,7 @@ impl Engine {
 
     /// The ids of the programs that have an id configured (the active ones).
     pub fn active_programs(&self) -> impl Iterator<Item = &str> {
-        self.checks.links.programs.iter().map(|p| p.program.id())
+        self.checks.links.active().map(|p| p.program.id())
     }
 
     /// Checks a whole document.
@@ -138,6 +138,11 @@ impl<'e> Checker<'e> {
         self.0.on_finding(sink);
     }
 
+    /// Hands every affiliate link to `sink` as it is met; see [`Fixer::on_affiliate_link`].
+    pub fn on_affiliate_link(&mut self, sink: impl FnMut(AffiliateLink) + 'e) {
+        self.0.on_affiliate_link(sink);
+    }
+
     /// Feeds the next chunk of the document.
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), DocumentError> {
         self.0.write(chunk)
@@ -166,6 +171,12 @@ impl<'e, O: Output> Fixer<'e, O> {
     /// document order, disclosure findings at the end.
     pub fn on_finding(&mut self, sink: impl FnMut(Finding) + 'e) {
         self.pass.each_finding(sink);
+    }
+
+    /// Hands every affiliate link to `sink` as it is met: its program, host, the id it
+    /// carries and the product, for an inventory of what a site links with.
+    pub fn on_affiliate_link(&mut self, sink: impl FnMut(AffiliateLink) + 'e) {
+        self.pass.each_affiliate_link(sink);
     }
 
     /// Feeds the next chunk of the document.

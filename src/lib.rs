@@ -53,7 +53,7 @@ pub use disclosure::Placement;
 pub use engine::{Checker, Engine, Fixed, Fixer};
 pub use errors::{ConfigError, DocumentError, Error, RuleError, SourceSpot};
 pub use page::Output;
-pub use report::{Finding, FindingId, Kind, Location, Report, Severity};
+pub use report::{AffiliateLink, Finding, FindingId, Kind, Location, Report, Severity};
 pub use rules::{Program, RuleSet};
 
 /// The README's Rust examples, run as doctests.

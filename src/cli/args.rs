@@ -24,8 +24,11 @@ pub(crate) enum Command {
     Fix(FixArgs),
     /// Explain a finding: what it means, why it matters, how to fix it.
     Explain(ExplainArgs),
-    /// Write a commented starter affilint.toml (never overwrites).
+    /// Write an affilint.toml: a commented starter, or with --from the ids a site carries
+    /// (never overwrites).
     Init(InitArgs),
+    /// List the affiliate ids and products the pages link with, per program and host.
+    Inventory(InventoryArgs),
     /// List the programs and their hosts, or validate rule files with --check.
     Rules(RulesArgs),
     /// Print a shell completion script.
@@ -68,6 +71,88 @@ pub(crate) struct InitArgs {
     /// Where to write the config.
     #[arg(value_name = "FILE", default_value = "affilint.toml")]
     pub(crate) path: PathBuf,
+
+    /// Read these files or directories and write the ids their links carry, per program and
+    /// marketplace (the one most links carry; the others in comments).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub(crate) from: Vec<PathBuf>,
+
+    /// A directory of extra rule files (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub(crate) rules: Vec<PathBuf>,
+
+    /// Skip paths matching GLOB when reading --from (repeatable).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub(crate) exclude: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InventoryArgs {
+    #[command(flatten)]
+    pub(crate) engine: EngineArgs,
+
+    #[command(flatten)]
+    pub(crate) walk: WalkArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = InventoryFormat::Human)]
+    pub(crate) format: InventoryFormat,
+
+    /// No notes: the inventory only.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum InventoryFormat {
+    /// Two tables: ids per program and host, then products.
+    Human,
+    /// One JSON object: {"ids": [...], "products": [...], "summary": {...}}.
+    Json,
+    /// One CSV table, a row per id and per product (`kind` says which).
+    Csv,
+}
+
+/// Where the rules and the publisher's ids come from.
+#[derive(Debug, Args)]
+pub(crate) struct EngineArgs {
+    /// Config file [default: ./affilint.toml when it exists].
+    #[arg(short = 'c', long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// A directory of extra rule files; a rule with a shipped rule's id replaces it.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub(crate) rules: Vec<PathBuf>,
+
+    /// Set a program's id, overriding the config (repeatable).
+    #[arg(long = "tag", value_name = "PROGRAM=ID", value_parser = parse_tag)]
+    pub(crate) tags: Vec<(String, String)>,
+}
+
+/// Which documents to read.
+#[derive(Debug, Args)]
+pub(crate) struct WalkArgs {
+    /// Files or directories to read; none means `.`, `-` reads one document from stdin.
+    #[arg(value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+
+    /// Skip paths matching GLOB (repeatable); matched against the path as walked and relative
+    /// to the directory given, or the file name when GLOB has no `/`.
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub(crate) exclude: Vec<String>,
+
+    /// Files processed in parallel [default: the number of CPUs].
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) jobs: Option<u16>,
+}
+
+impl WalkArgs {
+    /// How many files are processed at once.
+    pub(crate) fn jobs(&self) -> usize {
+        self.jobs
+            .map(usize::from)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -94,21 +179,11 @@ pub(crate) struct CompletionsArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct CommonArgs {
-    /// Files or directories to read; none means `.`, `-` reads one document from stdin.
-    #[arg(value_name = "PATH")]
-    pub(crate) paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) walk: WalkArgs,
 
-    /// Config file [default: ./affilint.toml when it exists].
-    #[arg(short = 'c', long, value_name = "FILE")]
-    pub(crate) config: Option<PathBuf>,
-
-    /// A directory of extra rule files; a rule with a shipped rule's id replaces it.
-    #[arg(long = "rules", value_name = "DIR")]
-    pub(crate) rules: Vec<PathBuf>,
-
-    /// Set a program's id, overriding the config (repeatable).
-    #[arg(long = "tag", value_name = "PROGRAM=ID", value_parser = parse_tag)]
-    pub(crate) tags: Vec<(String, String)>,
+    #[command(flatten)]
+    pub(crate) engine: EngineArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -131,19 +206,10 @@ pub(crate) struct CommonArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) write_baseline: Option<PathBuf>,
 
-    /// Skip paths matching GLOB (repeatable); matched against the path as walked and relative
-    /// to the directory given, or the file name when GLOB has no `/`.
-    #[arg(long = "exclude", value_name = "GLOB")]
-    pub(crate) exclude: Vec<String>,
-
     /// Process only shard K of N (1-based): a stable split of the files by path, so N CI jobs
     /// cover a site once between them.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub(crate) shard: Option<(u32, u32)>,
-
-    /// Files processed in parallel [default: the number of CPUs].
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    pub(crate) jobs: Option<u16>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,4 +1,4 @@
-//! The commands that do not read pages: `explain`, `init`, `rules`, `completions`, `man`.
+//! The commands that do not read pages: `explain`, `rules`, `completions`, `man`.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -7,18 +7,24 @@ use affilint::{Config, Engine, FindingId, Program};
 use clap::CommandFactory;
 use serde::Serialize;
 
-use super::args::{Cli, CompletionsArgs, ExplainArgs, InitArgs, ListFormat, RulesArgs};
+use super::args::{Cli, CompletionsArgs, ExplainArgs, ListFormat, RulesArgs};
 use super::{CLEAN, FAILURE};
 
-/// The config `affilint init` writes.
-const STARTER: &str = include_str!("starter.toml");
+/// How affilint tells an affiliate link from a plain one, under the list of findings.
+const DISCOVERY: &str = "\
+Affiliate links are recognised by what they carry: a link to a program's host with an id where
+the program puts one (Amazon's tag, eBay's campid, Booking.com's aid, Apple's at, a network's id
+in its own link or path), and every short link of a program (amzn.to, a.co, amzn.eu). They need
+a disclosure and rel=\"sponsored\" whether or not your config gives the program an id;
+untagged-link and foreign-tag need your id (set it under [programs.<id>], or let
+`affilint init --from SITE` find it). `affilint rules` lists the programs and their hosts.";
 
 /// `affilint explain [RULE]`.
 pub(crate) fn explain(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, String> {
     let write = |e: io::Error| format!("cannot write: {e}");
     match &args.rule {
         None => {
-            for id in FindingId::ALL {
+            for &id in FindingId::ALL {
                 writeln!(
                     out,
                     "{:<22} {:<8} {}",
@@ -28,7 +34,7 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Str
                 )
                 .map_err(write)?;
             }
-            writeln!(out, "\nMore on one: affilint explain <id>").map_err(write)?;
+            writeln!(out, "\n{DISCOVERY}\n\nMore on one: affilint explain <id>").map_err(write)?;
         }
         Some(rule) => {
             let id: FindingId = rule.parse()?;
@@ -42,32 +48,6 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Str
             .map_err(write)?;
         }
     }
-    Ok(CLEAN)
-}
-
-/// `affilint init [FILE]`: writes the starter config, never over an existing file.
-pub(crate) fn init(args: &InitArgs, out: &mut dyn Write) -> Result<u8, String> {
-    let path = &args.path;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| match e.kind() {
-            io::ErrorKind::AlreadyExists => format!(
-                "{} already exists; affilint init never overwrites a file (edit it, or name \
-                 another: affilint init FILE)",
-                path.display()
-            ),
-            _ => format!("cannot write {}: {e}", path.display()),
-        })?;
-    file.write_all(STARTER.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    writeln!(
-        out,
-        "wrote {}: set your ids under [programs.*], then run `affilint check`",
-        path.display()
-    )
-    .map_err(|e| format!("cannot write: {e}"))?;
     Ok(CLEAN)
 }
 

@@ -6,7 +6,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use affilint::{DocumentError, Engine, Finding, Location, Output, Report};
+use affilint::{AffiliateLink, DocumentError, Engine, Finding, Location, Output, Report};
 
 use super::interrupt::Interrupt;
 use super::walk::Input;
@@ -121,61 +121,66 @@ impl Processed {
     }
 }
 
-/// Checks or fixes one input, handing each finding to `on_finding` as it is known.
+/// Where a document's findings and affiliate links go as they are met.
+pub(crate) struct Sinks<'a> {
+    pub(crate) finding: &'a mut dyn FnMut(Finding),
+    pub(crate) affiliate_link: &'a mut dyn FnMut(AffiliateLink),
+}
+
+/// Checks or fixes one input, handing each finding and affiliate link over as it is known.
 pub(crate) fn process(
     engine: &Engine,
     input: &Input,
     mode: &Mode,
     interrupt: &Interrupt,
-    on_finding: &mut dyn FnMut(Finding),
+    sinks: Sinks<'_>,
 ) -> Processed {
     match (mode, &input.location) {
-        (Mode::FixDiff, _) => fix_diff(engine, input, on_finding),
-        (Mode::Check, Location::Stdin) => check(engine, io::stdin().lock(), on_finding),
-        (_, Location::Stdin) => fix_stdin(engine, on_finding),
+        (Mode::FixDiff, _) => fix_diff(engine, input, sinks),
+        (Mode::Check, Location::Stdin) => check(engine, io::stdin().lock(), sinks),
+        (_, Location::Stdin) => fix_stdin(engine, sinks),
         (Mode::Check, Location::File(path)) => match File::open(path) {
-            Ok(file) => check(engine, file, on_finding),
+            Ok(file) => check(engine, file, sinks),
             Err(e) => Processed::unreadable(format!("cannot read: {e}")),
         },
-        (Mode::FixInPlace, Location::File(path)) => {
-            fix_in_place(engine, path, interrupt, on_finding)
-        }
+        (Mode::FixInPlace, Location::File(path)) => fix_in_place(engine, path, interrupt, sinks),
         (Mode::FixInto(dir), Location::File(path)) => {
             let relative = input.relative.as_deref().unwrap_or(path);
-            fix_into(engine, path, &dir.join(relative), interrupt, on_finding)
+            fix_into(engine, path, &dir.join(relative), interrupt, sinks)
         }
         (_, other) => Processed::unreadable(format!("{other}: cannot be read here")),
     }
 }
 
-/// Checks a document read from `input`, handing each finding to `on_finding`.
-fn check(engine: &Engine, input: impl Read, on_finding: &mut dyn FnMut(Finding)) -> Processed {
+/// Checks a document read from `input`.
+fn check(engine: &Engine, input: impl Read, sinks: Sinks<'_>) -> Processed {
     let mut checker = engine.checker();
-    checker.on_finding(on_finding);
+    checker.on_finding(sinks.finding);
+    checker.on_affiliate_link(sinks.affiliate_link);
     match checker.read_from(input).and_then(|()| checker.end()) {
         Ok(report) => Processed::checked(report),
         Err(e) => Processed::failed(e),
     }
 }
 
-/// Fixes a document read from `input` into `output`, handing each finding that is left to
-/// `on_finding`.
+/// Fixes a document read from `input` into `output`.
 fn fix<O: Output>(
     engine: &Engine,
     input: impl Read,
     output: O,
-    on_finding: &mut dyn FnMut(Finding),
+    sinks: Sinks<'_>,
 ) -> Result<(Report, O), DocumentError> {
     let mut fixer = engine.fixer(output);
-    fixer.on_finding(on_finding);
+    fixer.on_finding(sinks.finding);
+    fixer.on_affiliate_link(sinks.affiliate_link);
     fixer.read_from(input)?;
     fixer.end()
 }
 
 /// `fix -`: standard input to standard output, as it goes.
-fn fix_stdin(engine: &Engine, on_finding: &mut dyn FnMut(Finding)) -> Processed {
+fn fix_stdin(engine: &Engine, sinks: Sinks<'_>) -> Processed {
     let out = BufWriter::new(io::stdout().lock());
-    let fixed = fix(engine, io::stdin().lock(), out, on_finding).and_then(|(report, mut out)| {
+    let fixed = fix(engine, io::stdin().lock(), out, sinks).and_then(|(report, mut out)| {
         out.flush().map_err(DocumentError::Write)?;
         Ok(report)
     });
@@ -186,7 +191,7 @@ fn fix_stdin(engine: &Engine, on_finding: &mut dyn FnMut(Finding)) -> Processed 
 }
 
 /// Fixes in memory and diffs: the whole document is held (a diff needs both sides).
-fn fix_diff(engine: &Engine, input: &Input, on_finding: &mut dyn FnMut(Finding)) -> Processed {
+fn fix_diff(engine: &Engine, input: &Input, sinks: Sinks<'_>) -> Processed {
     let read = match &input.location {
         Location::File(path) => fs::read(path),
         _ => {
@@ -198,7 +203,7 @@ fn fix_diff(engine: &Engine, input: &Input, on_finding: &mut dyn FnMut(Finding))
         Ok(bytes) => bytes,
         Err(e) => return Processed::unreadable(format!("cannot read: {e}")),
     };
-    match fix(engine, &original[..], Vec::new(), on_finding) {
+    match fix(engine, &original[..], Vec::new(), sinks) {
         Ok((report, fixed)) => Processed {
             diff: report
                 .changed
@@ -257,7 +262,7 @@ fn fix_in_place(
     engine: &Engine,
     path: &Path,
     interrupt: &Interrupt,
-    on_finding: &mut dyn FnMut(Finding),
+    sinks: Sinks<'_>,
 ) -> Processed {
     let target = match write_target(path) {
         Ok(target) => target,
@@ -269,7 +274,7 @@ fn fix_in_place(
     };
     let read = Identity::of(&metadata);
     let staged = Staged::in_place(write::dir_of(&target), &input, interrupt);
-    match fix(engine, &input, staged, on_finding) {
+    match fix(engine, &input, staged, sinks) {
         Ok((report, staged)) => {
             let written = staged.finish().and_then(|temp| match temp {
                 Some(temp) => write::commit(temp, &target, metadata.permissions(), Some(&read)),
@@ -286,7 +291,7 @@ fn fix_into(
     path: &Path,
     destination: &Path,
     interrupt: &Interrupt,
-    on_finding: &mut dyn FnMut(Finding),
+    sinks: Sinks<'_>,
 ) -> Processed {
     let (input, metadata) = match open(path) {
         Ok(opened) => opened,
@@ -300,7 +305,7 @@ fn fix_into(
             ..Processed::default()
         };
     }
-    match fix(engine, input, Staged::copy(dir, interrupt), on_finding) {
+    match fix(engine, input, Staged::copy(dir, interrupt), sinks) {
         Ok((report, staged)) => {
             let written = staged.finish().and_then(|temp| match temp {
                 Some(temp) => write::commit(temp, destination, metadata.permissions(), None),

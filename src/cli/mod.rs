@@ -5,7 +5,9 @@ mod args;
 mod baseline;
 mod commands;
 mod files;
+mod init;
 mod interrupt;
+mod inventory;
 mod output;
 mod run;
 mod snippet;
@@ -19,7 +21,7 @@ use std::process::ExitCode;
 use affilint::{CONFIG_FILE_NAME, Config, Engine, RuleSet};
 use clap::Parser;
 
-use args::{Cli, Command, CommonArgs};
+use args::{Cli, Command, EngineArgs};
 use files::Mode;
 
 /// Exit status: no error-severity finding.
@@ -45,7 +47,8 @@ pub(crate) fn main() -> ExitCode {
             run::lint(args.common, mode)
         }
         Command::Explain(args) => commands::explain(&args, &mut stdout),
-        Command::Init(args) => commands::init(&args, &mut stdout),
+        Command::Init(args) => init::init(&args, &mut stdout),
+        Command::Inventory(args) => inventory::run(&args, &mut stdout),
         Command::Rules(args) => commands::rules(&args, &mut stdout),
         Command::Completions(args) => commands::completions(&args, &mut stdout),
         Command::Man => commands::man(&mut stdout),
@@ -68,9 +71,10 @@ pub(crate) fn stable_hash(parts: &[&[u8]]) -> u64 {
     })
 }
 
-/// The engine for `check` and `fix`: the shipped rules plus each `--rules` directory, the
-/// config (`-c`, or `./affilint.toml` when there is one) and the `--tag` overrides.
-pub(crate) fn build_engine(common: &CommonArgs) -> Result<Engine, String> {
+/// The engine for `check`, `fix` and `inventory`: the shipped rules plus each `--rules`
+/// directory, the config (`-c`, or `./affilint.toml` when there is one) and the `--tag`
+/// overrides.
+pub(crate) fn build_engine(common: &EngineArgs) -> Result<Engine, String> {
     let rules = rule_set(&common.rules)?;
     let mut config = match &common.config {
         Some(path) => Config::load(path).map_err(|e| e.to_string())?,

@@ -10,8 +10,9 @@ use rayon::prelude::*;
 
 use super::args::{ColorChoice, CommonArgs, Format};
 use super::baseline::{self, Baseline, FileBaseline, Recorder};
-use super::files::{self, FileError, Mode, Side};
+use super::files::{self, FileError, Mode, Side, Sinks};
 use super::interrupt::{self, Interrupt};
+use super::inventory::{Inventory, PageLinks};
 use super::output::{Github, Human, Json, Plain, Printer, Sarif, Style, Summary};
 use super::snippet::Snippets;
 use super::walk::{self, Excludes, Input};
@@ -52,25 +53,16 @@ fn progress(common: &CommonArgs, files: usize) -> Option<ProgressBar> {
 pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
     let interrupt =
         Interrupt::install().map_err(|e| format!("cannot install the signal handlers: {e}"))?;
-    let engine = build_engine(&common)?;
-    if engine.active_programs().next().is_none() && !common.quiet {
-        eprintln!(
-            "affilint: note: no program has an id (set one under [programs.<id>] in \
-             {CONFIG_FILE_NAME} or with --tag amazon=ID); links are counted, nothing is tagged"
-        );
-    }
+    let engine = build_engine(&common.engine)?;
     let baseline = common.baseline.as_deref().map(Baseline::load).transpose()?;
     let recorder = common.write_baseline.as_ref().map(|_| Recorder::default());
-    let excludes = Excludes::new(&common.exclude)?;
+    let excludes = Excludes::new(&common.walk.exclude)?;
     let skip = match &mode {
         Mode::FixInto(dir) => Some(dir.as_path()),
         _ => None,
     };
-    let jobs = common
-        .jobs
-        .map(usize::from)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let mut walk = walk::collect(&common.paths, &excludes, skip, jobs);
+    let jobs = common.walk.jobs();
+    let mut walk = walk::collect(&common.walk.paths, &excludes, skip, jobs);
     if let Some(shard) = common.shard {
         walk.inputs.retain(|input| walk::in_shard(input, shard));
     }
@@ -113,7 +105,9 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
     let printer = Printer::new(style(&common, &mode, terminal)?, out, progress.clone());
     let diffs = matches!(mode, Mode::FixDiff)
         .then(|| Printer::new(Box::new(Plain), Box::new(io::stdout()), progress));
+    let inventory = Inventory::default();
     let run = Run {
+        inventory: &inventory,
         engine: &engine,
         mode: &mode,
         interrupt: &interrupt,
@@ -152,6 +146,9 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
         reached += 1;
     }
     summary.count_failures(&failures);
+    if !common.quiet {
+        note_ids(&engine, inventory, &common.walk.paths);
+    }
     summary.interrupted = interrupt.signal().map(interrupt::name);
     for failure in &failures {
         eprintln!("affilint: {}: {}", failure.location, failure.message);
@@ -188,6 +185,25 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
     } else {
         CLEAN
     })
+}
+
+/// Says which affiliate ids the pages carry for programs without an id in the config.
+fn note_ids(engine: &Engine, inventory: Inventory, paths: &[std::path::PathBuf]) {
+    let active: Vec<&str> = engine.active_programs().collect();
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let paths = if shown.is_empty() {
+        ".".to_owned()
+    } else {
+        shown.join(" ")
+    };
+    match inventory.into_counts().note(&active, &paths) {
+        Some(note) => eprintln!("affilint: note: {note}"),
+        None if active.is_empty() => eprintln!(
+            "affilint: note: no affiliate ids found, and no program has an id (set one under \
+             [programs.<id>] in {CONFIG_FILE_NAME} or with --tag amazon=ID)"
+        ),
+        None => {}
+    }
 }
 
 /// The output format asked for.
@@ -262,6 +278,8 @@ struct Run<'a> {
     diffs: Option<&'a Printer>,
     baseline: Option<&'a Baseline>,
     recorder: Option<&'a Recorder>,
+    /// The affiliate links of every page, for the note on ids found.
+    inventory: &'a Inventory,
 }
 
 impl Run<'_> {
@@ -298,9 +316,13 @@ impl Run<'_> {
                 ..Summary::default()
             },
         };
-        let processed = files::process(self.engine, input, self.mode, self.interrupt, &mut |f| {
-            file.finding(f)
-        });
+        let mut links = PageLinks::default();
+        let sinks = Sinks {
+            finding: &mut |f| file.finding(f),
+            affiliate_link: &mut |link| links.record(link),
+        };
+        let processed = files::process(self.engine, input, self.mode, self.interrupt, sinks);
+        self.inventory.add(links);
         if processed.interrupted {
             return Outcome::Skipped;
         }

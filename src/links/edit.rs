@@ -9,14 +9,14 @@ use lol_html::html_content::Attribute;
 
 use crate::page::source::{Edit, Source};
 
-/// The edit that replaces the `href` value `raw` (the value of `attribute`) with `new_value`.
-pub(crate) fn href_edit(
+/// Where the `href` value `raw` (the value of `attribute`) is, when it can be rewritten: its
+/// bytes must be what `raw` encodes to, or a rewrite would change bytes it did not mean to.
+pub(crate) fn href_range(
     source: &Source,
     attribute: &Attribute<'_>,
     raw: &str,
-    new_value: &str,
     encoding: &'static Encoding,
-) -> Result<Edit, String> {
+) -> Result<Range<usize>, String> {
     let range = attribute
         .value_source_location()
         .ok_or("the attribute has no value to rewrite")?
@@ -31,11 +31,7 @@ pub(crate) fn href_edit(
             encoding.name()
         ));
     }
-    let (bytes, _, _) = encoding.encode(new_value);
-    Ok(Edit {
-        range,
-        bytes: bytes.into_owned(),
-    })
+    Ok(range)
 }
 
 /// The edit that adds `sponsored` to `rel`, or a `rel` attribute right after `href`. It

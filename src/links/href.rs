@@ -64,6 +64,40 @@ impl Href {
         self.url.host_str().unwrap_or_default()
     }
 
+    /// The raw value `raw` (this href's) with its host replaced by `host`, keeping everything
+    /// else as written; `None` when the host is not written as the plain name it parses to
+    /// (percent-escaped, with a trailing dot, ...).
+    pub(crate) fn with_host(&self, raw: &str, host: &str) -> Option<String> {
+        let text = self.decoded.text();
+        let url = &text[self.span.clone()];
+        let mut at = if self.protocol_relative {
+            0
+        } else {
+            url.find(':')? + 1
+        };
+        at += url[at..].len() - url[at..].trim_start_matches(['/', '\\']).len();
+        let authority_end = url[at..]
+            .find(['/', '\\', '?', '#'])
+            .map_or(url.len(), |end| at + end);
+        if let Some(user) = url[at..authority_end].rfind('@') {
+            at += user + 1;
+        }
+        let current = self.host();
+        let written = url.get(at..at + current.len())?;
+        let ends = url[at + current.len()..authority_end].is_empty()
+            || url[at + current.len()..].starts_with(':');
+        if !written.eq_ignore_ascii_case(current) || !ends {
+            return None;
+        }
+        let start = self.span.start + at;
+        let range = self.decoded.raw_range(start..start + current.len());
+        Some(format!(
+            "{}{host}{}",
+            &raw[..range.start],
+            &raw[range.end..]
+        ))
+    }
+
     /// The decoded text's query parameters and the ranges around them.
     pub(super) fn parts(&self) -> UrlParts<'_> {
         UrlParts::new(self.decoded.text(), self.span.clone())
@@ -145,6 +179,32 @@ pub(super) fn path_id<'p>(re: Option<&Regex>, path: &'p str) -> Option<regex::Ma
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_host_is_replaced_where_it_is_written() {
+        let moved = |raw: &str| Href::parse(raw).unwrap().with_host(raw, "www.amazon.com");
+        assert_eq!(
+            moved("https://smile.amazon.com/dp/B0?tag=a&amp;x=1#r").as_deref(),
+            Some("https://www.amazon.com/dp/B0?tag=a&amp;x=1#r")
+        );
+        assert_eq!(
+            moved(" //SMILE.amazon.com:443/x ").as_deref(),
+            Some(" //www.amazon.com:443/x ")
+        );
+        assert_eq!(
+            moved("https://me@smile.amazon.com/").as_deref(),
+            Some("https://me@www.amazon.com/")
+        );
+        assert_eq!(
+            moved("https:\\\\smile.amazon.com\\dp").as_deref(),
+            Some("https:\\\\www.amazon.com\\dp")
+        );
+        assert_eq!(
+            moved("https://smile.amazon.com./dp").as_deref(),
+            Some("https://www.amazon.com/dp")
+        );
+        assert_eq!(moved("https://smile%2Eamazon.com/dp"), None);
+    }
 
     #[test]
     fn host_and_path_are_those_of_the_whole_url() {

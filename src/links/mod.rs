@@ -12,7 +12,7 @@ mod retag;
 use href::{Href, path_id, percent_decoded};
 
 use crate::hosts::HostTable;
-use crate::rules::Program;
+use crate::rules::{Program, RetiredHost};
 
 /// The role a host plays for a program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,15 +27,21 @@ pub(super) enum Role {
     Merchant,
 }
 
-/// A program the publisher has an id for, with its ids resolved.
+/// A program links may belong to, with the publisher's ids for it (none: the program is
+/// not active, and only links that carry an id of their own are its affiliate links).
 #[derive(Debug, Clone)]
-pub(crate) struct ActiveProgram {
+pub(crate) struct LinkProgram {
     pub(crate) program: Program,
     pub(crate) tag: Option<String>,
     pub(crate) marketplaces: HostTable<String>,
 }
 
-impl ActiveProgram {
+impl LinkProgram {
+    /// Whether the publisher has an id for this program.
+    pub(crate) fn is_active(&self) -> bool {
+        self.tag.is_some() || self.marketplaces.iter().next().is_some()
+    }
+
     /// Whether `id` is one of the publisher's ids for this program.
     fn owns(&self, id: &str) -> bool {
         self.tag.as_deref() == Some(id) || self.marketplaces.iter().any(|(_, m)| m == id)
@@ -66,28 +72,49 @@ pub(crate) enum Status {
     },
     /// A short link: cannot be checked or tagged offline.
     Short,
+    /// A link of a program the publisher has no id for, carrying an id of its own.
+    Carrying,
 }
 
-/// An affiliate link: its program and status.
+/// An affiliate link: its program, status, and what it carries.
 #[derive(Debug, Clone)]
 pub(crate) struct Affiliate {
     pub(crate) program: usize,
     pub(crate) status: Status,
     pub(super) role: Role,
+    /// The program's host (as its rule lists it) or short-link host the link goes to.
+    pub(crate) host: String,
+    /// The id the link carries, when it carries one.
+    pub(crate) id: Option<String>,
+    /// The product it links to (an ASIN, an item id), when the rule can tell.
+    pub(crate) product: Option<String>,
+    /// For a network's link, the destination it redirects to, decoded.
+    pub(crate) destination: Option<String>,
 }
 
-/// The compiled host table of every active program.
+/// A link to a host its program has retired.
+pub(crate) struct Retired<'r> {
+    pub(crate) program: &'r Program,
+    pub(crate) host: &'r RetiredHost,
+}
+
+/// The compiled host table of every program.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LinkRules {
-    pub(crate) programs: Vec<ActiveProgram>,
+    pub(crate) programs: Vec<LinkProgram>,
     table: HostTable<Vec<(usize, Role)>>,
+    /// Retired hosts: program index and the host's index in its rule.
+    retired: HostTable<(usize, usize)>,
 }
 
 impl LinkRules {
-    pub(crate) fn new(programs: Vec<ActiveProgram>, merchants: &[Vec<String>]) -> LinkRules {
+    /// The rules for `programs`; `merchants[i]` are the retailers program `i` wraps (active
+    /// redirect networks only).
+    pub(crate) fn new(programs: Vec<LinkProgram>, merchants: &[Vec<String>]) -> LinkRules {
         let mut table: HostTable<Vec<(usize, Role)>> = HostTable::default();
-        for (index, active) in programs.iter().enumerate() {
-            let p = &active.program;
+        let mut retired = HostTable::default();
+        for (index, linked) in programs.iter().enumerate() {
+            let p = &linked.program;
             let roles = [
                 (&p.exclude_hosts, Role::Excluded),
                 (&p.hosts, Role::Host),
@@ -99,8 +126,15 @@ impl LinkRules {
                     table.entry(host, Vec::new).push((index, role));
                 }
             }
+            for (at, host) in p.retired_hosts.iter().enumerate() {
+                *retired.entry(&host.host, || (index, at)) = (index, at);
+            }
         }
-        let mut rules = LinkRules { programs, table };
+        let mut rules = LinkRules {
+            programs,
+            table,
+            retired,
+        };
         rules.sort_roles();
         rules
     }
@@ -114,7 +148,12 @@ impl LinkRules {
         }
     }
 
-    /// Whether the raw attribute value could be an active program's link. It says `false` only
+    /// The programs the publisher has an id for.
+    pub(crate) fn active(&self) -> impl Iterator<Item = &LinkProgram> {
+        self.programs.iter().filter(|p| p.is_active())
+    }
+
+    /// Whether the raw attribute value could be a program's link. It says `false` only
     /// for a plain value (ASCII, no references, no escapes, no tabs or newlines in the URL)
     /// that is not an absolute http(s) URL, or whose lowercase host no program lists; anything
     /// unusual is left to [`Href::parse`], so this never changes a result, it only saves the
@@ -154,37 +193,55 @@ impl LinkRules {
         self.table.lookup(host).is_some()
     }
 
-    /// The program and status of a link, or `None` when it is not an active program's link.
+    /// The program and status of a link, or `None` when it is no program's affiliate link:
+    /// not a program's host, an excluded host or path, or, for a program the publisher has no
+    /// id for, a link that carries no id.
     pub(crate) fn classify(&self, href: &Href) -> Option<Affiliate> {
-        let host = href.host();
-        let (_, roles) = self.table.lookup(host)?;
+        let (listed, roles) = self.table.lookup(href.host())?;
         let &(program, role) = roles.first()?;
-        let active = &self.programs[program];
+        let linked = &self.programs[program];
         let excluded_path = || {
-            active
+            linked
                 .program
                 .exclude_paths
                 .iter()
                 .any(|re| re.is_match(href.url.path()))
         };
-        let status = match role {
+        let (status, id) = match role {
             Role::Excluded => return None,
             _ if excluded_path() => return None,
-            Role::Short => Status::Short,
-            Role::Merchant => Status::Untagged,
-            Role::Host => self.id_status(active, href),
+            Role::Short => (Status::Short, None),
+            Role::Merchant => (Status::Untagged, None),
+            Role::Host => self.id_status(linked, href)?,
         };
+        let product = path_id(linked.program.product_path.as_ref(), href.url.path())
+            .map(|m| m.as_str().to_owned());
+        let destination = linked
+            .program
+            .tagging
+            .as_ref()
+            .and_then(|t| t.destination_param.as_deref())
+            .filter(|_| role == Role::Host)
+            .and_then(|param| {
+                let parts = href.parts();
+                let found = parts.params.iter().find(|p| p.key == param)?;
+                (!found.value.is_empty()).then(|| found.value.to_string())
+            });
         Some(Affiliate {
             program,
             status,
             role,
+            host: listed.to_owned(),
+            id,
+            product,
+            destination,
         })
     }
 
-    fn id_status(&self, active: &ActiveProgram, href: &Href) -> Status {
-        let Some(tagging) = &active.program.tagging else {
-            return Status::Untagged;
-        };
+    /// The link's status and the id it carries; `None` for a link without an id of a
+    /// program the publisher has no id for.
+    fn id_status(&self, linked: &LinkProgram, href: &Href) -> Option<(Status, Option<String>)> {
+        let tagging = linked.program.tagging.as_ref()?;
         let parts = href.parts();
         let text = href.decoded.text();
         let mut ids: Vec<String> = Vec::new();
@@ -200,22 +257,41 @@ impl LinkRules {
         if let Some(found) = path_id(tagging.path_id.as_ref(), &text[parts.path.clone()]) {
             ids.push(percent_decoded(found.as_str()).into_owned());
         }
-        let Some(expected) = active.expected_id(href.host()) else {
-            return if ids.is_empty() {
-                Status::Untagged
-            } else {
-                Status::Tagged
-            };
-        };
-        match ids.iter().find(|id| *id != expected) {
-            Some(found) => Status::Foreign {
-                found: found.clone(),
-                expected: expected.to_owned(),
-                ours: active.owns(found),
-            },
-            None if ids.is_empty() => Status::Untagged,
-            None => Status::Tagged,
+        if !linked.is_active() {
+            let id = ids.into_iter().next()?;
+            return Some((Status::Carrying, Some(id)));
         }
+        let Some(expected) = linked.expected_id(href.host()) else {
+            let id = ids.into_iter().next();
+            let status = if id.is_some() {
+                Status::Tagged
+            } else {
+                Status::Untagged
+            };
+            return Some((status, id));
+        };
+        Some(match ids.iter().find(|id| *id != expected) {
+            Some(found) => (
+                Status::Foreign {
+                    found: found.clone(),
+                    expected: expected.to_owned(),
+                    ours: linked.owns(found),
+                },
+                Some(found.clone()),
+            ),
+            None if ids.is_empty() => (Status::Untagged, None),
+            None => (Status::Tagged, Some(expected.to_owned())),
+        })
+    }
+
+    /// The retired host `href` goes to, if it goes to one.
+    pub(crate) fn retired(&self, href: &Href) -> Option<Retired<'_>> {
+        let (_, &(program, at)) = self.retired.lookup(href.host())?;
+        let program = &self.programs[program].program;
+        Some(Retired {
+            program,
+            host: &program.retired_hosts[at],
+        })
     }
 }
 
@@ -258,7 +334,7 @@ mod tests {
                     .map(|(_, h)| h.to_string()),
             );
             merchant_lists.push(list);
-            programs.push(ActiveProgram {
+            programs.push(LinkProgram {
                 program,
                 tag: Some(tag.to_string()),
                 marketplaces: table,
@@ -490,7 +566,7 @@ mod tests {
                     drop = [\"utm_*\", \"sr\"]\nkeep = [\"utm_keep\"]\n";
         let program = Program::parse("shop.toml", rule).unwrap();
         let rules = LinkRules::new(
-            vec![ActiveProgram {
+            vec![LinkProgram {
                 program,
                 tag: Some("me".into()),
                 marketplaces: HostTable::default(),

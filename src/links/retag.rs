@@ -9,7 +9,7 @@ use std::ops::Range;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::href::{Href, UrlParts, path_id};
-use super::{Affiliate, LinkRules, Role};
+use super::{Affiliate, LinkRules, Role, Status};
 use crate::rules::{Program, Tagging, TaggingMethod, Template};
 
 /// Everything but RFC 3986 unreserved characters is encoded in a wrapped destination.
@@ -63,7 +63,15 @@ impl LinkRules {
             (TaggingMethod::Wrap { template, .. }, Role::Merchant) => vec![template],
             (_, Role::Merchant) => return Err(format!("{} cannot wrap links", program.id())),
             (TaggingMethod::Query { params }, _) => params.iter().map(|(_, t)| t).collect(),
-            (TaggingMethod::Wrap { .. }, _) => Vec::new(),
+            (TaggingMethod::Replace, _) if affiliate.status == Status::Untagged => {
+                return Err(format!(
+                    "{} links carry the id {} gives them: make this one in {}'s own tools",
+                    program.name(),
+                    program.name(),
+                    program.name()
+                ));
+            }
+            (TaggingMethod::Wrap { .. } | TaggingMethod::Replace, _) => Vec::new(),
         };
         let missing = templates
             .iter()
@@ -130,7 +138,7 @@ impl LinkRules {
                     set.push((name.clone(), render(template)?));
                 }
             }
-            TaggingMethod::Wrap { .. } => {
+            TaggingMethod::Wrap { .. } | TaggingMethod::Replace => {
                 if let Some(param) = &tagging.id_param {
                     set.push((param.clone(), id.to_owned()));
                 }

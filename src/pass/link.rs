@@ -1,17 +1,19 @@
-//! The link handler: for each `a`/`area` with an `href`, whether it belongs to an active
-//! program, the findings it gets, and the edits `fix` queues for it.
+//! The link handler: for each `a`/`area` with an `href`, whether it is a program's affiliate
+//! link, the findings it gets, and the edits `fix` queues for it.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use encoding_rs::Encoding;
 use lol_html::html_content::{Attribute, Element};
 
+use super::LinkFacts;
 use super::page::Page;
-use crate::links::Status;
 use crate::links::edit::{self, rel_is_marked};
 use crate::links::href::Href;
+use crate::links::{Affiliate, Status};
 use crate::page::source::{Edit, Source};
-use crate::report::FindingId;
+use crate::report::{AffiliateLink, FindingId};
 
 impl Page<'_> {
     /// Handles one `a` or `area` start tag.
@@ -49,32 +51,120 @@ impl Page<'_> {
         let Some(href) = Href::parse(&raw) else {
             return;
         };
-        let Some(affiliate) = self.checks.links.classify(&href) else {
-            return;
+        // Where the value is, when fix may rewrite it (otherwise why not).
+        let writable = if self.fixing {
+            edit::href_range(&self.source, href_attr, &raw, encoding)
+        } else {
+            Err(String::new())
         };
+        // A link to a retired host is moved first (when fixing), then judged where it goes.
+        let moved = self.retired_host(&raw, &href, tag.start, writable.is_ok());
+        let (value, href) = match moved.as_deref().and_then(|m| Some((m, Href::parse(m)?))) {
+            Some((moved, href)) => (moved.to_owned(), href),
+            None => (raw.clone(), href),
+        };
+        let mut new_value = moved.clone();
+        let mut edits: Vec<Edit> = Vec::new();
+        if let Some(affiliate) = self.checks.links.classify(&href) {
+            self.affiliate(&affiliate, tag.clone(), hidden);
+            let blocked = writable.as_ref().err().map(String::as_str);
+            if let Some(tagged) = self.link_findings(&value, &href, &affiliate, tag.start, blocked)
+            {
+                new_value = Some(tagged);
+            }
+            let marked = rel_attr
+                .is_some_and(|a| rel_is_marked(&attribute_value(&self.source, a, encoding)));
+            if !marked && self.checks.severity(FindingId::MissingRel).is_some() {
+                match self
+                    .fixing
+                    .then(|| edit::rel_edit(&self.source, rel_attr, href_attr, encoding))
+                    .flatten()
+                {
+                    Some(edit) => edits.push(edit),
+                    None => {
+                        let name = self.checks.links.programs[affiliate.program].program.name();
+                        let message = format!(
+                            "{name} link without rel=\"sponsored\" (or \"nofollow\"), which \
+                             Google asks for on paid links; `affilint fix` adds rel=\"sponsored\""
+                        );
+                        let facts = self.facts(&href, &affiliate);
+                        self.push(FindingId::MissingRel, tag.start, message, Some(facts));
+                    }
+                }
+            }
+        }
+        if let (Some(new_value), Ok(range)) = (new_value, writable) {
+            let (bytes, _, _) = encoding.encode(&new_value);
+            edits.push(Edit {
+                range,
+                bytes: bytes.into_owned(),
+            });
+        }
+        for edit in edits {
+            self.source.edit(edit);
+        }
+    }
+
+    /// Counts an affiliate link for the page: its program needs a disclosure, the first one
+    /// may decide where `fix` inserts one, and the caller may want to hear of it.
+    fn affiliate(&mut self, affiliate: &Affiliate, tag: Range<usize>, hidden: bool) {
+        let start = tag.start;
         self.affiliate_links += 1;
         if !self.programs.contains(&affiliate.program) {
             self.programs.push(affiliate.program);
         }
         if let Some(reader) = &mut self.reader {
             // What comes before the link is read before the link counts as a safe place.
-            reader.catch_up(&mut self.source, tag.start);
+            reader.catch_up(&mut self.source, start);
             reader.note_data(tag.end);
         }
         if self.first_link.is_none() {
-            let ticket = self.source.ticket(tag.start);
-            self.first_link = Some((tag.start, ticket));
-            self.decide_insertion_at_first_link(tag.start, hidden);
+            let ticket = self.source.ticket(start);
+            self.first_link = Some((start, ticket));
+            self.decide_insertion_at_first_link(start, hidden);
         }
-        let program = &self.checks.links.programs[affiliate.program].program;
-        let name = program.name().to_owned();
-        let id = program.id().to_owned();
-        let mut edits: Vec<Edit> = Vec::new();
+        if let Some(sink) = &mut self.affiliate_sink {
+            sink(AffiliateLink {
+                program: self.checks.links.programs[affiliate.program]
+                    .program
+                    .id()
+                    .to_owned(),
+                host: affiliate.host.clone(),
+                id: affiliate.id.clone(),
+                product: affiliate.product.clone(),
+                short: affiliate.status == Status::Short,
+                destination: affiliate.destination.clone(),
+            });
+        }
+    }
 
-        let (rule, message) = match &affiliate.status {
-            Status::Tagged => (None, String::new()),
+    /// What a finding on this link reports of it.
+    fn facts(&self, href: &Href, affiliate: &Affiliate) -> LinkFacts {
+        LinkFacts {
+            url: href.text().to_owned(),
+            program: self.checks.links.programs[affiliate.program]
+                .program
+                .id()
+                .to_owned(),
+            affiliate_id: affiliate.id.clone(),
+        }
+    }
+
+    /// The findings on an affiliate link's id, and (when fixing) its tagged value. `blocked`:
+    /// why fix may not rewrite the link, if it may not.
+    fn link_findings(
+        &mut self,
+        value: &str,
+        href: &Href,
+        affiliate: &Affiliate,
+        start: usize,
+        blocked: Option<&str>,
+    ) -> Option<String> {
+        let name = self.checks.links.programs[affiliate.program].program.name();
+        let (rule, mut message) = match &affiliate.status {
+            Status::Tagged | Status::Carrying => return None,
             Status::Untagged => (
-                Some(FindingId::UntaggedLink),
+                FindingId::UntaggedLink,
                 format!("{name} link without your id"),
             ),
             Status::Foreign {
@@ -82,7 +172,7 @@ impl Page<'_> {
                 expected,
                 ours: true,
             } => (
-                Some(FindingId::ForeignTag),
+                FindingId::ForeignTag,
                 format!(
                     "{name} link carries your id for another marketplace, `{found}`; this one \
                      takes `{expected}`"
@@ -91,71 +181,82 @@ impl Page<'_> {
             Status::Foreign {
                 found, expected, ..
             } => (
-                Some(FindingId::ForeignTag),
+                FindingId::ForeignTag,
                 format!("{name} link carries someone else's id `{found}` instead of `{expected}`"),
             ),
             Status::Short => (
-                Some(FindingId::ShortLink),
+                FindingId::ShortLink,
                 format!(
                     "{name} short link cannot be tagged offline: replace it with the full link \
                      carrying your id"
                 ),
             ),
         };
-        if let Some(rule) = rule {
-            let fixable = matches!(rule, FindingId::UntaggedLink | FindingId::ForeignTag);
-            let mut message = message;
-            if fixable && self.checks.severity(rule).is_some() {
-                let links = &self.checks.links;
-                let edit = if self.fixing {
-                    links.retag(&raw, &href, &affiliate).and_then(|new_value| {
-                        edit::href_edit(&self.source, href_attr, &raw, &new_value, encoding)
-                            .map(Some)
-                    })
-                } else {
-                    links.blocker(&href, &affiliate).map_or(Ok(None), Err)
-                };
-                match edit {
-                    Ok(Some(edit)) => edits.push(edit),
-                    Ok(None) if rule == FindingId::UntaggedLink => {
-                        message.push_str("; `affilint fix` adds it")
-                    }
-                    Ok(None) => message.push_str("; `affilint fix` replaces it"),
-                    Err(reason) => {
-                        message.push_str("; cannot be tagged automatically: ");
-                        message.push_str(&reason);
-                    }
+        let mut tagged = None;
+        let fixable = matches!(rule, FindingId::UntaggedLink | FindingId::ForeignTag);
+        if fixable && self.checks.severity(rule).is_some() {
+            let links = &self.checks.links;
+            let result = if self.fixing {
+                match blocked {
+                    Some(reason) => Err(reason.to_owned()),
+                    None => links.retag(value, href, affiliate).map(Some),
+                }
+            } else {
+                links.blocker(href, affiliate).map_or(Ok(None), Err)
+            };
+            match result {
+                Ok(Some(value)) => tagged = Some(value),
+                Ok(None) if rule == FindingId::UntaggedLink => {
+                    message.push_str("; `affilint fix` adds it")
+                }
+                Ok(None) => message.push_str("; `affilint fix` replaces it"),
+                Err(reason) => {
+                    message.push_str("; cannot be tagged automatically: ");
+                    message.push_str(&reason);
                 }
             }
-            if edits.is_empty() {
-                self.push(rule, tag.start, message, Some((&href, &id)));
-            }
         }
+        if tagged.is_none() {
+            let facts = self.facts(href, affiliate);
+            self.push(rule, start, message, Some(facts));
+        }
+        tagged
+    }
 
-        let marked =
-            rel_attr.is_some_and(|a| rel_is_marked(&attribute_value(&self.source, a, encoding)));
-        if !marked && self.checks.severity(FindingId::MissingRel).is_some() {
-            let edit = if self.fixing {
-                edit::rel_edit(&self.source, rel_attr, href_attr, encoding)
-            } else {
-                None
-            };
-            match edit {
-                Some(edit) => edits.push(edit),
-                None => self.push(
-                    FindingId::MissingRel,
-                    tag.start,
-                    format!(
-                        "{name} link without rel=\"sponsored\" (or \"nofollow\"), which Google \
-                         asks for on paid links; `affilint fix` adds rel=\"sponsored\""
-                    ),
-                    Some((&href, &id)),
-                ),
+    /// For a link to a retired host: when fixing and the host has a replacement, the link's
+    /// value moved there; otherwise `None`, and a `retired-host` finding.
+    fn retired_host(
+        &mut self,
+        raw: &str,
+        href: &Href,
+        start: usize,
+        writable: bool,
+    ) -> Option<String> {
+        let retired = self.checks.links.retired(href)?;
+        self.checks.severity(FindingId::RetiredHost)?;
+        let host = &retired.host;
+        if let (true, Some(replacement)) = (writable, &host.replacement)
+            && let Some(moved) = href.with_host(raw, replacement)
+        {
+            return Some(moved);
+        }
+        let mut message = format!("link to {}: {}", host.host, host.note);
+        match &host.replacement {
+            Some(replacement) => {
+                message.push_str(&format!("; `affilint fix` moves it to {replacement}"))
             }
+            None => message.push_str(&format!(
+                "; replace it with a link from {}'s current program",
+                retired.program.name()
+            )),
         }
-        for edit in edits {
-            self.source.edit(edit);
-        }
+        let facts = LinkFacts {
+            url: href.text().to_owned(),
+            program: retired.program.id().to_owned(),
+            affiliate_id: None,
+        };
+        self.push(FindingId::RetiredHost, start, message, Some(facts));
+        None
     }
 }
 

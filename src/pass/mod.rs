@@ -31,7 +31,7 @@ use crate::page::guard::PrescanGuard;
 use crate::page::hiding::element_hiding;
 use crate::page::sniff;
 use crate::page::source::{Source, Ticket};
-use crate::report::{Finding, FindingId, Report, Severity};
+use crate::report::{AffiliateLink, Finding, FindingId, Report, Severity};
 use optout::OptOut;
 use page::Page;
 
@@ -50,8 +50,16 @@ pub(crate) struct Draft {
     pub(crate) offset: usize,
     pub(crate) ticket: Ticket,
     pub(crate) message: String,
-    pub(crate) url: Option<String>,
-    pub(crate) program: Option<String>,
+    /// For link findings: what the finding says of its link.
+    pub(crate) link: Option<LinkFacts>,
+}
+
+/// What a link finding reports of its link.
+pub(crate) struct LinkFacts {
+    /// The URL as written, references decoded.
+    pub(crate) url: String,
+    pub(crate) program: String,
+    pub(crate) affiliate_id: Option<String>,
 }
 
 /// Counts what lol_html emits and hears about `<meta charset>`.
@@ -110,6 +118,7 @@ impl<'e, O: Output> Pass<'e, O> {
             optout: OptOut::default(),
             insert_bytes: Vec::new(),
             insert_seen: false,
+            affiliate_sink: None,
         };
         Pass {
             state: Rc::new(RefCell::new(state)),
@@ -128,6 +137,11 @@ impl<'e, O: Output> Pass<'e, O> {
     /// findings at the end.
     pub(crate) fn each_finding(&mut self, sink: impl FnMut(Finding) + 'e) {
         self.sink = Some(Box::new(sink));
+    }
+
+    /// Hands every affiliate link to `sink` as it is met.
+    pub(crate) fn each_affiliate_link(&mut self, sink: impl FnMut(AffiliateLink) + 'e) {
+        self.state.borrow_mut().affiliate_sink = Some(Box::new(sink));
     }
 
     /// Feeds the next chunk of the document.
@@ -168,8 +182,7 @@ impl<'e, O: Output> Pass<'e, O> {
                         offset: verdict.offset,
                         ticket: verdict.ticket,
                         message: verdict.message,
-                        url: None,
-                        program: None,
+                        link: None,
                     });
                 }
             }
@@ -381,8 +394,9 @@ impl<'e, O: Output> Pass<'e, O> {
                 column,
                 offset: draft.offset,
                 message: draft.message,
-                url: draft.url,
-                program: draft.program,
+                url: draft.link.as_ref().map(|l| l.url.clone()),
+                program: draft.link.as_ref().map(|l| l.program.clone()),
+                affiliate_id: draft.link.and_then(|l| l.affiliate_id),
             };
             match &mut self.sink {
                 Some(sink) => sink(finding),

@@ -7,15 +7,14 @@ use std::rc::Rc;
 use encoding_rs::Encoding;
 
 use super::optout::OptOut;
-use super::{Draft, INDENT_WINDOW};
+use super::{Draft, INDENT_WINDOW, LinkFacts};
 use crate::compile::Checks;
 use crate::disclosure::insertion::{self, Insertion};
 use crate::disclosure::matcher::Found;
 use crate::disclosure::policy::{self, Placement};
 use crate::disclosure::reader::Reader;
-use crate::links::href::Href;
 use crate::page::source::{Edit, Source, Ticket};
-use crate::report::FindingId;
+use crate::report::{AffiliateLink, FindingId};
 
 /// Everything the handlers of one pass share about the page.
 pub(super) struct Page<'e> {
@@ -40,6 +39,8 @@ pub(super) struct Page<'e> {
     /// it (then fix never inserts another, wherever it ended up).
     pub(super) insert_bytes: Vec<u8>,
     pub(super) insert_seen: bool,
+    /// Where affiliate links go as they are met, if anyone asked.
+    pub(super) affiliate_sink: Option<Box<dyn FnMut(AffiliateLink) + 'e>>,
 }
 
 impl Page<'_> {
@@ -50,7 +51,7 @@ impl Page<'_> {
         id: FindingId,
         offset: usize,
         message: String,
-        link: Option<(&Href, &str)>,
+        link: Option<LinkFacts>,
     ) {
         let Some(severity) = self.checks.severity(id) else {
             return;
@@ -62,8 +63,7 @@ impl Page<'_> {
             offset,
             ticket,
             message,
-            url: link.map(|(href, _)| href.text().to_owned()),
-            program: link.map(|(_, program)| program.to_owned()),
+            link,
         });
     }
 

@@ -23,6 +23,7 @@ pub(crate) fn help(id: FindingId) -> &'static str {
             "move the statement out of hidden, collapsed or non-rendered content"
         }
         FindingId::LateDisclosure => "move the statement above the first affiliate link",
+        FindingId::RetiredHost => "run `affilint fix` to move the link where its program is now",
     }
 }
 
@@ -75,7 +76,9 @@ Why it matters: Google asks that paid and affiliate links be marked rel=\"sponso
 How to fix: `affilint fix` adds rel=\"sponsored\" (keeping any other rel values)."
         }
         FindingId::MissingDisclosure => {
-            "The page has affiliate links and no statement that discloses them.
+            "The page has affiliate links and no statement that discloses them. A link is an \
+affiliate link when it carries an id where its program puts one (Amazon's tag, eBay's campid, a \
+network's id), or is a program's short link, whether or not your config has an id for it.
 
 Why it matters: the FTC Endorsement Guides (16 CFR Part 255) require a clear and conspicuous \
 disclosure of the material connection; Amazon's Operating Agreement (section 5) requires the \
@@ -108,6 +111,19 @@ not where readers will miss them (FTC, \".com Disclosures\" and the Endorsement 
 
 How to fix: move the statement into visible content above the first affiliate link."
         }
+        FindingId::RetiredHost => {
+            "A link goes to a host its program no longer serves: smile.amazon.com (AmazonSmile, \
+closed on 2023-02-20), or a network that moved its publishers elsewhere (ShareASale, to Awin). \
+Rule files list such hosts under `retired_hosts`, with the host that replaces them if there is \
+one.
+
+Why it matters: a retired host may stop redirecting at any time; until then the visit may not \
+be credited to you, and readers land on a notice instead of the product.
+
+How to fix: `affilint fix` moves a link to the replacement host (smile.amazon.com becomes \
+www.amazon.com), keeping its path, query and fragment, and then tags it as usual. Where there \
+is no replacement, make the link again in the program's current tools."
+        }
         FindingId::LateDisclosure => {
             "The page discloses its affiliate links, but only after the first one (in the \
 footer, say).
@@ -130,7 +146,7 @@ mod tests {
 
     #[test]
     fn every_finding_says_what_why_and_how() {
-        for id in FindingId::ALL {
+        for &id in FindingId::ALL {
             let text = explanation(id);
             assert!(
                 text.contains("Why it matters") && text.contains("How to fix"),

@@ -20,6 +20,8 @@ pub enum FindingId {
     ForeignTag,
     /// A short link (amzn.to and the like) that cannot be tagged offline.
     ShortLink,
+    /// A link to a host its program has retired (smile.amazon.com).
+    RetiredHost,
     /// An affiliate link without `rel="sponsored"` or `rel="nofollow"`.
     MissingRel,
     /// Affiliate links and no disclosure statement at all.
@@ -34,10 +36,11 @@ pub enum FindingId {
 
 impl FindingId {
     /// Every finding id, in the order they are documented.
-    pub const ALL: [FindingId; 8] = [
+    pub const ALL: &[FindingId] = &[
         FindingId::UntaggedLink,
         FindingId::ForeignTag,
         FindingId::ShortLink,
+        FindingId::RetiredHost,
         FindingId::MissingRel,
         FindingId::MissingDisclosure,
         FindingId::IncompleteDisclosure,
@@ -51,6 +54,7 @@ impl FindingId {
             FindingId::UntaggedLink => "untagged-link",
             FindingId::ForeignTag => "foreign-tag",
             FindingId::ShortLink => "short-link",
+            FindingId::RetiredHost => "retired-host",
             FindingId::MissingRel => "missing-rel",
             FindingId::MissingDisclosure => "missing-disclosure",
             FindingId::IncompleteDisclosure => "incomplete-disclosure",
@@ -62,9 +66,10 @@ impl FindingId {
     /// The severity a finding has unless the config says otherwise.
     pub fn default_severity(self) -> Severity {
         match self {
-            FindingId::ShortLink | FindingId::MissingRel | FindingId::LateDisclosure => {
-                Severity::Warning
-            }
+            FindingId::ShortLink
+            | FindingId::RetiredHost
+            | FindingId::MissingRel
+            | FindingId::LateDisclosure => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -95,6 +100,7 @@ impl FindingId {
             FindingId::IncompleteDisclosure => "disclosure statement cut off or incomplete",
             FindingId::HiddenDisclosure => "disclosure only in hidden or non-rendered content",
             FindingId::LateDisclosure => "disclosure only after the first affiliate link",
+            FindingId::RetiredHost => "link to a host its program has retired",
         }
     }
 }
@@ -110,7 +116,8 @@ impl FromStr for FindingId {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         FindingId::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|id| id.as_str() == s)
             .ok_or_else(|| {
                 let known: Vec<&str> = FindingId::ALL.iter().map(|id| id.as_str()).collect();
@@ -125,7 +132,7 @@ mod tests {
 
     #[test]
     fn ids_round_trip_and_unknown_ids_list_the_known_ones() {
-        for id in FindingId::ALL {
+        for &id in FindingId::ALL {
             assert_eq!(id.as_str().parse::<FindingId>(), Ok(id));
             let parsed: FindingId =
                 serde::Deserialize::deserialize(toml::Value::String(id.as_str().to_owned()))

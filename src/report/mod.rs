@@ -56,6 +56,30 @@ pub struct Finding {
     pub url: Option<String>,
     /// For link findings: the program the link belongs to.
     pub program: Option<String>,
+    /// For link findings: the affiliate id the link carries, when it carries one.
+    pub affiliate_id: Option<String>,
+}
+
+/// An affiliate link met on a page, as [`Checker::on_affiliate_link`](crate::Checker::on_affiliate_link)
+/// hands it over: for inventories of the ids and products a site links with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AffiliateLink {
+    /// The program's id (`amazon`).
+    pub program: String,
+    /// The program's host the link goes to, as its rule lists it (`amazon.in`), or the
+    /// short-link host (`amzn.to`).
+    pub host: String,
+    /// The affiliate id the link carries, when it carries one (short links carry theirs
+    /// inside, out of sight).
+    pub id: Option<String>,
+    /// The product it links to (an Amazon ASIN, an eBay item id), when the rule can tell.
+    pub product: Option<String>,
+    /// Whether it is a short link.
+    pub short: bool,
+    /// For a network's link (Skimlinks, Awin, Impact, ...), the destination it redirects to,
+    /// decoded.
+    pub destination: Option<String>,
 }
 
 /// What checking (or fixing) one document found.

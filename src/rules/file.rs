@@ -12,7 +12,7 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::program::{Program, Tagging, TaggingMethod};
+use super::program::{Program, RetiredHost, Tagging, TaggingMethod};
 use super::template::{Template, is_placeholder_name};
 use crate::disclosure::statement::Statement;
 use crate::errors::{RuleError, SourceSpot};
@@ -38,6 +38,18 @@ struct RuleFile {
     vars: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<String>>>,
     #[serde(default)]
     disclosure: DisclosureFile,
+    #[serde(alias = "product-path")]
+    product_path: Option<Spanned<String>>,
+    #[serde(default, alias = "retired-hosts")]
+    retired_hosts: Vec<Spanned<RetiredFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetiredFile {
+    host: Spanned<String>,
+    replacement: Option<Spanned<String>>,
+    note: String,
 }
 
 /// How a program's links carry the id, as written.
@@ -46,6 +58,7 @@ struct RuleFile {
 enum Method {
     Query,
     Wrap,
+    Replace,
 }
 
 #[derive(Deserialize)]
@@ -58,6 +71,8 @@ struct TaggingFile {
     id_param: Option<Spanned<String>>,
     #[serde(alias = "path-id")]
     path_id: Option<Spanned<String>>,
+    #[serde(alias = "destination-param")]
+    destination_param: Option<Spanned<String>>,
     #[serde(default)]
     keep: Vec<Spanned<String>>,
     #[serde(default)]
@@ -252,6 +267,21 @@ fn parse(origin: &str, text: &str) -> Result<Program, RuleError> {
         ));
     }
 
+    let product_path = match &file.product_path {
+        Some(p) => {
+            let re = src.regex(p, false)?;
+            if re.captures_len() != 2 {
+                return Err(src.err(
+                    p.span(),
+                    "`product_path` needs exactly one capture group: the product id",
+                ));
+            }
+            Some(re)
+        }
+        None => None,
+    };
+    let retired_hosts = compile_retired(&src, &file.retired_hosts, &hosts)?;
+
     Ok(Program {
         id: id.clone(),
         name: file.name,
@@ -265,7 +295,38 @@ fn parse(origin: &str, text: &str) -> Result<Program, RuleError> {
         vars,
         general_disclosure: file.disclosure.general,
         statements,
+        product_path,
+        retired_hosts,
     })
+}
+
+/// `retired_hosts`: each a subdomain of one of the program's hosts (its links are the
+/// program's), its replacement one too.
+fn compile_retired(
+    src: &RuleSource<'_>,
+    list: &[Spanned<RetiredFile>],
+    hosts: &[String],
+) -> Result<Vec<RetiredHost>, RuleError> {
+    let owned = |host: &Spanned<String>| -> Result<String, RuleError> {
+        let name = host.get_ref();
+        if !is_valid_domain(name) || !hosts.iter().any(|h| host_matches(name, h)) {
+            return Err(src.err(
+                host.span(),
+                format!("`{name}` must be one of the program's hosts or a subdomain of one"),
+            ));
+        }
+        Ok(name.clone())
+    };
+    list.iter()
+        .map(|retired| {
+            let file = retired.get_ref();
+            Ok(RetiredHost {
+                host: owned(&file.host)?,
+                replacement: file.replacement.as_ref().map(owned).transpose()?,
+                note: file.note.clone(),
+            })
+        })
+        .collect()
 }
 
 /// `[vars."<host>"]`: per-host values for placeholders, on the program's own hosts or
@@ -403,6 +464,23 @@ fn compile_tagging(
             }
             TaggingMethod::Query { params }
         }
+        Method::Replace => {
+            if !file.params.is_empty() || file.template.is_some() || !file.merchants.is_empty() {
+                return Err(src.err(
+                    file.method.span(),
+                    "`method = \"replace\"` takes no `params`, `template` or `merchants`: it \
+                     only replaces the id on the network's own links",
+                ));
+            }
+            if id_param.is_none() && path_id.is_none() {
+                return Err(src.err(
+                    spanned.span(),
+                    "`method = \"replace\"` needs `id_param` or `path_id`: where the \
+                     network's links carry the publisher's id",
+                ));
+            }
+            TaggingMethod::Replace
+        }
         Method::Wrap => {
             if !file.params.is_empty() {
                 return Err(src.err(
@@ -476,10 +554,16 @@ fn compile_tagging(
     for p in file.keep.iter().chain(&file.drop) {
         src.param_name(&Spanned::new(p.span(), p.get_ref().replace('*', "x")))?;
     }
+    let destination_param = file
+        .destination_param
+        .as_ref()
+        .map(|p| src.param_name(p))
+        .transpose()?;
     Ok(Tagging {
         method,
         id_param,
         path_id,
+        destination_param,
         keep: src.globs(&file.keep)?,
         drop: src.globs(&file.drop)?,
         has_drop: !file.drop.is_empty(),
@@ -553,7 +637,9 @@ mod tests {
         assert!(statement.starts_with("r.toml:8:"), "{statement}");
         let method = error(&MINIMAL.replace("\"query\"", "\"append\""));
         assert!(
-            method.starts_with("r.toml:5:10: unknown variant `append`, expected `query` or `wrap`"),
+            method.starts_with(
+                "r.toml:5:10: unknown variant `append`, expected one of `query`, `wrap`, `replace`"
+            ),
             "{method}"
         );
     }

@@ -13,28 +13,36 @@ mod template;
 use std::path::Path;
 
 pub use program::Program;
-pub(crate) use program::{Tagging, TaggingMethod};
+pub(crate) use program::{RetiredHost, Tagging, TaggingMethod};
 pub(crate) use template::Template;
 
 use crate::errors::{RuleError, SourceSpot};
 use crate::hosts::HostTable;
 
-/// The rule files shipped with affilint, built into the binary.
-const SHIPPED: &[(&str, &str)] = &[
-    ("rules/amazon.toml", include_str!("../../rules/amazon.toml")),
-    ("rules/apple.toml", include_str!("../../rules/apple.toml")),
-    ("rules/awin.toml", include_str!("../../rules/awin.toml")),
-    (
-        "rules/booking.toml",
-        include_str!("../../rules/booking.toml"),
-    ),
-    ("rules/cj.toml", include_str!("../../rules/cj.toml")),
-    ("rules/ebay.toml", include_str!("../../rules/ebay.toml")),
-    ("rules/ftc.toml", include_str!("../../rules/ftc.toml")),
-    (
-        "rules/skimlinks.toml",
-        include_str!("../../rules/skimlinks.toml"),
-    ),
+/// The rule files shipped with affilint (`rules/<name>.toml`), built into the binary.
+macro_rules! shipped {
+    ($($name:literal),* $(,)?) => {
+        &[$((
+            concat!("rules/", $name, ".toml"),
+            include_str!(concat!("../../rules/", $name, ".toml")),
+        )),*]
+    };
+}
+
+const SHIPPED: &[(&str, &str)] = shipped![
+    "amazon",
+    "apple",
+    "avantlink",
+    "awin",
+    "booking",
+    "cj",
+    "ebay",
+    "ftc",
+    "impact",
+    "rakuten",
+    "shareasale",
+    "skimlinks",
+    "viglink",
 ];
 
 /// Every program affilint knows, compiled once and shared by every document.
@@ -175,6 +183,11 @@ mod tests {
             "skimlinks",
             "awin",
             "cj",
+            "impact",
+            "rakuten",
+            "viglink",
+            "avantlink",
+            "shareasale",
         ] {
             let program = set.program(id).unwrap_or_else(|| panic!("{id} is shipped"));
             assert!(!program.hosts().is_empty());

@@ -24,6 +24,9 @@ pub(crate) enum TaggingMethod {
         /// Retailer hosts this network wraps (the config may add more).
         merchants: Vec<String>,
     },
+    /// The network's own links carry the id (in `id_param` or `path_id`), and only a
+    /// foreign id is replaced: new links are made in the network's own tools.
+    Replace,
 }
 
 /// How a program tags links, compiled.
@@ -34,6 +37,8 @@ pub(crate) struct Tagging {
     pub(crate) id_param: Option<String>,
     /// A regex over the URL path whose first group is an id carried in the path.
     pub(crate) path_id: Option<Regex>,
+    /// The query parameter of the network's own links that carries the destination.
+    pub(crate) destination_param: Option<String>,
     pub(super) keep: GlobSet,
     pub(super) drop: GlobSet,
     pub(super) has_drop: bool,
@@ -61,6 +66,20 @@ pub struct Program {
     pub(crate) vars: HostTable<BTreeMap<String, String>>,
     pub(crate) general_disclosure: bool,
     pub(crate) statements: Vec<Statement>,
+    /// A regex over the URL path whose first group names the product (an ASIN, an item id).
+    pub(crate) product_path: Option<Regex>,
+    /// Hosts that no longer serve the program's links.
+    pub(crate) retired_hosts: Vec<RetiredHost>,
+}
+
+/// A host of a program that is gone, with what replaces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RetiredHost {
+    pub(crate) host: String,
+    /// The host its links move to (`fix` moves them), if any.
+    pub(crate) replacement: Option<String>,
+    /// Why, for the finding's message ("AmazonSmile closed on 2023-02-20").
+    pub(crate) note: String,
 }
 
 impl Program {
@@ -97,13 +116,27 @@ impl Program {
         }
     }
 
+    /// Hosts whose links are reported as retired, and where `fix` moves them (if anywhere).
+    pub fn retired_hosts(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.retired_hosts
+            .iter()
+            .map(|r| (r.host.as_str(), r.replacement.as_deref()))
+    }
+
     /// The disclosure statements that satisfy this program, as written.
     pub fn statements(&self) -> impl Iterator<Item = &str> {
         self.statements.iter().map(Statement::text)
     }
 
-    /// Whether a publisher id is acceptable for this program.
-    pub(crate) fn accepts_id(&self, id: &str) -> bool {
+    /// Whether the program's rule accepts `id` as a publisher id (an eBay campaign id is ten
+    /// digits, ...).
+    ///
+    /// ```
+    /// let ebay = affilint::RuleSet::shipped().program("ebay").unwrap().clone();
+    /// assert!(ebay.accepts_id("5338000000"));
+    /// assert!(!ebay.accepts_id("123"));
+    /// ```
+    pub fn accepts_id(&self, id: &str) -> bool {
         self.id_pattern.as_ref().is_none_or(|re| re.is_match(id))
     }
 

@@ -184,6 +184,19 @@ fn the_readme_example_site_checks_with_every_kind_of_finding() {
     ] {
         assert!(rules.contains(rule), "{rule} missing from {rules:?}");
     }
+    // The README's first command: no config at all.
+    let out = run(&repo, &["check", "examples/site"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("error[incomplete-disclosure]"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("found affiliate ids: amazon otherblog-21 (1 link on 1 page)"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -35,7 +35,7 @@ fn sarif_has_rules_results_and_relative_locations() {
     let run = &log["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    for id in affilint::FindingId::ALL {
+    for id in affilint::FindingId::ALL.iter().copied() {
         assert!(ids.contains(&id.as_str()), "rule {id} is described");
     }
     assert!(

@@ -3,6 +3,7 @@
 mod cli;
 mod corpus;
 mod disclosure;
+mod discovery;
 mod ecosystem;
 mod engine;
 mod fidelity;

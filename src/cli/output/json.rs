@@ -19,6 +19,9 @@ struct JsonFinding<'a> {
     url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     program: Option<&'a str>,
+    /// The affiliate id the link carries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -51,6 +54,7 @@ impl Style for Json {
             message: &f.message,
             url: f.url.as_deref(),
             program: f.program.as_deref(),
+            id: f.affiliate_id.as_deref(),
         })
         .unwrap_or_default()
     }

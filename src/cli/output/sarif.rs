@@ -158,6 +158,9 @@ impl Style for Sarif {
         }
         if let (Some(url), Some(program)) = (&f.url, &f.program) {
             result["properties"] = json!({ "url": url, "program": program });
+            if let Some(id) = &f.affiliate_id {
+                result["properties"]["id"] = json!(id);
+            }
         }
         serde_json::to_string(&result).unwrap_or_default()
     }
