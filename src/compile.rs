@@ -12,7 +12,6 @@ use crate::disclosure::reader::{Finder, visible_statements};
 use crate::errors::{ConfigError, Error, SourceSpot};
 use crate::hosts::{HostTable, is_valid_domain};
 use crate::links::{LinkProgram, LinkRules};
-use crate::page::hiding;
 use crate::report::{FindingId, Severity};
 use crate::rules::{Program, RuleSet, Tagging, TaggingMethod};
 
@@ -25,8 +24,6 @@ pub(crate) struct Selectors {
     pub(crate) links: Selector,
     /// The blocks `fix` tracks to place a disclosure.
     pub(crate) blocks: Selector,
-    /// Links inside hidden or collapsed content.
-    pub(crate) hidden_links: Selector,
 }
 
 impl Selectors {
@@ -35,13 +32,8 @@ impl Selectors {
             s.parse::<Selector>()
                 .unwrap_or_else(|e| panic!("built-in selector {s:?} is invalid: {e}"))
         };
-        let hidden_links: Vec<String> = hiding::scopes()
-            .iter()
-            .flat_map(|scope| [format!("{scope} a[href]"), format!("{scope} area[href]")])
-            .collect();
         Selectors {
             links: parse(LINKS),
-            hidden_links: parse(&hidden_links.join(", ")),
             blocks: parse(&block_selector()),
         }
     }

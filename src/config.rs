@@ -255,8 +255,8 @@ impl Config {
         Ok(config)
     }
 
-    /// Sets a program's id, overriding the config file; `origin` says where the value comes
-    /// from, for errors (the command line says `--tag amazon=ID`).
+    /// Sets a program's id, overriding the config file; `origin` names where the value comes
+    /// from in errors.
     ///
     /// ```
     /// let mut config = affilint::Config::default();

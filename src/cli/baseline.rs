@@ -7,11 +7,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::Mutex;
 
 use affilint::{Finding, FindingId, Location};
 use serde::{Deserialize, Serialize};
+
+use super::write;
 
 /// The format version written in baseline files.
 const VERSION: u32 = 1;
@@ -171,13 +174,13 @@ impl Recorder {
         };
         let mut json = serde_json::to_string_pretty(&file).map_err(|e| cannot(&e))?;
         json.push('\n');
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| cannot(&e))?;
+        // As fix writes a page: a locked temporary file, flushed, renamed, the directory flushed.
+        let mut temp = write::temp_in(write::dir_of(path)).map_err(|e| cannot(&e))?;
         temp.write_all(json.as_bytes()).map_err(|e| cannot(&e))?;
-        temp.persist(path).map_err(|e| cannot(&e.error))?;
+        let permissions = std::fs::metadata(path)
+            .map(|m| m.permissions())
+            .unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
+        write::commit(temp, path, permissions, None).map_err(|e| cannot(&e))?;
         Ok(total)
     }
 }

@@ -65,7 +65,7 @@ pub(crate) struct Processed {
     pub(crate) diff: Option<String>,
     /// Why it could not be read, or its fix written.
     pub(crate) failure: Option<(Side, String)>,
-    /// A signal stopped it before it was done (nothing was written).
+    /// A signal came while it was read: its fix was not written.
     pub(crate) interrupted: bool,
 }
 
@@ -84,30 +84,35 @@ impl Processed {
         }
     }
 
-    /// The outcome of a fix whose output is `written`.
-    fn fixed(report: Report, written: Result<(), WriteError>) -> Processed {
+    /// The outcome of a fix whose output is `written` (to `to`, when it is not the file read).
+    fn fixed(report: Report, written: Result<(), WriteError>, to: Option<&Path>) -> Processed {
         match written {
             Ok(()) => Processed::checked(report),
             Err(WriteError::Interrupted) => Processed {
+                report: Some(report),
                 interrupted: true,
                 ..Processed::default()
             },
-            Err(e) => Processed {
-                report: Some(report),
-                failure: Some((Side::Write, e.to_string())),
-                ..Processed::default()
-            },
+            Err(e) => {
+                let message = match (to, &e) {
+                    (Some(to), WriteError::Io(e)) => {
+                        format!("could not be written to {}: {e}", to.display())
+                    }
+                    (None, WriteError::Io(_)) => format!("{e}; the original is unchanged"),
+                    _ => e.to_string(),
+                };
+                Processed {
+                    report: Some(report),
+                    failure: Some((Side::Write, message)),
+                    ..Processed::default()
+                }
+            }
         }
     }
 
-    /// A document the engine gave up on: it could not be read, its output could not be
-    /// written, or a signal stopped it.
+    /// A document the engine gave up on: it could not be read, or its output written.
     fn failed(error: DocumentError) -> Processed {
         match error {
-            DocumentError::Write(e) if e.kind() == io::ErrorKind::Interrupted => Processed {
-                interrupted: true,
-                ..Processed::default()
-            },
             DocumentError::Write(e) => Processed {
                 failure: Some((Side::Write, format!("could not be written: {e}"))),
                 ..Processed::default()
@@ -148,7 +153,7 @@ pub(crate) fn process(
             let relative = input.relative.as_deref().unwrap_or(path);
             fix_into(engine, path, &dir.join(relative), interrupt, sinks)
         }
-        (_, other) => Processed::unreadable(format!("{other}: cannot be read here")),
+        _ => Processed::unreadable("this kind of input cannot be read here"),
     }
 }
 
@@ -280,7 +285,7 @@ fn fix_in_place(
                 Some(temp) => write::commit(temp, &target, metadata.permissions(), Some(&read)),
                 None => Ok(()),
             });
-            Processed::fixed(report, written)
+            Processed::fixed(report, written, None)
         }
         Err(e) => Processed::failed(e),
     }
@@ -311,7 +316,7 @@ fn fix_into(
                 Some(temp) => write::commit(temp, destination, metadata.permissions(), None),
                 None => Ok(()),
             });
-            Processed::fixed(report, written)
+            Processed::fixed(report, written, Some(destination))
         }
         Err(e) => Processed::failed(e),
     }

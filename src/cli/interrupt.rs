@@ -1,8 +1,13 @@
 //! Ctrl-C, SIGTERM and SIGHUP during `check` or `fix`. The first signal stops the run from
-//! taking new files and abandons the writes in flight (their temporary files are removed);
-//! the run then reports what it did and exits with 128 + the signal's number. A second signal
-//! ends the process at once: renames are atomic, so no original is ever half-written, and a
-//! temporary file it leaves is removed by the next `fix` over that directory.
+//! taking new files; the documents in flight are read to their end (their findings are all
+//! reported) but their writes are abandoned (their temporary files are removed); the run then
+//! reports what it did and exits with 128 + the signal's number. A second signal ends the
+//! process at once: renames are atomic, so no original is ever half-written, and a temporary
+//! file it leaves is removed by the next `fix` over that directory.
+//!
+//! A signal the process was started with ignored (`nohup` ignores SIGHUP) stays ignored.
+//! SIGXFSZ is ignored, so a write past the file-size limit fails with an error the run can
+//! report (the default would kill the process mid-write).
 
 use std::io;
 use std::sync::Arc;
@@ -25,7 +30,11 @@ impl Interrupt {
     /// Installs the handlers.
     pub(crate) fn install() -> io::Result<Interrupt> {
         let interrupt = Interrupt::default();
-        for signal in SIGNALS {
+        // SAFETY: setting a signal's disposition to SIG_IGN runs no code in the handler.
+        unsafe {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+        }
+        for signal in SIGNALS.into_iter().filter(|&s| !ignored(s)) {
             // In this order: a signal that finds `seen` set exits at once; the first sets it.
             flag::register_conditional_shutdown(signal, 128 + signal, interrupt.seen.clone())?;
             flag::register_usize(signal, interrupt.signal.clone(), signal as usize)?;
@@ -36,22 +45,23 @@ impl Interrupt {
 
     /// Whether a signal has come.
     pub(crate) fn is_set(&self) -> bool {
-        self.seen.load(Ordering::Relaxed)
+        self.seen.load(Ordering::SeqCst)
     }
 
     /// The signal that came, if one did.
     pub(crate) fn signal(&self) -> Option<i32> {
         self.is_set()
-            .then(|| i32::try_from(self.signal.load(Ordering::Relaxed)).unwrap_or(SIGINT))
+            .then(|| i32::try_from(self.signal.load(Ordering::SeqCst)).unwrap_or(SIGINT))
     }
+}
 
-    /// The error a write in flight ends with once a signal has come.
-    pub(crate) fn check(&self) -> io::Result<()> {
-        if self.is_set() {
-            Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"))
-        } else {
-            Ok(())
-        }
+/// Whether `signal` was ignored when the process started.
+fn ignored(signal: i32) -> bool {
+    // SAFETY: a null new action only reads the current one into `old`.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(signal, std::ptr::null(), &mut old) == 0
+            && old.sa_sigaction == libc::SIG_IGN
     }
 }
 

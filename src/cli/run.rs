@@ -51,8 +51,6 @@ fn progress(common: &CommonArgs, files: usize) -> Option<ProgressBar> {
 
 /// `check` and `fix`.
 pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
-    let interrupt =
-        Interrupt::install().map_err(|e| format!("cannot install the signal handlers: {e}"))?;
     let engine = build_engine(&common.engine)?;
     let baseline = common.baseline.as_deref().map(Baseline::load).transpose()?;
     let recorder = common.write_baseline.as_ref().map(|_| Recorder::default());
@@ -70,9 +68,18 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
     if walk.inputs.iter().filter(|i| is_stdin(i)).count() > 1 {
         return Err("`-` (stdin) can be given once".into());
     }
-    if let Mode::FixInto(_) = &mode {
+    if let Mode::FixInto(dir) = &mode {
         check_unique_destinations(&walk.inputs)?;
+        // The output directory is not walked, but its temporary files are ours to clean.
+        walk.leftovers.extend(walk::leftovers_in(dir));
     }
+    // Reading standard input keeps the default signals: a Ctrl-C there ends the run at once
+    // (nothing is written but standard output).
+    let interrupt = if walk.inputs.iter().any(is_stdin) {
+        Interrupt::default()
+    } else {
+        Interrupt::install().map_err(|e| format!("cannot install the signal handlers: {e}"))?
+    };
     let mut failures: Vec<FileError> = walk
         .errors
         .into_iter()
@@ -131,21 +138,28 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
         ..Summary::default()
     };
     let mut reached = 0;
+    let mut not_written = 0;
     for (location, outcome) in outcomes {
         match outcome {
             Outcome::Skipped => continue,
             Outcome::Done(counts, failure) => {
                 summary.add(&counts);
-                failures.extend(failure.map(|(side, message)| FileError {
-                    location,
-                    side,
-                    message,
-                }));
+                if let Some((side, message)) = failure {
+                    not_written += usize::from(side == Side::Write);
+                    failures.push(FileError {
+                        location,
+                        side,
+                        message,
+                    });
+                }
             }
         }
         reached += 1;
     }
-    summary.count_failures(&failures);
+    summary.not_read = failures.iter().filter(|f| f.side == Side::Read).count();
+    if let Some(n) = &mut summary.not_written {
+        *n = not_written;
+    }
     if !common.quiet {
         note_ids(&engine, inventory, &common.walk.paths);
     }
@@ -251,7 +265,7 @@ fn leftovers(paths: &[std::path::PathBuf], mode: &Mode, quiet: bool) -> Vec<File
                     ),
                 }),
             },
-            Mode::Check | Mode::FixDiff if !quiet => eprintln!(
+            Mode::Check | Mode::FixDiff if !quiet && write::is_left_behind(path) => eprintln!(
                 "affilint: note: {shown} is a temporary file left by an interrupted `affilint \
                  fix`; the next `affilint fix` over this directory removes it"
             ),
@@ -323,7 +337,7 @@ impl Run<'_> {
         };
         let processed = files::process(self.engine, input, self.mode, self.interrupt, sinks);
         self.inventory.add(links);
-        if processed.interrupted {
+        if processed.interrupted && processed.report.is_none() {
             return Outcome::Skipped;
         }
         if let (Some(diffs), Some(diff)) = (self.diffs, processed.diff) {
@@ -337,7 +351,7 @@ impl Run<'_> {
             counts.files = 1;
             counts.links = report.links;
             counts.affiliate_links = report.affiliate_links;
-            let written = report.changed && processed.failure.is_none();
+            let written = report.changed && processed.failure.is_none() && !processed.interrupted;
             counts.fixed = self.mode.fixes().then_some(usize::from(written));
         }
         Outcome::Done(counts, processed.failure)

@@ -96,6 +96,14 @@ pub(crate) struct Walk {
     pub(crate) leftovers: Vec<PathBuf>,
 }
 
+/// What a parallel walk of one directory gathers.
+#[derive(Default)]
+struct Found {
+    documents: Vec<(PathBuf, Kind)>,
+    errors: Vec<(Location, String)>,
+    leftovers: Vec<PathBuf>,
+}
+
 /// Collects the inputs named by `paths` (none: `.`), skipping `skip` (the `--out` directory),
 /// walking directories with `threads` threads.
 pub(crate) fn collect(
@@ -135,7 +143,7 @@ pub(crate) fn collect(
         let skip_dir = skip.clone();
         let root_for_filter = root.clone();
         let filter_excludes = excludes.clone();
-        let found = std::sync::Mutex::new((Vec::new(), Vec::new(), Vec::new()));
+        let found = std::sync::Mutex::new(Found::default());
         ignore::WalkBuilder::new(root)
             .standard_filters(false)
             .follow_links(false)
@@ -168,11 +176,11 @@ pub(crate) fn collect(
                             let is_file = entry.file_type().is_some_and(|t| t.is_file());
                             let name = entry.file_name().to_string_lossy();
                             if is_file && is_temp_name(&name) {
-                                found.2.push(entry.into_path());
+                                found.leftovers.push(entry.into_path());
                             } else if let Some(kind) =
                                 Kind::of_path(entry.path()).filter(|_| is_file)
                             {
-                                found.0.push((entry.into_path(), kind));
+                                found.documents.push((entry.into_path(), kind));
                             }
                         }
                         Err(e) => {
@@ -180,14 +188,17 @@ pub(crate) fn collect(
                                 ignore::Error::WithPath { path, .. } => path.clone(),
                                 _ => root.clone(),
                             };
-                            found.1.push((Location::File(path), e.to_string()));
+                            found.errors.push((Location::File(path), e.to_string()));
                         }
                     }
                     ignore::WalkState::Continue
                 })
             });
-        let (mut paths, mut errors, mut leftovers) =
-            found.into_inner().unwrap_or_else(|p| p.into_inner());
+        let Found {
+            documents: mut paths,
+            mut errors,
+            mut leftovers,
+        } = found.into_inner().unwrap_or_else(|p| p.into_inner());
         // The walk is parallel; the order is the paths' order, so every run reports alike.
         paths.sort_by(|a, b| a.0.cmp(&b.0));
         errors.sort();
@@ -200,6 +211,30 @@ pub(crate) fn collect(
         walk.errors.extend(errors);
     }
     walk
+}
+
+/// affilint's temporary files anywhere under `dir` (the output directory of `fix --out`,
+/// which is not walked for documents).
+pub(crate) fn leftovers_in(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file() && is_temp_name(&entry.file_name().to_string_lossy()) {
+                found.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 #[cfg(test)]

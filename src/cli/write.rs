@@ -3,15 +3,16 @@
 //! The new content goes to a temporary file next to the target (`.affilint-XXXXXX.tmp`),
 //! locked for as long as this run holds it. Nothing is written for a file until its first
 //! changed byte; the unchanged bytes before it are then copied from the very file being read.
-//! A write that fails (no space, read-only file system, permission, quota) or a signal
-//! abandons the temporary file, which is removed. Otherwise the file is given the original's
+//! A write that fails (no space, read-only file system, permission, quota) abandons the
+//! temporary file, which is removed; so does a signal, once the document is read. Otherwise the file is given the original's
 //! mode and flushed to disk; then, right before the rename, the target must still be the file
 //! that was read (same device, inode, size, modification and change time): if someone else
 //! wrote it meanwhile, their content is kept. After the rename the directory is flushed too,
 //! so a power cut leaves the old or the new file, never an empty one.
 //!
 //! A temporary file whose lock is free belongs to a run that is gone (killed, or stopped by a
-//! second signal): the next `fix` over its directory removes it.
+//! second signal): the next `fix` over its directory removes it. One that is empty and only
+//! seconds old may be another run's, created a moment before it locks it: it is left alone.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -31,6 +32,9 @@ const TEMP_RANDOM: usize = 6;
 
 /// How many times a temporary file is created again when another run got hold of it first.
 const TEMP_ATTEMPTS: usize = 16;
+
+/// How old an empty temporary file must be before it counts as left behind.
+const FRESH: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Whether `name` is the name of one of affilint's temporary files.
 pub(crate) fn is_temp_name(name: &str) -> bool {
@@ -85,7 +89,7 @@ pub(crate) enum WriteError {
 impl std::fmt::Display for WriteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            WriteError::Io(e) => write!(f, "could not be written: {e}; the original is unchanged"),
+            WriteError::Io(e) => write!(f, "could not be written: {e}"),
             WriteError::Changed => f.write_str(
                 "could not be written: it changed after affilint read it (another program \
                  wrote it); its new content is kept, run fix again",
@@ -97,16 +101,12 @@ impl std::fmt::Display for WriteError {
 
 impl From<io::Error> for WriteError {
     fn from(e: io::Error) -> Self {
-        if e.kind() == io::ErrorKind::Interrupted {
-            WriteError::Interrupted
-        } else {
-            WriteError::Io(e)
-        }
+        WriteError::Io(e)
     }
 }
 
 /// A new temporary file in `dir`, locked by this run.
-fn temp_in(dir: &Path) -> io::Result<NamedTempFile> {
+pub(crate) fn temp_in(dir: &Path) -> io::Result<NamedTempFile> {
     for _ in 0..TEMP_ATTEMPTS {
         let temp = tempfile::Builder::new()
             .prefix(TEMP_PREFIX)
@@ -132,27 +132,38 @@ fn temp_in(dir: &Path) -> io::Result<NamedTempFile> {
     ))
 }
 
-/// Removes `path`, one of affilint's temporary files, unless a running affilint holds it.
-/// Returns whether it was removed (a file that is gone already, renamed into place by the
-/// run that made it, is not).
-pub(crate) fn remove_leftover(path: &Path) -> io::Result<bool> {
-    let gone = |e: io::Error| {
-        if e.kind() == io::ErrorKind::NotFound {
-            Ok(false)
-        } else {
-            Err(e)
-        }
-    };
+/// `path`, one of affilint's temporary files, opened and locked when no running affilint
+/// holds it (and it is not a new one another run is about to lock); `None` otherwise, or
+/// when it is gone already (renamed into place by the run that made it).
+fn left_behind(path: &Path) -> io::Result<Option<File>> {
     let file = match File::open(path) {
         Ok(file) => file,
-        Err(e) => return gone(e),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
     };
     if flock(&file, FlockOperation::NonBlockingLockExclusive).is_err() {
-        return Ok(false);
+        return Ok(None);
     }
+    let metadata = file.metadata()?;
+    let age = metadata.modified()?.elapsed().unwrap_or_default();
+    Ok((metadata.len() > 0 || age >= FRESH).then_some(file))
+}
+
+/// Whether `path`, one of affilint's temporary files, was left behind by a run that is gone.
+pub(crate) fn is_left_behind(path: &Path) -> bool {
+    left_behind(path).is_ok_and(|file| file.is_some())
+}
+
+/// Removes `path`, one of affilint's temporary files, if a run that is gone left it behind.
+/// Returns whether it was removed.
+pub(crate) fn remove_leftover(path: &Path) -> io::Result<bool> {
+    let Some(_locked) = left_behind(path)? else {
+        return Ok(false);
+    };
     match fs::remove_file(path) {
         Ok(()) => Ok(true),
-        Err(e) => gone(e),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
@@ -183,13 +194,16 @@ pub(crate) fn commit(
 /// A fixed document on its way to a temporary file in `dir`. In place (`original` is the
 /// file being read), nothing is written until the first rewritten byte; a copy writes every
 /// byte. The first failure is kept and nothing more is written (the document is still read to
-/// its end, so its findings are all reported); a signal stops the document at once.
+/// its end, so its findings are all reported); after a signal, the finished document is not
+/// written.
 pub(crate) struct Staged<'a> {
     dir: PathBuf,
     original: Option<&'a File>,
     unchanged: u64,
     temp: Option<BufWriter<NamedTempFile>>,
     failed: Option<io::Error>,
+    /// The original got shorter while it was read: someone else wrote it.
+    shrank: bool,
     interrupt: &'a Interrupt,
 }
 
@@ -202,6 +216,7 @@ impl<'a> Staged<'a> {
             unchanged: 0,
             temp: None,
             failed: None,
+            shrank: false,
             interrupt,
         }
     }
@@ -214,6 +229,7 @@ impl<'a> Staged<'a> {
             unchanged: 0,
             temp: None,
             failed: None,
+            shrank: false,
             interrupt,
         }
     }
@@ -229,12 +245,12 @@ impl<'a> Staged<'a> {
                 while at < self.unchanged {
                     let want = usize::try_from(self.unchanged - at)
                         .map_or(buf.len(), |n| n.min(buf.len()));
-                    let n = original.read_at(&mut buf[..want], at)?;
+                    let n = original.read_at(&mut buf[..want], at).map_err(|e| {
+                        io::Error::new(e.kind(), format!("cannot read it back: {e}"))
+                    })?;
                     if n == 0 {
-                        return Err(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            "the file got shorter while it was read",
-                        ));
+                        self.shrank = true;
+                        return Err(io::Error::other("it got shorter while it was read"));
                     }
                     temp.write_all(&buf[..n])?;
                     at += n as u64;
@@ -249,7 +265,6 @@ impl<'a> Staged<'a> {
     }
 
     fn write(&mut self, bytes: &[u8], rewritten: bool) -> io::Result<()> {
-        self.interrupt.check()?;
         if self.failed.is_some() {
             return Ok(());
         }
@@ -266,7 +281,13 @@ impl<'a> Staged<'a> {
 
     /// The temporary file with the whole document, or `None` in place when nothing changed.
     pub(crate) fn finish(mut self) -> Result<Option<NamedTempFile>, WriteError> {
-        self.interrupt.check()?;
+        let nothing_to_write = self.original.is_some() && self.temp.is_none();
+        if self.interrupt.is_set() && !nothing_to_write {
+            return Err(WriteError::Interrupted);
+        }
+        if self.shrank {
+            return Err(WriteError::Changed);
+        }
         if self.original.is_none() && self.failed.is_none() {
             // A copy of an empty document is an empty file.
             if let Err(e) = self.start() {
@@ -315,21 +336,24 @@ mod tests {
     #[test]
     fn a_temporary_file_is_ours_until_it_is_gone_and_only_a_free_one_is_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let temp = temp_in(dir.path()).unwrap();
-        let name = temp
-            .path()
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
+        let mut temp = temp_in(dir.path()).unwrap();
+        let name = temp.path().file_name().unwrap().to_string_lossy().into_owned();
         assert!(is_temp_name(&name), "{name}");
+        temp.write_all(b"half a page").unwrap();
         assert!(!remove_leftover(temp.path()).unwrap(), "held by this run");
         let path = temp.path().to_path_buf();
         let (file, path_kept) = temp.keep().unwrap();
         drop(file);
         assert_eq!(path, path_kept);
+        assert!(is_left_behind(&path));
         assert!(remove_leftover(&path).unwrap(), "free: its run is gone");
         assert!(!path.exists());
+        // An empty one seconds old may be another run's, about to lock it.
+        let fresh = dir.path().join(".affilint-Fr3shX.tmp");
+        fs::write(&fresh, "").unwrap();
+        assert!(!is_left_behind(&fresh));
+        assert!(!remove_leftover(&fresh).unwrap());
+        assert!(fresh.exists());
     }
 
     #[test]

@@ -27,11 +27,12 @@ pub(crate) struct Insert {
 }
 
 /// The elements tracked to find the first affiliate link's paragraph-level ancestor (and
-/// whether it is hidden), as a selector.
+/// whether it is hidden).
+const TRACKED: [&[&str]; 4] = [PARAGRAPH_LEVEL, ITEMS, CONTAINERS, NON_RENDERED];
+
+/// [`TRACKED`] as a selector.
 pub(crate) fn block_selector() -> String {
-    [PARAGRAPH_LEVEL, ITEMS, CONTAINERS, NON_RENDERED]
-        .concat()
-        .join(", ")
+    TRACKED.concat().join(", ")
 }
 
 fn is_paragraph_level(name: &str) -> bool {
@@ -131,8 +132,7 @@ const MAX_DEPTH: usize = 512;
 /// Updates the stack of open blocks for a start tag (closing what it implies); `hides` says
 /// whether the element hides its content (`hidden`, a closed `<details>`, ...).
 pub(crate) fn open_block(blocks: &mut Vec<Block>, name: &str, start: usize, hides: bool) {
-    let tracked = [PARAGRAPH_LEVEL, ITEMS, CONTAINERS, NON_RENDERED];
-    let Some(&name) = tracked.iter().flat_map(|l| l.iter()).find(|&&b| b == name) else {
+    let Some(&name) = TRACKED.iter().flat_map(|l| l.iter()).find(|&&b| b == name) else {
         return;
     };
     if blocks.len() >= MAX_DEPTH {

@@ -18,7 +18,6 @@ use crate::report::{AffiliateLink, FindingId};
 impl Page<'_> {
     /// Handles one `a` or `area` start tag.
     pub(super) fn on_link(&mut self, el: &mut Element<'_, '_>) {
-        let hidden = std::mem::take(&mut self.link_hidden);
         let encoding = self.encoding.get();
         let tag = el.source_location().bytes();
         let mut href_attr = None;
@@ -66,7 +65,7 @@ impl Page<'_> {
         let mut new_value = moved.clone();
         let mut edits: Vec<Edit> = Vec::new();
         if let Some(affiliate) = self.checks.links.classify(&href) {
-            self.affiliate(&affiliate, tag.clone(), hidden);
+            self.affiliate(&affiliate, tag.clone());
             let blocked = writable.as_ref().err().map(String::as_str);
             if let Some(tagged) = self.link_findings(&value, &href, &affiliate, tag.start, blocked)
             {
@@ -107,7 +106,7 @@ impl Page<'_> {
 
     /// Counts an affiliate link for the page: its program needs a disclosure, the first one
     /// may decide where `fix` inserts one, and the caller may want to hear of it.
-    fn affiliate(&mut self, affiliate: &Affiliate, tag: Range<usize>, hidden: bool) {
+    fn affiliate(&mut self, affiliate: &Affiliate, tag: Range<usize>) {
         let start = tag.start;
         self.affiliate_links += 1;
         if !self.programs.contains(&affiliate.program) {
@@ -121,6 +120,12 @@ impl Page<'_> {
         if self.first_link.is_none() {
             let ticket = self.source.ticket(start);
             self.first_link = Some((start, ticket));
+            // Whether a reader sees the link: as the disclosure reader judges text there.
+            let hidden = self.insertion.is_some()
+                && self
+                    .reader
+                    .as_mut()
+                    .is_some_and(|reader| reader.is_hidden(&self.source, start));
             self.decide_insertion_at_first_link(start, hidden);
         }
         if let Some(sink) = &mut self.affiliate_sink {

@@ -114,7 +114,6 @@ impl<'e, O: Output> Pass<'e, O> {
             first_link: None,
             reader,
             insertion: insert.then(Insertion::default),
-            link_hidden: false,
             optout: OptOut::default(),
             insert_bytes: Vec::new(),
             insert_seen: false,
@@ -268,17 +267,6 @@ impl<'e, O: Output> Pass<'e, O> {
             .with_memory_settings(
                 MemorySettings::new().with_max_allowed_memory_usage(MEMORY_LIMIT),
             );
-        if insert.is_some() {
-            // Runs before the link handler on the same element.
-            let state = self.state.clone();
-            settings = settings.append_element_content_handler((
-                Cow::Borrowed(&selectors.hidden_links),
-                ElementContentHandlers::default().element(move |_: &mut Element<'_, '_>| {
-                    state.borrow_mut().link_hidden = true;
-                    Ok(())
-                }),
-            ));
-        }
         let state = self.state.clone();
         settings = settings.append_element_content_handler((
             Cow::Borrowed(&selectors.links),

@@ -31,8 +31,6 @@ pub(super) struct Page<'e> {
     /// Reads the disclosure statements, when any disclosure finding is on.
     pub(super) reader: Option<Reader<'e>>,
     pub(super) insertion: Option<Insertion>,
-    /// Set for the link being handled when it sits in hidden or collapsed content.
-    pub(super) link_hidden: bool,
     /// Elements marked `data-affilint-ignore`.
     pub(super) optout: OptOut,
     /// The configured disclosure, in the page's encoding, and whether the page already holds

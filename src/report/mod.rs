@@ -13,6 +13,7 @@ pub use location::{Kind, Location};
 
 /// How serious a finding is: errors fail a run (exit status 1), warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Severity {
     /// Reported, does not fail the run.
     Warning,

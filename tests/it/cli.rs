@@ -245,3 +245,22 @@ fn shards_split_the_files_once_and_stably() {
         assert_eq!(out.status.code(), Some(2), "{bad}");
     }
 }
+
+#[test]
+fn json_output_escapes_what_it_prints() {
+    // The snapshot cases in tests/cmd show `\` as `/` (trycmd's path filter): the escaping
+    // itself is checked here.
+    let dir = site(&[
+        ("affilint.toml", CONFIG),
+        ("a \"quoted\" \\ name.html", &untagged_page()),
+    ]);
+    let out = run(dir.path(), &["check", "--format", "json"], None);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rel = &json["findings"][1];
+    assert_eq!(rel["file"], "./a \"quoted\" \\ name.html");
+    assert_eq!(
+        rel["message"],
+        "Amazon Associates link without rel=\"sponsored\" (or \"nofollow\"), which Google asks \
+         for on paid links; `affilint fix` adds rel=\"sponsored\""
+    );
+}

@@ -527,3 +527,81 @@ fn a_raw_text_end_tag_with_attributes_ends_the_element_in_any_chunking() {
         }
     }
 }
+
+/// Every form of hiding (spacing and case variants included), and forms that only look like
+/// it, through the whole pipeline: a statement inside is hidden or not for `check`, and a
+/// first affiliate link inside gets no disclosure next to it from `fix`.
+const HIDING_FORMS: &[(&str, bool)] = &[
+    ("<div hidden>", true),
+    ("<div HIDDEN>", true),
+    ("<span aria-hidden=\"TRUE\">", true),
+    ("<div style=\"display:none\">", true),
+    ("<div style=\"Display : None\">", true),
+    ("<div style=\"display:\tnone\">", true),
+    ("<div style=\"display:  none\">", true),
+    ("<div style=\"color:red;display:none !important\">", true),
+    ("<div STYLE=\"VISIBILITY:HIDDEN\">", true),
+    ("<span class=\"x screen-reader-text\">", true),
+    ("<span class=\"visually-hidden\">", true),
+    ("<TEMPLATE>", true),
+    ("<div>", false),
+    ("<div style=\"display:block\">", false),
+    ("<div style=\"mso-display:none\">", false),
+    ("<div aria-hidden=\"false\">", false),
+    ("<span class=\"SR-ONLY\">", false),
+    ("<div title=\"hidden\">", false),
+];
+
+fn closing(form: &str) -> String {
+    let name: String = form[1..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    format!("</{name}>")
+}
+
+#[test]
+fn every_hiding_form_hides_a_statement_and_only_those_do() {
+    for &(form, hides) in HIDING_FORMS {
+        let page = format!(
+            "<main>{form}As an Amazon Associate I earn from qualifying purchases.{}\n\
+             <p>{LINK}</p></main>",
+            closing(form)
+        );
+        let expected: &[FindingId] = if hides {
+            &[FindingId::HiddenDisclosure]
+        } else {
+            &[]
+        };
+        assert_eq!(disclosure_ids(&check(&page)), expected, "{form}");
+    }
+}
+
+#[test]
+fn fix_never_puts_a_disclosure_next_to_a_first_link_a_reader_does_not_see() {
+    let engine = engine(&insert_config(""));
+    for &(form, hides) in HIDING_FORMS {
+        let page = format!(
+            "<main>\n{form}<p><a href=\"https://www.amazon.com/dp/B0\" rel=sponsored>x</a></p>{}\n\
+             </main>\n",
+            closing(form)
+        );
+        let fixed = engine.fix(page.as_bytes()).unwrap();
+        let html = String::from_utf8(fixed.html).unwrap();
+        let inside = html.find(form).is_some_and(|open| {
+            let close = html[open..]
+                .find(&closing(form))
+                .map_or(html.len(), |c| open + c);
+            html[open..close].contains("class=\"disclosure\"")
+        });
+        assert!(
+            !(hides && inside),
+            "{form}: inserted inside hidden content: {html}"
+        );
+        assert_eq!(
+            html.contains("class=\"disclosure\""),
+            !hides,
+            "{form}: a seen first link gets the disclosure: {html}"
+        );
+    }
+}

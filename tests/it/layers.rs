@@ -121,7 +121,8 @@ fn code_only(text: &str) -> String {
                 let mut chars = text[i + 1..].chars();
                 let first = chars.next();
                 if first == Some('\\') {
-                    let close = text[i + 2..].find('\'').map_or(b.len(), |e| i + 2 + e + 1);
+                    // The escaped character may itself be a quote ('\'').
+                    let close = text[i + 3..].find('\'').map_or(b.len(), |e| i + 3 + e + 1);
                     i = close;
                     out.push_str("' '");
                 } else if let Some(c) = first.filter(|_| chars.next() == Some('\'')) {
@@ -142,10 +143,59 @@ fn code_only(text: &str) -> String {
     out
 }
 
+/// The inline `mod NAME { ... }` blocks of `code`: their name and byte range.
+fn inline_modules(code: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    let b = code.as_bytes();
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(i) = code[at..].find("mod ").map(|i| at + i) {
+        at = i + 4;
+        if i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_') {
+            continue;
+        }
+        let rest = &code[at..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let after = rest[name.len()..].trim_start();
+        if name.is_empty() || !after.starts_with('{') {
+            continue;
+        }
+        let open = at + name.len() + (rest.len() - name.len() - after.len());
+        let mut depth = 0;
+        let mut end = code.len();
+        for (j, c) in code[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + j + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        found.push((name, open..end));
+    }
+    found
+}
+
 /// Every path that starts at `crate::`, `super::` or `self::` in `code`, as an absolute
-/// path, for a file of `module` (`self` is that module, `super` its parent).
+/// path, for a file of `module` (`self` is the module the path is written in, `super` its
+/// parent; an inline `mod tests { ... }` is a module of its own).
 fn references(code: &str, module: &[String]) -> Vec<Vec<String>> {
-    let base = module.to_vec();
+    let inline = inline_modules(code);
+    let base_at = |offset: usize| {
+        let mut base = module.to_vec();
+        let mut enclosing: Vec<&(String, std::ops::Range<usize>)> =
+            inline.iter().filter(|(_, r)| r.contains(&offset)).collect();
+        enclosing.sort_by_key(|(_, r)| r.start);
+        base.extend(enclosing.iter().map(|(name, _)| name.clone()));
+        base
+    };
     let mut out = Vec::new();
     let b = code.as_bytes();
     let mut i = 0;
@@ -159,6 +209,7 @@ fn references(code: &str, module: &[String]) -> Vec<Vec<String>> {
             i += 1;
             continue;
         };
+        let base = base_at(i);
         let mut start: Vec<String> = match prefix {
             "crate::" => Vec::new(),
             "self::" => base.clone(),
@@ -232,12 +283,39 @@ fn parse_tree(code: &str, mut at: usize) -> (Vec<Vec<String>>, usize) {
     (vec![vec![ident]], ident_end)
 }
 
+/// The names the crate root re-exports (`pub use engine::{Engine, Fixer};`), with the
+/// module each comes from: `crate::Engine` is a use of `engine`.
+fn reexports(files: &[File]) -> BTreeMap<String, String> {
+    let mut names = BTreeMap::new();
+    for file in files.iter().filter(|f| f.module.is_empty()) {
+        let code = code_only(&file.text);
+        let mut at = 0;
+        while let Some(i) = code[at..].find("pub use ").map(|i| at + i) {
+            let (paths, end) = parse_tree(&code, i + "pub use ".len());
+            for path in paths {
+                if let (Some(first), Some(last)) = (path.first(), path.last())
+                    && path.len() > 1
+                {
+                    names.insert(last.clone(), first.clone());
+                }
+            }
+            at = end.max(i + 1);
+        }
+    }
+    names
+}
+
 /// For every pair of sibling modules (`parent` → `from` uses `to`), the edges the files make.
 fn sibling_edges(files: &[File]) -> BTreeMap<(Vec<String>, String, String), String> {
     let modules: BTreeSet<Vec<String>> = files.iter().map(|f| f.module.clone()).collect();
+    let reexported = reexports(files);
     let mut edges = BTreeMap::new();
     for file in files {
-        for target in references(&code_only(&file.text), &file.module) {
+        for mut target in references(&code_only(&file.text), &file.module) {
+            // A name the crate root re-exports stands for the module it comes from.
+            if let Some(module) = target.first().and_then(|name| reexported.get(name)) {
+                target.insert(0, module.clone());
+            }
             let common = file
                 .module
                 .iter()
@@ -368,7 +446,11 @@ fn no_modules_import_each_other_in_a_cycle() {
 #[test]
 fn the_scan_catches_upward_imports_and_cycles_and_ignores_comments_and_strings() {
     let file = |module: &str, text: &str| File {
-        module: module.split("::").map(str::to_owned).collect(),
+        module: module
+            .split("::")
+            .filter(|m| !m.is_empty())
+            .map(str::to_owned)
+            .collect(),
         text: text.to_owned(),
     };
     let files = [
@@ -388,12 +470,23 @@ fn the_scan_catches_upward_imports_and_cycles_and_ignores_comments_and_strings()
         ),
         file("pass", "use crate::{engine::Engine, page::source};"),
         file("engine", ""),
+        file("hosts", "fn f() -> crate::Fixer { todo!() }"),
+        file(
+            "links",
+            "mod tests { use super::super::engine::X; use super::Y; }",
+        ),
+        file(
+            "",
+            "pub use engine::{Engine, Fixer};\npub use page::Output;",
+        ),
     ];
     let edges = sibling_edges(&files);
     let up = upward(&edges);
     assert_eq!(
         up,
         [
+            "hosts uses engine::Fixer: `engine` is not in a layer below `hosts`",
+            "links uses engine::X: `engine` is not in a layer below `links`",
             "pass uses engine::Engine: `engine` is not in a layer below `pass`",
             "report uses page::source::x: `page` is not in a layer below `report`",
         ],
@@ -416,4 +509,5 @@ fn the_scan_catches_upward_imports_and_cycles_and_ignores_comments_and_strings()
         code_only("a // b crate::x\nc 'x' 'a \"s\" r#\"q\"#"),
         "a \nc ' ' 'a \"\" \"\""
     );
+    assert_eq!(code_only("'\\'' crate::a"), "' ' crate::a");
 }

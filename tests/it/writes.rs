@@ -118,6 +118,32 @@ fn spawn_fix(dir: &Path, args: &[&str]) -> Child {
         .unwrap()
 }
 
+/// Waits until the run in `dir` has visibly started: a page fixed or a temporary file made
+/// (its signal handlers are installed before it touches any file).
+fn wait_for_start(dir: &Path, pages: &[(String, Vec<u8>)], child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let touched = !temporary_files(dir).is_empty()
+            || pages
+                .iter()
+                .any(|(path, original)| fs::read(dir.join(path)).is_ok_and(|b| b != *original));
+        if touched || child.try_wait().unwrap().is_some() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "fix never started");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The number in the summary's "N files fixed".
+fn files_fixed(summary: &str) -> usize {
+    let at = summary
+        .find(" fixed")
+        .unwrap_or_else(|| panic!("{summary}"));
+    let words: Vec<&str> = summary[..at].split_whitespace().collect();
+    words[words.len() - 2].parse().unwrap()
+}
+
 fn kill(child: &Child, signal: &str) {
     let sent = Command::new("kill")
         .args([&format!("-{signal}"), &child.id().to_string()])
@@ -148,16 +174,18 @@ fn a_signal_at_any_moment_leaves_each_file_original_or_fixed_and_no_temporary_fi
     assert_eq!(count_fixed(dir.path(), &pages, &fixed), pages.len());
 
     let mut interrupted = 0;
+    let mut stopped_short = 0;
     let mut state = 12345u64;
     for round in 0..8 {
         for (signal, code) in SIGNALS {
             state = state
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            // From soon after start to a little after the end.
-            let delay = whole.mul_f64(0.05 + (state >> 11) as f64 / (1u64 << 53) as f64);
+            // From the start of the work to a little after the end.
+            let delay = whole.mul_f64((state >> 11) as f64 / (1u64 << 53) as f64);
             let dir = write_site(&pages);
-            let child = spawn_fix(dir.path(), &["-j", "2"]);
+            let mut child = spawn_fix(dir.path(), &["-j", "2"]);
+            wait_for_start(dir.path(), &pages, &mut child);
             std::thread::sleep(delay);
             kill(&child, signal);
             let out = child.wait_with_output().unwrap();
@@ -177,10 +205,12 @@ fn a_signal_at_any_moment_leaves_each_file_original_or_fixed_and_no_temporary_fi
                         "{err}"
                     );
                     let summary = String::from_utf8_lossy(&out.stdout);
-                    assert!(
-                        summary.contains("fixed"),
-                        "what was done is printed: {summary}"
+                    assert_eq!(
+                        files_fixed(&summary),
+                        done,
+                        "the summary says what was done: {summary}"
                     );
+                    stopped_short += usize::from(done < pages.len());
                 }
                 other => panic!("SIG{signal} after {delay:?}: exit {other:?}: {err}"),
             }
@@ -190,39 +220,69 @@ fn a_signal_at_any_moment_leaves_each_file_original_or_fixed_and_no_temporary_fi
         interrupted >= 12,
         "most signals came during the run ({interrupted} of 24)"
     );
+    assert!(
+        stopped_short * 2 >= interrupted,
+        "an interrupted run takes no new file ({stopped_short} of {interrupted} stopped short)"
+    );
 }
 
 #[test]
 fn a_second_signal_ends_at_once_and_the_next_run_cleans_up() {
-    let pages = pages();
-    let fixed = fixed(&pages);
-    let dir = write_site(&pages);
-    let child = spawn_fix(dir.path(), &["-j", "2"]);
-    std::thread::sleep(Duration::from_millis(60));
+    let (dir, path) = large_page_site();
+    let original = fs::read(&path).unwrap();
+    let child = spawn_fix(dir.path(), &[]);
+    wait_for_temporary_file(dir.path());
     kill(&child, "INT");
+    std::thread::sleep(Duration::from_millis(20));
     kill(&child, "INT");
     let out = child.wait_with_output().unwrap();
-    assert!(
-        matches!(out.status.code(), Some(130) | Some(0)),
-        "{:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(!err.contains("interrupted by"), "it ended at once: {err}");
+    assert_eq!(
+        fs::read(&path).unwrap(),
+        original,
+        "the original is untouched"
     );
-    count_fixed(dir.path(), &pages, &fixed);
-    // Whatever it left, the next run removes and finishes the job.
     let left = temporary_files(dir.path());
+    assert_eq!(left.len(), 1, "the write in flight was left: {left:?}");
+    // The next run removes it, with a note, and finishes the job.
     let again = run(dir.path(), &["fix"], None);
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
-    for path in &left {
-        let name = path.file_name().unwrap().to_string_lossy();
-        assert!(stderr(&again).contains(&*name), "{}", stderr(&again));
-    }
+    let name = left[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        stderr(&again).contains(&format!("removed ./{name}, a temporary file left")),
+        "{}",
+        stderr(&again)
+    );
     assert!(temporary_files(dir.path()).is_empty());
-    assert_eq!(count_fixed(dir.path(), &pages, &fixed), pages.len());
+    assert!(fs::read_to_string(&path).unwrap().contains("tag=mysite-20"));
 }
 
 #[test]
-fn after_sigkill_the_next_fix_removes_what_was_left_and_nothing_else() {
+fn after_sigkill_the_next_fix_removes_the_leftover_in_place_and_under_out() {
+    for args in [&[][..], &["--out", "build", "."]] {
+        let (dir, path) = large_page_site();
+        let child = spawn_fix(dir.path(), args);
+        wait_for_temporary_file(dir.path());
+        kill(&child, "KILL");
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), None, "killed");
+        assert!(
+            !fs::read_to_string(&path).unwrap().contains("tag=mysite-20"),
+            "{args:?}: the original is as it was"
+        );
+        let left = temporary_files(dir.path());
+        assert_eq!(left.len(), 1, "{args:?}: {left:?}");
+        let again = run(dir.path(), &[&["fix"][..], args].concat(), None);
+        assert_eq!(again.status.code(), Some(0), "{args:?}: {}", stderr(&again));
+        assert!(stderr(&again).contains("removed "), "{}", stderr(&again));
+        assert!(temporary_files(dir.path()).is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn only_leftovers_no_run_holds_are_removed_and_nothing_else() {
     let dir = write_site(&pages()[..3]);
     let posts = dir.path().join("posts/000");
     // What a killed run leaves: a temporary file no process holds.
@@ -311,7 +371,7 @@ fn large_page_site() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-/// Waits until `fix` has started writing its temporary file.
+/// Waits until `fix` has started writing its temporary file (anywhere under `dir`).
 fn wait_for_temporary_file(dir: &Path) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while temporary_files(dir).is_empty() {

@@ -1,7 +1,7 @@
 //! `--format github`: GitHub Actions workflow commands, which the runner turns into
 //! annotations on the pull request: `::error file=F,line=L,col=C,title=T::message`.
 
-use affilint::{Finding, Location, Severity};
+use affilint::{Finding, Location};
 
 use super::{Style, Summary};
 use crate::cli::files::FileError;
@@ -27,10 +27,8 @@ fn escape_property(text: &str) -> String {
 
 impl Style for Github {
     fn finding(&self, location: &Location, f: &Finding, _: Option<&Snippet>) -> String {
-        let command = match f.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        // Workflow commands are named as severities are: `error`, `warning`.
+        let command = f.severity.as_str();
         // The engine's message already says when `affilint fix` handles it.
         let message = if f.message.contains("affilint fix") {
             f.message.clone()

@@ -38,9 +38,10 @@ impl Human {
     }
 
     fn severity_paint(severity: Severity) -> Paint {
-        match severity {
-            Severity::Error => ERROR,
-            Severity::Warning => WARNING,
+        if severity == Severity::Error {
+            ERROR
+        } else {
+            WARNING
         }
     }
 }

@@ -24,7 +24,7 @@ pub(crate) use human::Human;
 pub(crate) use json::Json;
 pub(crate) use sarif::Sarif;
 
-use super::files::{FileError, Side};
+use super::files::FileError;
 use super::snippet::Snippet;
 
 /// Totals over every document read.
@@ -38,7 +38,8 @@ pub(crate) struct Summary {
     /// Files `fix` changed (with `--diff`: would change). Fix only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) fixed: Option<usize>,
-    /// Files checked whose fix could not be written. Fix only.
+    /// Documents whose fix could not be written (listed in `file_errors` with kind `write`;
+    /// counted in `files` when they were checked to their end). Fix only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) not_written: Option<usize>,
     /// Documents that could not be read (not counted in `files`).
@@ -54,9 +55,10 @@ pub(crate) struct Summary {
 impl Summary {
     /// Counts one finding.
     pub(crate) fn count(&mut self, severity: Severity) {
-        match severity {
-            Severity::Error => self.errors += 1,
-            Severity::Warning => self.warnings += 1,
+        if severity == Severity::Error {
+            self.errors += 1;
+        } else {
+            self.warnings += 1;
         }
     }
 
@@ -74,15 +76,6 @@ impl Summary {
         };
         add(&mut self.fixed, other.fixed);
         add(&mut self.baselined, other.baselined);
-    }
-
-    /// Counts the documents that could not be read, and the fixes that could not be written.
-    pub(crate) fn count_failures(&mut self, failures: &[FileError]) {
-        self.not_read = failures.iter().filter(|f| f.side == Side::Read).count();
-        let not_written = failures.iter().filter(|f| f.side == Side::Write).count();
-        if let Some(n) = &mut self.not_written {
-            *n = not_written;
-        }
     }
 }
 

@@ -79,10 +79,8 @@ impl Sarif {
 }
 
 fn level(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
+    // SARIF's levels are named as severities are.
+    severity.as_str()
 }
 
 fn rules() -> Vec<Value> {
@@ -165,8 +163,8 @@ impl Style for Sarif {
         serde_json::to_string(&result).unwrap_or_default()
     }
 
-    fn close(&self, _: &Summary, file_errors: &[FileError]) -> String {
-        let notifications: Vec<Value> = file_errors
+    fn close(&self, summary: &Summary, file_errors: &[FileError]) -> String {
+        let mut notifications: Vec<Value> = file_errors
             .iter()
             .map(|e| {
                 json!({
@@ -177,8 +175,14 @@ impl Style for Sarif {
                 })
             })
             .collect();
+        if let Some(signal) = summary.interrupted {
+            notifications.push(json!({
+                "level": "error",
+                "message": { "text": format!("the run was interrupted by {signal}: files not reached were not checked") },
+            }));
+        }
         let invocation = json!({
-            "executionSuccessful": file_errors.is_empty(),
+            "executionSuccessful": file_errors.is_empty() && summary.interrupted.is_none(),
             "toolExecutionNotifications": notifications,
         });
         format!(

@@ -367,8 +367,8 @@ impl<'e> Reader<'e> {
             .push(Frame::new(tag, start, hiding == Hiding::AllButSummary));
     }
 
-    /// Whether text at `at` is hidden, following open frames up to it.
-    fn hidden_at(&mut self, source: &Source, at: usize) -> bool {
+    /// Whether content at `at` (caught up to) is hidden, following open frames up to it.
+    pub(crate) fn is_hidden(&mut self, source: &Source, at: usize) -> bool {
         for frame in &mut self.frames {
             frame.follow(source, at);
         }

@@ -237,7 +237,7 @@ impl Reader<'_> {
         if range.is_empty() {
             return;
         }
-        let hidden = force_hidden || self.hidden_at(source, range.start);
+        let hidden = force_hidden || self.is_hidden(source, range.start);
         let pending_break = self
             .region
             .as_mut()
