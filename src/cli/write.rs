@@ -337,7 +337,12 @@ mod tests {
     fn a_temporary_file_is_ours_until_it_is_gone_and_only_a_free_one_is_removed() {
         let dir = tempfile::tempdir().unwrap();
         let mut temp = temp_in(dir.path()).unwrap();
-        let name = temp.path().file_name().unwrap().to_string_lossy().into_owned();
+        let name = temp
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         assert!(is_temp_name(&name), "{name}");
         temp.write_all(b"half a page").unwrap();
         assert!(!remove_leftover(temp.path()).unwrap(), "held by this run");
