@@ -3,6 +3,9 @@
 //!
 //! Keys are written in snake_case (`short_hosts`, `id_param`); the kebab-case spelling of
 //! each (`short-hosts`) is accepted too.
+//!
+//! The schema and its checks read best together (each check names the key it guards); the
+//! last hundred lines are tests.
 
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
