@@ -121,7 +121,9 @@ impl Checks {
     pub(crate) fn checks_disclosure(&self) -> bool {
         [
             FindingId::MissingDisclosure,
+            FindingId::MissingProgramStatement,
             FindingId::IncompleteDisclosure,
+            FindingId::NegatedDisclosure,
             FindingId::HiddenDisclosure,
             FindingId::LateDisclosure,
         ]

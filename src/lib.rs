@@ -23,13 +23,17 @@
 //! <a href="https://www.amazon.com/dp/B00TEST123">Kettle</a>"#;
 //! let report = engine.check(page)?;
 //! let ids: Vec<FindingId> = report.findings.iter().map(|f| f.id).collect();
-//! assert_eq!(ids, [FindingId::UntaggedLink, FindingId::MissingRel, FindingId::MissingDisclosure]);
+//! // The general disclosure is there, but not the statement Amazon's agreement asks for.
+//! assert_eq!(
+//!     ids,
+//!     [FindingId::UntaggedLink, FindingId::MissingRel, FindingId::MissingProgramStatement]
+//! );
 //!
 //! let fixed = engine.fix(page)?;
 //! assert!(String::from_utf8_lossy(&fixed.html)
 //!     .contains(r#"href="https://www.amazon.com/dp/B00TEST123?tag=mysite-20" rel="sponsored""#));
 //! // What is left needs a human: Amazon's own statement.
-//! assert_eq!(fixed.report.findings[0].id, FindingId::MissingDisclosure);
+//! assert_eq!(fixed.report.findings[0].id, FindingId::MissingProgramStatement);
 //! # Ok::<(), affilint::Error>(())
 //! ```
 #![deny(missing_docs)]

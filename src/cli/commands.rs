@@ -24,10 +24,12 @@ pub(crate) fn explain(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Str
     let write = |e: io::Error| format!("cannot write: {e}");
     match &args.rule {
         None => {
+            let width = FindingId::ALL.iter().map(|id| id.as_str().len()).max();
+            let width = width.unwrap_or_default();
             for &id in FindingId::ALL {
                 writeln!(
                     out,
-                    "{:<22} {:<8} {}",
+                    "{:<width$} {:<8} {}",
                     id.as_str(),
                     id.default_severity(),
                     id.summary()

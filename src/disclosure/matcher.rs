@@ -1,10 +1,18 @@
 //! The streaming matcher: every statement run over a stream of words at once, keeping per
-//! statement the first visible match, the first hidden one and the longest cut-off run.
+//! statement the first visible match, the first hidden one, the first negated one and the
+//! longest cut-off run. A match never runs across a sentence end; one whose earning words are
+//! negated ([`super::negation`]) is kept apart, unless its sentence also holds a match that
+//! is not negated ("We do not charge you more, but we earn a commission").
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
+use super::negation::{self, Negation, Role};
 use super::statement::{PARTIAL_MIN_SHARE, PARTIAL_MIN_WORDS, Sequence, Slot, Statement};
+use super::words::{CLAUSE_END, SENTENCE_END};
 use crate::page::source::Ticket;
+
+/// How many of the last words the matcher keeps to quote a match.
+const QUOTED_WORDS: usize = 64;
 
 /// Every statement affilint looks for on a page, compiled together.
 #[derive(Debug, Default, Clone)]
@@ -41,18 +49,19 @@ impl StatementSet {
         index
     }
 
-    /// The anchor words of every statement (see `Sequence::anchor`), each with the most words
-    /// that may come before it in a match; `None` when an anchor is not plain ASCII (then the
-    /// whole page must be read).
-    pub(crate) fn anchors(&self) -> Option<Vec<(String, usize)>> {
+    /// The anchor words of every statement (see `Sequence::anchor`; `preferred` says which
+    /// words the searcher finds fast), each with the most words that may come before it in a
+    /// match; `None` when an anchor is not plain ASCII (then the whole page must be read).
+    pub(crate) fn anchors(&self, preferred: &dyn Fn(&str) -> bool) -> Option<Vec<(String, usize)>> {
         let mut anchors: Vec<(String, usize)> = Vec::new();
         for statement in &self.statements {
             for sequence in &statement.sequences {
-                let anchor = sequence.anchor();
+                let anchor = sequence.anchor(preferred);
                 if anchor.is_empty() || !anchor.is_ascii() {
                     return None;
                 }
-                let before = sequence.words_before(anchor);
+                // Room for a negation before the statement, too.
+                let before = sequence.words_before(anchor) + usize::from(negation::REACH);
                 match anchors.iter_mut().find(|(a, _)| a == anchor) {
                     Some((_, most)) => *most = (*most).max(before),
                     None => anchors.push((anchor.to_owned(), before)),
@@ -77,7 +86,7 @@ impl StatementSet {
 }
 
 /// A statement found in full.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Found {
     pub(crate) statement: usize,
     /// Byte offset where the statement starts.
@@ -86,6 +95,17 @@ pub(crate) struct Found {
     pub(crate) ticket: Ticket,
     /// Whether any of its words was in hidden or non-rendered content.
     pub(crate) hidden: bool,
+    /// Whether its earning words are negated ("we don't earn a commission").
+    pub(crate) negated: bool,
+    /// Its words as the page has them, normalised (lowercase, no punctuation).
+    pub(crate) quote: Box<str>,
+}
+
+impl Found {
+    /// Whether the statement counts as a disclosure: seen, and not negated.
+    pub(crate) fn counts(&self) -> bool {
+        !self.hidden && !self.negated
+    }
 }
 
 /// A statement found only in part: a run of its words that stopped before the end.
@@ -115,6 +135,10 @@ struct Thread {
     offset: usize,
     /// Whether any matched word was in hidden content.
     hidden: bool,
+    /// Whether any matched word is a negated earning word.
+    negated: bool,
+    /// The number of the word it started at (see `Matcher::count`).
+    first: u64,
 }
 
 /// Runs every statement over a stream of words at once. It keeps, per statement, the first
@@ -126,7 +150,20 @@ pub(crate) struct Matcher<'s> {
     next: Vec<Thread>,
     visible: Vec<Option<Found>>,
     hidden: Vec<Option<Found>>,
+    negated: Vec<Option<Found>>,
     partials: Vec<Option<Partial>>,
+    negation: Negation,
+    /// Negated matches and cut-off runs of the sentence being read, and whether it holds a
+    /// match that is not negated.
+    sentence_negated: Vec<Found>,
+    sentence_partials: Vec<Partial>,
+    sentence_clean: bool,
+    /// The last words read (the number of the word last read is `count - 1`).
+    recent: VecDeque<String>,
+    count: u64,
+    /// The number and offset of the last negator read: a negated statement is quoted and
+    /// reported from there.
+    negator: (u64, usize),
 }
 
 impl<'s> Matcher<'s> {
@@ -138,21 +175,39 @@ impl<'s> Matcher<'s> {
             next: Vec::new(),
             visible: vec![None; n],
             hidden: vec![None; n],
+            negated: vec![None; n],
             partials: vec![None; n],
+            negation: Negation::default(),
+            sentence_negated: Vec::new(),
+            sentence_partials: Vec::new(),
+            sentence_clean: false,
+            recent: VecDeque::with_capacity(QUOTED_WORDS),
+            count: 0,
+            negator: (0, 0),
         }
     }
 
     /// The earliest offset a statement still in progress started at.
+    /// A negator right before a statement counts as its start (see `step`).
     pub(crate) fn earliest_open_offset(&self) -> Option<usize> {
-        self.threads.iter().map(|t| t.offset).min()
+        let (at, negator) = self.negator;
+        let reach = u64::from(negation::REACH);
+        self.threads
+            .iter()
+            .map(|t| match t.first.checked_sub(at) {
+                Some(1..) if t.first - at <= reach => negator.min(t.offset),
+                _ => t.offset,
+            })
+            .min()
     }
 
     /// The statements found in view so far (the first of each).
     pub(crate) fn visible_so_far(&self) -> Vec<Found> {
-        self.visible.iter().flatten().copied().collect()
+        self.visible.iter().flatten().cloned().collect()
     }
 
-    /// Feeds the next word; `ticket` turns an offset into a position ticket when a match is
+    /// Feeds the next word, or a sentence or clause boundary ([`SENTENCE_END`],
+    /// [`CLAUSE_END`]); `ticket` turns an offset into a position ticket when a match is
     /// recorded.
     pub(crate) fn word(
         &mut self,
@@ -161,11 +216,42 @@ impl<'s> Matcher<'s> {
         hidden: bool,
         ticket: &mut dyn FnMut(usize) -> Ticket,
     ) {
+        if word == SENTENCE_END {
+            self.negation.word(word, true);
+            self.end_sentence(ticket);
+            return;
+        }
+        if word == CLAUSE_END {
+            self.negation.word(word, true);
+            return;
+        }
+        let role = self.negation.word(word, false);
+        match role {
+            Role::Negator => self.negator = (self.count, offset),
+            Role::NegatesBack(back) => {
+                // The statements that hold the earning word it negates are negated.
+                let earning = self.count - u64::from(back);
+                for thread in &mut self.threads {
+                    thread.negated |= thread.first <= earning;
+                }
+            }
+            Role::Plain | Role::Negated => {}
+        }
+        let negated = role == Role::Negated;
+        if self.recent.len() == QUOTED_WORDS {
+            let mut oldest = self.recent.pop_front().unwrap_or_default();
+            oldest.clear();
+            oldest.push_str(word);
+            self.recent.push_back(oldest);
+        } else {
+            self.recent.push_back(word.to_owned());
+        }
+        self.count += 1;
         let mut threads = std::mem::take(&mut self.threads);
         let mut next = std::mem::take(&mut self.next);
         next.clear();
         for thread in threads.drain(..) {
-            self.advance(thread, word, hidden, &mut next, ticket);
+            self.advance(thread, word, hidden, negated, &mut next, ticket);
         }
         if let Some(starts) = self.set.by_first_word.get(word) {
             for &sequence in starts {
@@ -176,12 +262,46 @@ impl<'s> Matcher<'s> {
                     matched: 0,
                     offset,
                     hidden,
+                    negated,
+                    first: self.count - 1,
                 };
-                self.advance(thread, word, hidden, &mut next, ticket);
+                self.advance(thread, word, hidden, negated, &mut next, ticket);
             }
         }
         self.threads = next;
         self.next = threads;
+    }
+
+    /// Ends a sentence: statements in progress stop there (partial), and its negated
+    /// matches count unless it also holds one that is not negated.
+    fn end_sentence(&mut self, ticket: &mut dyn FnMut(usize) -> Ticket) {
+        for thread in std::mem::take(&mut self.threads) {
+            self.record_partial(&thread, ticket);
+        }
+        let clean = std::mem::take(&mut self.sentence_clean);
+        let negated = std::mem::take(&mut self.sentence_negated);
+        // A negated sentence is not a statement cut off, either.
+        let partials = std::mem::take(&mut self.sentence_partials);
+        if clean || negated.is_empty() {
+            for partial in partials {
+                let best = &mut self.partials[partial.statement];
+                if best
+                    .as_ref()
+                    .is_none_or(|b| b.matched_words < partial.matched_words)
+                {
+                    *best = Some(partial);
+                }
+            }
+        }
+        if clean {
+            return;
+        }
+        for found in negated {
+            let slot = &mut self.negated[found.statement];
+            if slot.is_none() {
+                *slot = Some(found);
+            }
+        }
     }
 
     /// Ends the stream: statements still in progress are partial.
@@ -189,13 +309,12 @@ impl<'s> Matcher<'s> {
         &mut self,
         ticket: &mut dyn FnMut(usize) -> Ticket,
     ) -> (Vec<Found>, Vec<Partial>) {
-        for thread in std::mem::take(&mut self.threads) {
-            self.record_partial(&thread, ticket);
-        }
+        self.end_sentence(ticket);
         let found = self
             .visible
             .iter_mut()
             .chain(self.hidden.iter_mut())
+            .chain(self.negated.iter_mut())
             .filter_map(Option::take)
             .collect();
         let partials = self.partials.iter_mut().filter_map(Option::take).collect();
@@ -207,6 +326,7 @@ impl<'s> Matcher<'s> {
         thread: Thread,
         word: &str,
         hidden: bool,
+        negated: bool,
         next: &mut Vec<Thread>,
         ticket: &mut dyn FnMut(usize) -> Ticket,
     ) {
@@ -216,7 +336,7 @@ impl<'s> Matcher<'s> {
             Slot::Word(expected) => {
                 if **expected == *word {
                     alive = true;
-                    self.step(thread, thread.slot + 1, hidden, next, ticket);
+                    self.step(thread, thread.slot + 1, hidden, negated, next, ticket);
                 }
             }
             Slot::Gap { min, max } => {
@@ -227,6 +347,7 @@ impl<'s> Matcher<'s> {
                         Thread {
                             gap_used: thread.gap_used + 1,
                             hidden: thread.hidden || hidden,
+                            negated: thread.negated || negated,
                             ..thread
                         },
                     );
@@ -236,7 +357,7 @@ impl<'s> Matcher<'s> {
                     && **expected == *word
                 {
                     alive = true;
-                    self.step(thread, thread.slot + 2, hidden, next, ticket);
+                    self.step(thread, thread.slot + 2, hidden, negated, next, ticket);
                 }
             }
         }
@@ -251,6 +372,7 @@ impl<'s> Matcher<'s> {
         thread: Thread,
         slot: u16,
         hidden: bool,
+        negated: bool,
         next: &mut Vec<Thread>,
         ticket: &mut dyn FnMut(usize) -> Ticket,
     ) {
@@ -260,38 +382,76 @@ impl<'s> Matcher<'s> {
             gap_used: 0,
             matched: thread.matched + 1,
             hidden: thread.hidden || hidden,
+            negated: thread.negated || negated,
             ..thread
         };
         if slot as usize != sequence.slots.len() {
             push_unique(next, moved);
             return;
         }
-        let slot = if moved.hidden {
-            &mut self.hidden[statement]
-        } else {
-            &mut self.visible[statement]
-        };
-        if slot.is_none() {
-            *slot = Some(Found {
-                statement,
-                offset: thread.offset,
-                ticket: ticket(thread.offset),
-                hidden: moved.hidden,
-            });
+        if !moved.hidden && !moved.negated {
+            self.sentence_clean = true;
         }
+        let taken = match (moved.hidden, moved.negated) {
+            (true, _) => self.hidden[statement].is_some(),
+            (false, false) => self.visible[statement].is_some(),
+            (false, true) => self
+                .sentence_negated
+                .iter()
+                .any(|f| f.statement == statement),
+        };
+        if taken {
+            return;
+        }
+        // A negated statement starts at the negator, if that came before it.
+        let (first, offset) = match self.negator {
+            (at, offset) if moved.negated && at < thread.first => (at, offset),
+            _ => (thread.first, thread.offset),
+        };
+        let found = Found {
+            statement,
+            offset,
+            ticket: ticket(offset),
+            hidden: moved.hidden,
+            negated: moved.negated,
+            quote: self.quote(first),
+        };
+        match (moved.hidden, moved.negated) {
+            (true, _) => self.hidden[statement] = Some(found),
+            (false, false) => self.visible[statement] = Some(found),
+            (false, true) => self.sentence_negated.push(found),
+        }
+    }
+
+    /// The words from word number `first` to the last one read.
+    fn quote(&self, first: u64) -> Box<str> {
+        let kept = self.count - self.recent.len() as u64;
+        let skip = first.saturating_sub(kept) as usize;
+        let mut quote = String::new();
+        if first < kept {
+            quote.push_str("... ");
+        }
+        for (i, word) in self.recent.iter().skip(skip).enumerate() {
+            if i > 0 {
+                quote.push(' ');
+            }
+            quote.push_str(word);
+        }
+        quote.into_boxed_str()
     }
 
     fn record_partial(&mut self, thread: &Thread, ticket: &mut dyn FnMut(usize) -> Ticket) {
         let (sequence, statement) = self.set.sequence(thread.sequence);
         let long_enough = thread.matched >= PARTIAL_MIN_WORDS
             && thread.matched * 100 >= sequence.words * PARTIAL_MIN_SHARE;
-        if thread.hidden || !long_enough {
+        if thread.hidden || thread.negated || sequence.loose || !long_enough {
             return;
         }
-        if self.partials[statement]
-            .as_ref()
-            .is_some_and(|best| best.matched_words >= thread.matched)
-        {
+        let pending = self
+            .sentence_partials
+            .iter()
+            .position(|p| p.statement == statement);
+        if pending.is_some_and(|at| self.sentence_partials[at].matched_words >= thread.matched) {
             return;
         }
         let mut missing: Vec<&str> = Vec::new();
@@ -300,14 +460,18 @@ impl<'s> Matcher<'s> {
                 missing.push(display);
             }
         }
-        self.partials[statement] = Some(Partial {
+        let partial = Partial {
             statement,
             offset: thread.offset,
             ticket: ticket(thread.offset),
             matched_words: thread.matched,
             total_words: sequence.words,
             missing: missing.join(" "),
-        });
+        };
+        match pending {
+            Some(at) => self.sentence_partials[at] = partial,
+            None => self.sentence_partials.push(partial),
+        }
     }
 }
 
@@ -366,24 +530,25 @@ mod tests {
         ] {
             set.add(Statement::parse(s).unwrap());
         }
-        let anchors = set.anchors().unwrap();
+        let anchors = set.anchors(&|_| false).unwrap();
         let before = |word: &str| anchors.iter().find(|(a, _)| a == word).map(|(_, b)| *b);
-        assert_eq!(before("associate"), Some(3), "{anchors:?}");
-        assert_eq!(before("participant"), Some(0), "{anchors:?}");
+        // Each with room for a negation (three words) before the statement.
+        assert_eq!(before("associate"), Some(6), "{anchors:?}");
+        assert_eq!(before("participant"), Some(3), "{anchors:?}");
         assert_eq!(
             before("commission"),
-            Some(14),
+            Some(17),
             "affiliate links + 12 words of gap"
         );
-        assert_eq!(before("paid"), Some(0), "{anchors:?}");
-        assert_eq!(before("#ad"), Some(0), "{anchors:?}");
+        assert_eq!(before("paid"), Some(3), "{anchors:?}");
+        assert_eq!(before("#ad"), Some(3), "{anchors:?}");
         assert!(
             !anchors.iter().any(|(a, _)| a == "links" || a == "an"),
             "{anchors:?}"
         );
         set.add(Statement::parse("Amazonのアソシエイトとして").unwrap());
         assert_eq!(
-            set.anchors(),
+            set.anchors(&|_| false),
             None,
             "a statement without an ASCII word disables the shortcut"
         );

@@ -4,6 +4,7 @@
 
 pub(crate) mod insertion;
 pub(crate) mod matcher;
+mod negation;
 pub(crate) mod policy;
 pub(crate) mod reader;
 pub(crate) mod statement;

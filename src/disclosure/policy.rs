@@ -77,6 +77,8 @@ pub(crate) struct PageFacts<'a> {
     pub(crate) first_link: Option<(usize, Ticket)>,
     pub(crate) found: &'a [Found],
     pub(crate) partials: &'a [Partial],
+    /// Whether an affiliate link on the page carries an id (someone earns from it).
+    pub(crate) carries_id: bool,
 }
 
 /// A disclosure the page needs.
@@ -97,7 +99,7 @@ impl Requirement {
     fn first_visible<'f>(&self, found: &'f [Found]) -> Option<&'f Found> {
         found
             .iter()
-            .filter(|f| !f.hidden && self.satisfied_by(f.statement))
+            .filter(|f| f.counts() && self.satisfied_by(f.statement))
             .min_by_key(|f| f.offset)
     }
 }
@@ -147,6 +149,9 @@ pub(crate) fn evaluate(policy: &Policy, facts: &PageFacts<'_>) -> Vec<Verdict> {
     };
     let requirements = requirements(policy, facts.programs);
     let mut out = Vec::new();
+    if let Some(verdict) = negated(policy, facts, &requirements) {
+        out.push(verdict);
+    }
     // One statement may stand for several requirements: it is reported once.
     let mut reported: Vec<usize> = Vec::new();
     let mut report_once = |out: &mut Vec<Verdict>, verdict: Verdict| {
@@ -197,27 +202,57 @@ pub(crate) fn evaluate(policy: &Policy, facts: &PageFacts<'_>) -> Vec<Verdict> {
         }
         missing.push(requirement);
     }
-    if !missing.is_empty() {
-        let example = missing
-            .iter()
-            .find(|r| !r.general)
-            .and_then(|r| r.statements.first())
-            .map(|&s| policy.statements.statement(s).example())
-            .unwrap_or_else(|| GENERAL_EXAMPLE.to_owned());
-        let programs: Vec<&str> = facts
-            .programs
-            .iter()
-            .map(|&p| policy.programs[p].id.as_str())
-            .collect();
-        let verdict = Verdict::new(FindingId::MissingDisclosure, first_offset, first_ticket);
-        out.push(verdict.saying(format!(
-            "affiliate links ({}) and no disclosure for {}; add one before the first link, e.g. \
-             \"{example}\"",
-            programs.join(", "),
-            describe(&missing)
-        )));
+    let general = requirements
+        .iter()
+        .find(|r| r.general)
+        .and_then(|r| r.first_visible(facts.found));
+    match general {
+        // A general disclosure is there: say which program statement is missing.
+        Some(general) => {
+            for requirement in &missing {
+                let example = requirement
+                    .statements
+                    .first()
+                    .map(|&s| policy.statements.statement(s).example())
+                    .unwrap_or_default();
+                let verdict = Verdict::new(
+                    FindingId::MissingProgramStatement,
+                    first_offset,
+                    first_ticket,
+                );
+                out.push(verdict.saying(format!(
+                    "{} asks for its own statement, e.g. \"{example}\", before the first link; \
+                     the page has only a general disclosure (\"{}\")",
+                    requirement.who, general.quote
+                )));
+            }
+        }
+        None if !missing.is_empty() => {
+            let example = missing
+                .iter()
+                .find(|r| !r.general)
+                .and_then(|r| r.statements.first())
+                .map(|&s| policy.statements.statement(s).example())
+                .unwrap_or_else(|| GENERAL_EXAMPLE.to_owned());
+            let programs: Vec<&str> = facts
+                .programs
+                .iter()
+                .map(|&p| policy.programs[p].id.as_str())
+                .collect();
+            let verdict = Verdict::new(FindingId::MissingDisclosure, first_offset, first_ticket);
+            out.push(verdict.saying(format!(
+                "affiliate links ({}) and no disclosure for {}; add one before the first link, \
+                 e.g. \"{example}\"",
+                programs.join(", "),
+                describe(&missing)
+            )));
+        }
+        None => {}
     }
+    // A statement named in a missing-* finding is not also reported late: the fix for both
+    // is the missing statement, before the first link.
     if let Some(found) = late
+        && missing.is_empty()
         && policy.placement == Placement::BeforeFirstLink
     {
         let verdict = Verdict::new(FindingId::LateDisclosure, found.offset, found.ticket);
@@ -230,4 +265,33 @@ pub(crate) fn evaluate(policy: &Policy, facts: &PageFacts<'_>) -> Vec<Verdict> {
         );
     }
     out
+}
+
+/// A page that says it earns nothing from its links while they carry an id.
+fn negated(
+    policy: &Policy,
+    facts: &PageFacts<'_>,
+    requirements: &[Requirement],
+) -> Option<Verdict> {
+    if !facts.carries_id {
+        return None;
+    }
+    let found = facts
+        .found
+        .iter()
+        .filter(|f| f.negated && !f.hidden)
+        .filter(|f| requirements.iter().any(|r| r.satisfied_by(f.statement)))
+        .min_by_key(|f| f.offset)?;
+    let example = requirements
+        .iter()
+        .find(|r| !r.general)
+        .and_then(|r| r.statements.first())
+        .map(|&s| policy.statements.statement(s).example())
+        .unwrap_or_else(|| GENERAL_EXAMPLE.to_owned());
+    let verdict = Verdict::new(FindingId::NegatedDisclosure, found.offset, found.ticket);
+    Some(verdict.saying(format!(
+        "the page says it earns nothing from its links (\"{}\"), but its affiliate links carry \
+         an id: readers are misled; say that you earn from them, e.g. \"{example}\"",
+        found.quote
+    )))
 }

@@ -5,7 +5,7 @@
 //! into word sequences (alternatives multiplied out) that the matcher runs over what a reader
 //! sees, normalised the same way (see [`super::words`]).
 
-use super::words::Tokenizer;
+use super::words::{Tokenizer, is_boundary};
 
 /// Words a `{name}` placeholder may stand for.
 const NAME_WORDS: (u8, u8) = (1, 6);
@@ -29,6 +29,9 @@ pub(super) struct Sequence {
     pub(super) display: Vec<String>,
     /// How many `Word` slots there are.
     pub(super) words: u16,
+    /// Whether it has a `...` gap: a loose wording ("similar statements"), whose runs that
+    /// stop short are not cut-off statements and are never reported in part.
+    pub(super) loose: bool,
 }
 
 /// A disclosure statement, compiled.
@@ -144,11 +147,13 @@ impl Sequence {
         if words == 0 {
             return Err("a statement needs at least one word".into());
         }
+        let loose = merged.iter().any(|(_, shown)| shown.contains("..."));
         let (slots, display) = merged.into_iter().unzip();
         Ok(Sequence {
             slots,
             display,
             words: u16::try_from(words).map_err(|_| "statement too long".to_owned())?,
+            loose,
         })
     }
 }
@@ -205,10 +210,15 @@ fn word_slots(text: &str) -> Vec<(Slot, String)> {
     for shown in text.split_whitespace() {
         let mut words = Vec::new();
         let mut tokenizer = Tokenizer::default();
+        let mut push = |w: &str, _, _| {
+            if !is_boundary(w) {
+                words.push(w.to_owned());
+            }
+        };
         for c in shown.chars() {
-            tokenizer.push(c, 0, false, |w, _, _| words.push(w.to_owned()));
+            tokenizer.push(c, 0, false, &mut push);
         }
-        tokenizer.flush(|w, _, _| words.push(w.to_owned()));
+        tokenizer.flush(&mut push);
         for word in words {
             out.push((Slot::Word(word.into()), shown.to_owned()));
         }
@@ -239,9 +249,9 @@ impl Sequence {
 
     /// A word every match of this sequence contains, and every partial match worth reporting
     /// too: the rarest-looking word among the first [`PARTIAL_MIN_WORDS`] (any word when the
-    /// sequence is too short to be reported in part). The page is only read closely around
-    /// these words.
-    pub(super) fn anchor(&self) -> &str {
+    /// sequence is too short to be reported in part), ASCII words first, then those the
+    /// searcher finds fast (`preferred`). The page is only read closely around these words.
+    pub(super) fn anchor(&self, preferred: &dyn Fn(&str) -> bool) -> &str {
         let words: Vec<&str> = self
             .slots
             .iter()
@@ -255,10 +265,11 @@ impl Sequence {
         } else {
             &words[..]
         };
-        let uncommon = candidates.iter().filter(|w| !COMMON.contains(w));
-        uncommon
-            .max_by_key(|w| w.len())
-            .or_else(|| candidates.iter().max_by_key(|w| w.len()))
+        // An ASCII word is preferred: the raw search cannot look for the others.
+        let rank = |w: &&&str| (w.is_ascii(), preferred(w), !COMMON.contains(*w), w.len());
+        candidates
+            .iter()
+            .max_by_key(rank)
             .copied()
             .unwrap_or_default()
     }

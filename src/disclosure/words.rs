@@ -4,12 +4,37 @@
 
 use crate::page::entities::{CharRef, char_ref};
 
-/// Splits visible text into normalised words, each with the byte offset where it starts.
+/// The pseudo-word a tokenizer emits where a sentence ends: a `.`, `!` or `?` followed by a
+/// space and a word that does not start in lowercase (`e.g. the` and `Amazon.com` go on), or
+/// a block boundary. No statement runs across one.
+pub(crate) const SENTENCE_END: &str = ".";
+/// The pseudo-word for a clause boundary (`,` `;` `:` or a bracket): a negation stops there.
+pub(crate) const CLAUSE_END: &str = ",";
+
+/// Whether `word` is one of the pseudo-words ([`SENTENCE_END`], [`CLAUSE_END`]).
+pub(crate) fn is_boundary(word: &str) -> bool {
+    word == SENTENCE_END || word == CLAUSE_END
+}
+
+/// Where the tokenizer is after sentence-ending punctuation.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    #[default]
+    None,
+    /// Right after `.`, `!` or `?` (and any closing quotes or brackets).
+    Mark,
+    /// After that and a space: a word that does not start in lowercase starts a sentence.
+    Spaced,
+}
+
+/// Splits visible text into normalised words, each with the byte offset where it starts,
+/// and the sentence and clause boundaries between them.
 #[derive(Debug, Default)]
 pub(crate) struct Tokenizer {
     word: String,
     start: usize,
     hidden: bool,
+    stop: Stop,
 }
 
 impl Tokenizer {
@@ -25,6 +50,10 @@ impl Tokenizer {
     ) {
         if c.is_alphanumeric() {
             if self.word.is_empty() {
+                if self.stop == Stop::Spaced && !c.is_lowercase() {
+                    emit(SENTENCE_END, offset, hidden);
+                }
+                self.stop = Stop::None;
                 self.start = offset;
                 self.hidden = hidden;
             }
@@ -46,6 +75,19 @@ impl Tokenizer {
             self.word.push('#');
         } else {
             self.flush(&mut emit);
+            self.stop = match (c, self.stop) {
+                ('.' | '!' | '?' | '\u{2026}' | '\u{3002}', _) => Stop::Mark,
+                (_, Stop::Mark) if c.is_whitespace() => Stop::Spaced,
+                (_, Stop::Spaced) if c.is_whitespace() => Stop::Spaced,
+                ('"' | '\'' | ')' | ']' | '\u{201d}' | '\u{2019}' | '\u{bb}', Stop::Mark) => {
+                    Stop::Mark
+                }
+                (',' | ';' | ':' | '(' | ')' | '[' | ']', _) => {
+                    emit(CLAUSE_END, offset, hidden);
+                    Stop::None
+                }
+                _ => Stop::None,
+            };
         }
     }
 
@@ -60,6 +102,13 @@ impl Tokenizer {
             emit(&self.word, self.start, self.hidden);
         }
         self.word.clear();
+    }
+
+    /// Ends the current word and the sentence (a block boundary).
+    fn end_sentence(&mut self, offset: usize, mut emit: impl FnMut(&str, usize, bool)) {
+        self.flush(&mut emit);
+        emit(SENTENCE_END, offset, self.hidden);
+        self.stop = Stop::None;
     }
 }
 
@@ -128,6 +177,8 @@ pub(crate) struct TextStream {
     pending: String,
     pending_map: OffsetMap,
     hidden: bool,
+    /// The document offset of the last byte fed.
+    last: usize,
 }
 
 impl TextStream {
@@ -141,6 +192,9 @@ impl TextStream {
         emit: &mut impl FnMut(&str, usize, bool),
     ) {
         self.hidden = hidden;
+        if !chunk.is_empty() {
+            self.last = map.at(chunk.len() - 1);
+        }
         if self.pending.is_empty() {
             let used = self.feed_decoded(chunk, map, false, emit);
             if used < chunk.len() {
@@ -169,14 +223,26 @@ impl TextStream {
         }
     }
 
-    /// Ends the current run of text (a block boundary, or the end of the document).
+    /// Ends the current run of text at markup that separates words (`<br>`).
     pub(crate) fn boundary(&mut self, emit: &mut impl FnMut(&str, usize, bool)) {
+        self.flush_pending(emit);
+        self.tokenizer.flush(emit);
+    }
+
+    /// Ends the current run of text and its sentence (a block boundary, a comment's end, the
+    /// end of the document).
+    pub(crate) fn end_sentence(&mut self, emit: &mut impl FnMut(&str, usize, bool)) {
+        self.flush_pending(emit);
+        let at = self.tokenizer.open_offset().unwrap_or(self.last);
+        self.tokenizer.end_sentence(at, emit);
+    }
+
+    fn flush_pending(&mut self, emit: &mut impl FnMut(&str, usize, bool)) {
         if !self.pending.is_empty() {
             let pending = std::mem::take(&mut self.pending);
             let map = std::mem::take(&mut self.pending_map);
             self.feed_decoded(&pending, &map, true, emit);
         }
-        self.tokenizer.flush(emit);
     }
 
     fn feed_decoded(
@@ -235,22 +301,51 @@ mod tests {
         let mut stream = TextStream::default();
         let mut emit = |w: &str, o: usize, _| out.push((w.to_owned(), o));
         stream.feed(text, &OffsetMap::contiguous(0), false, &mut emit);
-        stream.boundary(&mut emit);
+        stream.end_sentence(&mut emit);
         out
+    }
+
+    fn plain_words(text: &str) -> Vec<String> {
+        words(text)
+            .into_iter()
+            .map(|(w, _)| w)
+            .filter(|w| !is_boundary(w))
+            .collect()
+    }
+
+    fn joined(text: &str) -> String {
+        words(text)
+            .into_iter()
+            .map(|(w, _)| w)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn sentences_end_at_stops_before_a_new_sentence_and_clauses_at_commas() {
+        assert_eq!(
+            joined("We earn. We don't! Really? yes, e.g. Amazon.com (UK); Inc. or."),
+            "we earn . we dont . really yes , e g . amazon com , uk , , inc or ."
+        );
+        assert_eq!(
+            joined("\"Ends.\" Next… Then 2024. 5 stars"),
+            "ends . next . then 2024 . 5 stars ."
+        );
     }
 
     #[test]
     fn tokenizer_normalises_what_a_reader_sees() {
-        let got: Vec<String> =
-            words("AS AN&nbsp;Amazon&#8217;s “Associate”, I\u{ad}\u{200b}’m #Ad e-mail")
-                .into_iter()
-                .map(|(w, _)| w)
-                .collect();
+        let got =
+            plain_words("AS AN&nbsp;Amazon&#8217;s “Associate”, I\u{ad}\u{200b}’m #Ad e-mail");
         assert_eq!(
             got,
             ["as", "an", "amazons", "associate", "im", "#ad", "e", "mail"]
         );
         let offsets: Vec<usize> = words("ab  &amp; cd").into_iter().map(|(_, o)| o).collect();
-        assert_eq!(offsets, [0, 10]);
+        assert_eq!(
+            offsets,
+            [0, 10, 10],
+            "the sentence ends where the last word starts"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! Element names by the role the HTML standard gives them, defined once for every reader:
 //! raw-text and void elements, the start tags that close an open `<p>`, the other tags that
-//! separate words, and the blocks a disclosure can be inserted before.
+//! end sentences or separate words, and the blocks a disclosure can be inserted before.
 
 /// Elements whose content is not markup (the tokenizer's raw-text, RCDATA and script states,
 /// `<noscript>` read with scripting on).
@@ -60,11 +60,18 @@ pub(crate) const CLOSES_P: &[&str] = &[
     "xmp",
 ];
 
-/// Tags that separate words besides those in [`CLOSES_P`]: line breaks, table parts, form
-/// controls, replaced content. Inline elements (`<em>`, `<a>`, `<span>`) and comments do not.
+/// Tags that end a sentence besides those in [`CLOSES_P`]: table parts and form controls
+/// (text in two cells is two statements, not one).
+const ENDS_SENTENCES: &[&str] = &[
+    "button", "caption", "option", "select", "tbody", "td", "textarea", "tfoot", "th", "thead",
+    "tr",
+];
+
+/// Tags that only separate words: line breaks and replaced content inside a sentence
+/// (`As an Amazon Associate<br>I earn ...` is one sentence). Inline elements (`<em>`, `<a>`,
+/// `<span>`) and comments do not even separate words.
 const BREAKS_WORDS: &[&str] = &[
-    "audio", "br", "button", "canvas", "embed", "iframe", "img", "input", "object", "option",
-    "select", "svg", "tbody", "td", "textarea", "tfoot", "th", "thead", "tr", "video",
+    "audio", "br", "canvas", "embed", "iframe", "img", "input", "object", "svg", "video", "wbr",
 ];
 
 /// Blocks a disclosure paragraph can be inserted right before.
@@ -100,9 +107,24 @@ pub(crate) fn is_one_of(name: &[u8], list: &[&str]) -> bool {
     list.iter().any(|n| n.as_bytes().eq_ignore_ascii_case(name))
 }
 
-/// Whether a tag named `name` separates words.
-pub(crate) fn breaks_words(name: &[u8]) -> bool {
-    is_one_of(name, CLOSES_P) || is_one_of(name, BREAKS_WORDS)
+/// What a tag does to the text around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Break {
+    /// The words on either side are two words.
+    Word,
+    /// They are in two sentences (a block boundary).
+    Sentence,
+}
+
+/// What a tag named `name` (start or end tag) does to the text around it, if anything.
+pub(crate) fn breaks(name: &[u8]) -> Option<Break> {
+    if is_one_of(name, CLOSES_P) || is_one_of(name, ENDS_SENTENCES) {
+        Some(Break::Sentence)
+    } else if is_one_of(name, BREAKS_WORDS) {
+        Some(Break::Word)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -110,13 +132,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn words_break_only_at_block_markup() {
-        assert!(breaks_words(b"BR"));
-        assert!(breaks_words(b"p"));
-        assert!(breaks_words(b"menu"));
-        assert!(breaks_words(b"li"));
-        assert!(!breaks_words(b"em"));
-        assert!(!breaks_words(b"pre-x"));
+    fn words_break_only_at_block_markup_and_sentences_only_at_blocks() {
+        assert_eq!(breaks(b"BR"), Some(Break::Word));
+        assert_eq!(breaks(b"img"), Some(Break::Word));
+        assert_eq!(breaks(b"p"), Some(Break::Sentence));
+        assert_eq!(breaks(b"menu"), Some(Break::Sentence));
+        assert_eq!(breaks(b"li"), Some(Break::Sentence));
+        assert_eq!(breaks(b"TD"), Some(Break::Sentence));
+        assert_eq!(breaks(b"em"), None);
+        assert_eq!(breaks(b"pre-x"), None);
     }
 
     #[test]
@@ -125,6 +149,7 @@ mod tests {
             RAW_TEXT,
             VOID,
             CLOSES_P,
+            ENDS_SENTENCES,
             BREAKS_WORDS,
             PARAGRAPH_LEVEL,
             ITEMS,
@@ -135,11 +160,14 @@ mod tests {
             sorted.dedup();
             assert_eq!(sorted.len(), list.len(), "{list:?}");
         }
-        for name in BREAKS_WORDS {
+        for name in BREAKS_WORDS.iter().chain(ENDS_SENTENCES) {
             assert!(
                 !is_one_of(name.as_bytes(), CLOSES_P),
-                "{name} is in both lists"
+                "{name} is in two lists"
             );
+        }
+        for name in BREAKS_WORDS {
+            assert!(!is_one_of(name.as_bytes(), ENDS_SENTENCES), "{name}");
         }
     }
 }

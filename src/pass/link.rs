@@ -109,6 +109,7 @@ impl Page<'_> {
     fn affiliate(&mut self, affiliate: &Affiliate, tag: Range<usize>) {
         let start = tag.start;
         self.affiliate_links += 1;
+        self.carries_id |= affiliate.id.is_some() || affiliate.status == Status::Short;
         if !self.programs.contains(&affiliate.program) {
             self.programs.push(affiliate.program);
         }

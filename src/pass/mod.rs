@@ -112,6 +112,7 @@ impl<'e, O: Output> Pass<'e, O> {
             affiliate_links: 0,
             programs: Vec::new(),
             first_link: None,
+            carries_id: false,
             reader,
             insertion: insert.then(Insertion::default),
             optout: OptOut::default(),
@@ -172,6 +173,7 @@ impl<'e, O: Output> Pass<'e, O> {
                 first_link: state.first_link,
                 found: &found,
                 partials: &partials,
+                carries_id: state.carries_id,
             };
             for verdict in policy::evaluate(&state.checks.policy, &facts) {
                 if let Some(severity) = state.checks.severity(verdict.id) {

@@ -28,6 +28,8 @@ pub(super) struct Page<'e> {
     /// Active programs the page links to, in order of first link.
     pub(super) programs: Vec<usize>,
     pub(super) first_link: Option<(usize, Ticket)>,
+    /// Whether an affiliate link carries an id (a short link holds one inside).
+    pub(super) carries_id: bool,
     /// Reads the disclosure statements, when any disclosure finding is on.
     pub(super) reader: Option<Reader<'e>>,
     pub(super) insertion: Option<Insertion>,
@@ -102,7 +104,7 @@ impl Page<'_> {
             self.insert_disclosure(at, false);
             return;
         }
-        let visible: Vec<Found> = found.iter().filter(|f| !f.hidden).copied().collect();
+        let visible: Vec<Found> = found.iter().filter(|f| f.counts()).cloned().collect();
         let requirements = policy::requirements(&self.checks.policy, &self.programs);
         let needed = !policy::unmet(&requirements, &visible).is_empty();
         self.insert_disclosure(at, needed);

@@ -16,8 +16,14 @@ pub(crate) fn help(id: FindingId) -> &'static str {
             "add the program's statement above the first affiliate link, or set \
              [disclosure] insert and run `affilint fix`"
         }
+        FindingId::MissingProgramStatement => {
+            "add the program's own statement (the message quotes it) above the first link"
+        }
         FindingId::IncompleteDisclosure => {
             "complete the statement; the message names the missing words"
+        }
+        FindingId::NegatedDisclosure => {
+            "remove the sentence that says you earn nothing, and say that you do"
         }
         FindingId::HiddenDisclosure => {
             "move the statement out of hidden, collapsed or non-rendered content"
@@ -100,6 +106,36 @@ understand; an incomplete one is treated as none.
 
 How to fix: complete the statement, e.g. \"As an Amazon Associate I earn from qualifying \
 purchases.\""
+        }
+        FindingId::MissingProgramStatement => {
+            "The page tells readers it earns from its links (a general disclosure, \"we earn a \
+commission ...\"), but not in the words a program it links to requires: Amazon asks every \
+Associate for \"As an Amazon Associate I earn from qualifying purchases.\" or a substantially \
+similar statement, one that names the Amazon Associates programme and says the site earns from \
+qualifying purchases (in any person: I, we, the site's name; in the marketplace's language).
+
+Why it matters: the Amazon Associates Operating Agreement (section 5, \"Identifying Yourself as \
+an Associate\") makes that statement a condition of the programme; an account without it can be \
+closed and its commissions withheld. The FTC's requirement is met, Amazon's is not.
+
+How to fix: add the program's statement above the first affiliate link, e.g. \"As an Amazon \
+Associate I earn from qualifying purchases.\" The README lists the statements accepted as \
+similar and those refused. A statement of your own wording that Amazon accepted can go in \
+[disclosure] statements in affilint.toml."
+        }
+        FindingId::NegatedDisclosure => {
+            "A sentence that looks like a disclosure says the opposite: \"We don't earn a \
+commission from these links\", \"we never receive compensation\", \"no commission is paid\"; \
+yet the page's affiliate links carry an id (a tag, a campaign id, a short link), so someone \
+earns from them.
+
+Why it matters: the FTC Act (section 5) forbids deceptive statements, and the Endorsement Guides \
+(16 CFR 255.5) ask that a material connection be disclosed: telling readers there is none when \
+there is one is worse than saying nothing. A negated sentence is never counted as a disclosure.
+
+How to fix: remove or correct the sentence and say that you earn from the links, e.g. \"As an \
+Amazon Associate I earn from qualifying purchases.\" If the links really earn nothing, remove \
+the ids from them."
         }
         FindingId::HiddenDisclosure => {
             "The only disclosure statement is where readers do not see it: in an HTML comment, \

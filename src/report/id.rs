@@ -26,8 +26,12 @@ pub enum FindingId {
     MissingRel,
     /// Affiliate links and no disclosure statement at all.
     MissingDisclosure,
+    /// A general disclosure, but not the statement a program's agreement asks for (Amazon's).
+    MissingProgramStatement,
     /// A disclosure statement that is cut off or otherwise matches only in part.
     IncompleteDisclosure,
+    /// A statement that says the site earns nothing from links that carry an id.
+    NegatedDisclosure,
     /// The only disclosure statement is in hidden or non-rendered content.
     HiddenDisclosure,
     /// The disclosure comes only after the first affiliate link.
@@ -43,7 +47,9 @@ impl FindingId {
         FindingId::RetiredHost,
         FindingId::MissingRel,
         FindingId::MissingDisclosure,
+        FindingId::MissingProgramStatement,
         FindingId::IncompleteDisclosure,
+        FindingId::NegatedDisclosure,
         FindingId::HiddenDisclosure,
         FindingId::LateDisclosure,
     ];
@@ -57,7 +63,9 @@ impl FindingId {
             FindingId::RetiredHost => "retired-host",
             FindingId::MissingRel => "missing-rel",
             FindingId::MissingDisclosure => "missing-disclosure",
+            FindingId::MissingProgramStatement => "missing-program-statement",
             FindingId::IncompleteDisclosure => "incomplete-disclosure",
+            FindingId::NegatedDisclosure => "negated-disclosure",
             FindingId::HiddenDisclosure => "hidden-disclosure",
             FindingId::LateDisclosure => "late-disclosure",
         }
@@ -97,7 +105,11 @@ impl FindingId {
             FindingId::ShortLink => "short link that cannot be tagged offline",
             FindingId::MissingRel => "affiliate link without rel=\"sponsored\" or \"nofollow\"",
             FindingId::MissingDisclosure => "affiliate links and no disclosure statement",
+            FindingId::MissingProgramStatement => {
+                "general disclosure, but not the statement the program asks for"
+            }
             FindingId::IncompleteDisclosure => "disclosure statement cut off or incomplete",
+            FindingId::NegatedDisclosure => "statement that the site earns nothing from its links",
             FindingId::HiddenDisclosure => "disclosure only in hidden or non-rendered content",
             FindingId::LateDisclosure => "disclosure only after the first affiliate link",
             FindingId::RetiredHost => "link to a host its program has retired",

@@ -457,7 +457,10 @@ fn a_wordpress_export_with_no_config_gets_its_disclosures_checked_and_an_invento
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["rule"].as_str().unwrap().ends_with("-disclosure"))
+        .filter(|f| {
+            let rule = f["rule"].as_str().unwrap();
+            rule.ends_with("-disclosure") || rule == "missing-program-statement"
+        })
         .map(|f| {
             Path::new(f["file"].as_str().unwrap())
                 .strip_prefix("./")

@@ -17,15 +17,20 @@ pub(super) const PREFIX: usize = 4096;
 /// For the shipped anchors: the part of the word to look for, chosen for a rare leading
 /// trigram (rates per million bytes over the corpus's real pages and the synthetic blog:
 /// `ociate` 24 against `ssociate` 346, `ipant` 2 against `articipant`'s `art` 283, ...).
+/// A fingerprint serves every anchor that contains its word (`verdien` for `verdienen`).
+/// Anchors are chosen among a statement's words with these first.
 const FINGERPRINTS: &[(&str, &str)] = &[
     ("associate", "ociate"),
     ("participant", "ipant"),
-    ("verdiene", "rdiene"),
+    ("verdien", "rdien"),
+    ("qualifizierten", "fizierten"),
+    ("remplissant", "plissant"),
+    ("affiliat", "ffiliat"),
+    ("afiliad", "filiad"),
     ("commission", "mmission"),
     ("compensation", "nsation"),
     ("sponsored", "nsored"),
     ("qualifying", "fying"),
-    ("#affiliate", "ffiliate"),
 ];
 
 /// The words and markers to look for, compiled once.
@@ -43,7 +48,8 @@ pub(crate) struct Finder {
 
 impl Finder {
     pub(crate) fn new(statements: &StatementSet) -> Finder {
-        let Some(anchors) = statements.anchors() else {
+        let fast = |word: &str| FINGERPRINTS.iter().any(|(w, _)| word.contains(w));
+        let Some(anchors) = statements.anchors(&fast) else {
             return Finder::whole_page();
         };
         let patterns = anchor_patterns(&anchors);
@@ -111,7 +117,7 @@ fn anchor_patterns(anchors: &[(String, usize)]) -> Vec<(String, usize)> {
     for (anchor, before) in kept {
         let fingerprint = FINGERPRINTS
             .iter()
-            .find(|(word, _)| word == anchor)
+            .find(|(word, _)| anchor.contains(word))
             .map(|(_, part)| *part);
         let variants = if let Some(part) = fingerprint {
             vec![part.to_owned(), part.to_ascii_uppercase()]
@@ -136,8 +142,9 @@ fn anchor_patterns(anchors: &[(String, usize)]) -> Vec<(String, usize)> {
             vec![anchor.clone(), capitalised, anchor.to_ascii_uppercase()]
         };
         for variant in variants {
-            if !patterns.iter().any(|(p, _)| *p == variant) {
-                patterns.push((variant, before));
+            match patterns.iter_mut().find(|(p, _)| *p == variant) {
+                Some((_, reach)) => *reach = (*reach).max(before),
+                None => patterns.push((variant, before)),
             }
         }
     }

@@ -25,7 +25,7 @@ use finder::PREFIX;
 
 use super::matcher::{Found, Matcher, Partial, StatementSet};
 use super::words::{OffsetMap, TextStream};
-use crate::page::elements::{VOID, is_one_of};
+use crate::page::elements::{Break, VOID, is_one_of};
 use crate::page::hiding::{Hiding, tag_hiding};
 use crate::page::markup::{
     Enclosing, Frame, LOOKBACK, Lex, MAX_FRAMES, Tag, context_at, enclosing_start_tag, inside_tag,
@@ -66,7 +66,7 @@ struct Region {
     lex: Lex,
     /// The region may end once past this and idle.
     min_end: usize,
-    pending_break: bool,
+    pending_break: Option<Break>,
 }
 
 /// Reads the statements of one document.
@@ -112,7 +112,7 @@ impl<'e> Reader<'e> {
                 pos: 0,
                 lex: Lex::Data,
                 min_end: usize::MAX,
-                pending_break: false,
+                pending_break: None,
             });
         }
         reader
@@ -183,9 +183,10 @@ impl<'e> Reader<'e> {
             comment_matcher,
             ..
         } = self;
-        text.boundary(&mut |w, o, h| matcher.word(w, o, h, &mut |at| source.ticket(at)));
-        comments
-            .boundary(&mut |w, o, h| comment_matcher.word(w, o, h, &mut |at| source.ticket(at)));
+        text.end_sentence(&mut |w, o, h| matcher.word(w, o, h, &mut |at| source.ticket(at)));
+        comments.end_sentence(&mut |w, o, h| {
+            comment_matcher.word(w, o, h, &mut |at| source.ticket(at))
+        });
         let (mut found, partials) = matcher.finish(&mut |at| source.ticket(at));
         let (in_comments, _) = comment_matcher.finish(&mut |at| source.ticket(at));
         found.extend(in_comments);
@@ -320,7 +321,7 @@ impl<'e> Reader<'e> {
             pos: start,
             lex,
             min_end: anchor + 1,
-            pending_break: false,
+            pending_break: None,
         });
     }
 
@@ -332,7 +333,7 @@ impl<'e> Reader<'e> {
                 safe,
                 ..
             } = self;
-            text.boundary(&mut |w, o, h| matcher.word(w, o, h, &mut |at| source.ticket(at)));
+            text.end_sentence(&mut |w, o, h| matcher.word(w, o, h, &mut |at| source.ticket(at)));
             if safe.back().is_none_or(|&s| s < region.pos) {
                 safe.push_back(region.pos);
             }
@@ -387,5 +388,5 @@ pub(crate) fn visible_statements(
     source.push(html);
     let mut reader = Reader::new(finder, statements);
     let (found, _) = reader.finish(&mut source);
-    found.into_iter().filter(|f| !f.hidden).collect()
+    found.into_iter().filter(Found::counts).collect()
 }

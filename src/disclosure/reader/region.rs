@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::{Idleness, Lexed, Reader};
-use crate::page::elements::{RAW_TEXT, breaks_words};
+use crate::page::elements::{Break, RAW_TEXT, breaks};
 use crate::page::markup::{Close, Lex, find_close, parse_start_tag, tag_name_len};
 use crate::page::source::Source;
 
@@ -87,7 +87,7 @@ impl Reader<'_> {
                             if name == "noscript" {
                                 self.text_segment(source, start..search + close, true);
                             }
-                            self.region_break();
+                            self.region_break(Break::Sentence);
                             self.set_lex(Lex::Data, search + after);
                         }
                         Close::Open(_) | Close::None if end => {
@@ -157,9 +157,9 @@ impl Reader<'_> {
         self.set_pos(pos);
     }
 
-    fn region_break(&mut self) {
+    fn region_break(&mut self, kind: Break) {
         if let Some(region) = &mut self.region {
-            region.pending_break = true;
+            region.pending_break = region.pending_break.max(Some(kind));
         }
     }
 
@@ -196,8 +196,8 @@ impl Reader<'_> {
             let Some(gt) = memchr::memchr(b'>', rest) else {
                 return end.then(|| source.fed());
             };
-            if breaks_words(name) {
-                self.region_break();
+            if let Some(kind) = breaks(name) {
+                self.region_break(kind);
             }
             return Some(pos + gt + 1);
         }
@@ -209,12 +209,12 @@ impl Reader<'_> {
             return end.then(|| source.fed());
         };
         let after = pos + tag.len;
-        if breaks_words(tag.name) {
-            self.region_break();
+        if let Some(kind) = breaks(tag.name) {
+            self.region_break(kind);
         }
         let name = tag.name.to_ascii_lowercase();
         if let Some(raw) = RAW_TEXT.iter().find(|r| r.as_bytes() == name.as_slice()) {
-            self.region_break();
+            self.region_break(Break::Sentence);
             self.set_lex(
                 Lex::RawText {
                     name: raw,
@@ -238,10 +238,7 @@ impl Reader<'_> {
             return;
         }
         let hidden = force_hidden || self.is_hidden(source, range.start);
-        let pending_break = self
-            .region
-            .as_mut()
-            .is_some_and(|r| std::mem::take(&mut r.pending_break));
+        let pending_break = self.region.as_mut().and_then(|r| r.pending_break.take());
         self.decode(source, range.clone());
         let Reader {
             text,
@@ -252,8 +249,10 @@ impl Reader<'_> {
         } = self;
         let mut emit =
             |w: &str, o: usize, h: bool| matcher.word(w, o, h, &mut |at| source.ticket(at));
-        if pending_break {
-            text.boundary(&mut emit);
+        match pending_break {
+            Some(Break::Sentence) => text.end_sentence(&mut emit),
+            Some(Break::Word) => text.boundary(&mut emit),
+            None => {}
         }
         text.feed(scratch, scratch_map, hidden, &mut emit);
     }
@@ -273,6 +272,6 @@ impl Reader<'_> {
         let mut emit =
             |w: &str, o: usize, h: bool| comment_matcher.word(w, o, h, &mut |at| source.ticket(at));
         comments.feed(scratch, scratch_map, true, &mut emit);
-        comments.boundary(&mut emit);
+        comments.end_sentence(&mut emit);
     }
 }

@@ -2,6 +2,8 @@
 //! wrong: the statement split across tags, entities, case and line breaks still counts; the
 //! same words hidden, commented out, in a script or in an attribute do not.
 
+mod statements;
+
 use affilint::{FindingId, Report};
 use proptest::prelude::*;
 
@@ -24,7 +26,9 @@ fn disclosure_ids(report: &Report) -> Vec<FindingId> {
             matches!(
                 id,
                 FindingId::MissingDisclosure
+                    | FindingId::MissingProgramStatement
                     | FindingId::IncompleteDisclosure
+                    | FindingId::NegatedDisclosure
                     | FindingId::HiddenDisclosure
                     | FindingId::LateDisclosure
             )
@@ -60,14 +64,15 @@ fn case_entities_quotes_and_whitespace_are_folded() {
 
 #[test]
 fn words_glued_by_inline_markup_are_one_word() {
-    // A reader sees "AmazonAssociate": that is not the statement (a text search that drops
-    // tags and adds spaces would accept it).
+    // A reader sees "AmazonAssociate": that is not Amazon's statement (a text search that
+    // drops tags and adds spaces would accept it), only a general one ("I earn from
+    // qualifying purchases").
     let page = format!(
         "<p>As an Amazon<em>Associate</em> I earn from qualifying purchases.</p><p>{LINK}</p>"
     );
     assert_eq!(
         disclosure_ids(&check(&page)),
-        [FindingId::MissingDisclosure]
+        [FindingId::MissingProgramStatement]
     );
 }
 
@@ -216,17 +221,21 @@ fn the_general_statement_is_needed_for_every_program_and_amazons_statement_is_on
         disclosure_ids(&check(&vague)),
         [FindingId::MissingDisclosure]
     );
-    // A general statement is not Amazon's statement.
+    // A general statement is not Amazon's statement: the finding says which is missing
+    // and quotes what was found.
     let general_only =
         format!("<p>I may earn a small commission from links on this page.</p><p>{LINK}</p>");
     let report = check(&general_only);
-    assert_eq!(disclosure_ids(&report), [FindingId::MissingDisclosure]);
+    assert_eq!(
+        disclosure_ids(&report),
+        [FindingId::MissingProgramStatement]
+    );
+    let message = &report.findings[0].message;
     assert!(
-        report.findings[0]
-            .message
-            .contains("for Amazon Associates;"),
-        "{}",
-        report.findings[0].message
+        message.contains("Amazon Associates asks for its own statement")
+            && message.contains("As an Amazon Associate")
+            && message.contains("(\"earn a small commission\")"),
+        "{message}"
     );
 }
 
