@@ -40,7 +40,9 @@ tag = "5338000000"
 const LINKS_ONLY: &str = r#"
 [severity]
 missing-disclosure = "off"
+missing-program-statement = "off"
 incomplete-disclosure = "off"
+negated-disclosure = "off"
 hidden-disclosure = "off"
 late-disclosure = "off"
 "#;

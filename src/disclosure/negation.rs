@@ -5,7 +5,8 @@
 //! that follows it within [`REACH`] words in the same clause; `no` and its like only the word
 //! right after it ("no commission", but not "at no extra cost to you, we earn"); `nothing`
 //! the earning word right before it ("we earn nothing", not "a commission and nothing else"),
-//! German's `nicht` after the verb one two words back ("verdienen wir nicht"). Clauses end at
+//! German's `nicht` up to two words back ("verdienen wir nicht"), or forward as any
+//! negator before the verb. Clauses end at
 //! commas, semicolons, colons, brackets and sentence ends, so "Don't worry, we earn a
 //! commission" is not negated. Words are matched as the tokenizer normalises them (lowercase,
 //! apostrophes dropped: `don't` is `dont`).
@@ -13,76 +14,43 @@
 /// How many words after a negator an earning word may come and still be negated by it.
 pub(crate) const REACH: u8 = 3;
 
-/// Negators that reach [`REACH`] words: English, German, French, Italian and Spanish.
-const NEGATORS: &[&str] = &[
-    "not", "never", "dont", "doesnt", "didnt", "wont", "cant", "cannot", "isnt", "arent", "wasnt",
-    "werent", "neither", "nor", "nicht", "nie", "niemals", "pas", "jamais", "non", "mai", "nunca",
-];
-/// Negators that only reach the next word ("no commission", "keine Provision").
-const DETERMINERS: &[&str] = &[
-    "no", "zero", "kein", "keine", "keinen", "aucun", "aucune", "nessun", "nessuna", "ningún",
-    "ninguna",
-];
-/// Negators that follow what they negate, with how many words back they reach.
-const TRAILING: &[(&str, u8)] = &[
-    ("nothing", 1),
-    ("nichts", 2),
-    ("nicht", 2),
-    ("rien", 1),
-    ("nada", 1),
-    ("niente", 1),
-];
-/// Words that say the site earns.
-const EARNING: &[&str] = &[
-    "earn",
-    "earns",
-    "earned",
-    "earning",
-    "earnings",
-    "receive",
-    "receives",
-    "received",
-    "get",
-    "gets",
-    "make",
-    "makes",
-    "made",
-    "pay",
-    "pays",
-    "paid",
-    "commission",
-    "commissions",
-    "compensation",
-    "compensated",
-    "money",
-    "fee",
-    "fees",
-    "income",
-    "revenue",
-    "profit",
-    "kickback",
-    "kickbacks",
-    "verdiene",
-    "verdienen",
-    "verdient",
-    "provision",
-    "provisionen",
-    "vergütung",
-    "gagne",
-    "gagnons",
-    "réalise",
-    "réalisons",
-    "ricevo",
-    "riceviamo",
-    "commissione",
-    "commissioni",
-    "guadagno",
-    "obtengo",
-    "obtenemos",
-    "comisión",
-    "comisiones",
-    "ingresos",
-];
+/// What a word can do in a negation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Other,
+    /// Negates an earning word up to [`REACH`] words after it: English, German, French,
+    /// Italian and Spanish negators.
+    Negator,
+    /// Negates only the next word ("no commission", "keine Provision").
+    Determiner,
+    /// Follows what it negates, reaching this many words back ("we earn nothing").
+    Trailing(u8),
+    /// Says that the site earns.
+    Earning,
+}
+
+/// One lookup per word: every page word read closely passes through here.
+fn class(word: &str) -> Class {
+    match word {
+        "not" | "never" | "dont" | "doesnt" | "didnt" | "wont" | "cant" | "cannot" | "isnt"
+        | "arent" | "wasnt" | "werent" | "neither" | "nor" | "nie" | "niemals" | "pas"
+        | "jamais" | "non" | "mai" | "nunca" => Class::Negator,
+        "no" | "zero" | "kein" | "keine" | "keinen" | "aucun" | "aucune" | "nessun" | "nessuna"
+        | "ningún" | "ninguna" => Class::Determiner,
+        "nothing" | "rien" | "nada" | "niente" => Class::Trailing(1),
+        // `nicht` after the verb in German, before it otherwise: both.
+        "nicht" | "nichts" => Class::Trailing(2),
+        "earn" | "earns" | "earned" | "earning" | "earnings" | "receive" | "receives"
+        | "received" | "get" | "gets" | "make" | "makes" | "made" | "pay" | "pays" | "paid"
+        | "commission" | "commissions" | "compensation" | "compensated" | "money" | "fee"
+        | "fees" | "income" | "revenue" | "profit" | "kickback" | "kickbacks" | "verdiene"
+        | "verdienen" | "verdient" | "provision" | "provisionen" | "vergütung" | "gagne"
+        | "gagnons" | "réalise" | "réalisons" | "ricevo" | "riceviamo" | "commissione"
+        | "commissioni" | "guadagno" | "obtengo" | "obtenemos" | "comisión" | "comisiones"
+        | "ingresos" => Class::Earning,
+        _ => Class::Other,
+    }
+}
 
 /// What a word is to the negation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,25 +82,24 @@ impl Negation {
             *self = Negation::default();
             return Role::Plain;
         }
-        let earning = EARNING.contains(&word);
+        let class = class(word);
+        let earning = class == Class::Earning;
         let back = self.since_earning.map(|n| n + 1);
         self.since_earning = if earning { Some(0) } else { back };
-        let trailing = TRAILING.iter().find(|(w, _)| *w == word);
-        if let (Some(back), Some((_, reach))) = (back, trailing)
-            && back <= *reach
-        {
-            self.reach = self.reach.saturating_sub(1);
-            return Role::NegatesBack(back);
-        }
         let negated = self.reach > 0 && earning;
-        let (reach, role) = if NEGATORS.contains(&word) {
-            (REACH, Role::Negator)
-        } else if DETERMINERS.contains(&word) {
-            (1, Role::Negator)
-        } else if negated {
-            (self.reach - 1, Role::Negated)
-        } else {
-            (self.reach.saturating_sub(1), Role::Plain)
+        let (reach, role) = match class {
+            Class::Trailing(most) => match back {
+                Some(back) if back <= most => {
+                    (self.reach.saturating_sub(1), Role::NegatesBack(back))
+                }
+                // `nicht` before the verb.
+                _ if most > 1 => (REACH, Role::Negator),
+                _ => (self.reach.saturating_sub(1), Role::Plain),
+            },
+            Class::Negator => (REACH, Role::Negator),
+            Class::Determiner => (1, Role::Negator),
+            _ if negated => (self.reach - 1, Role::Negated),
+            _ => (self.reach.saturating_sub(1), Role::Plain),
         };
         self.reach = reach;
         role

@@ -18,28 +18,37 @@ pub(super) const PREFIX: usize = 4096;
 /// trigram (rates per million bytes over the corpus's real pages and the synthetic blog:
 /// `ociate` 24 against `ssociate` 346, `ipant` 2 against `articipant`'s `art` 283, ...).
 /// A fingerprint serves every anchor that contains its word (`verdien` for `verdienen`).
-/// Anchors are chosen among a statement's words with these first.
+/// Anchors are chosen among a statement's words with these first. Keep the patterns at 32 or
+/// fewer: beyond, the SIMD search switches to its slower wide form (`fat` Teddy).
 const FINGERPRINTS: &[(&str, &str)] = &[
     ("associate", "ociate"),
     ("participant", "ipant"),
     ("verdien", "rdien"),
-    ("qualifizierten", "fizierten"),
     ("remplissant", "plissant"),
     ("affiliat", "ffiliat"),
     ("afiliad", "filiad"),
     ("commission", "mmission"),
-    ("compensation", "nsation"),
+    ("compensat", "mpensat"),
     ("sponsored", "nsored"),
     ("qualifying", "fying"),
 ];
+
+/// Anchor patterns compiled together.
+pub(super) struct Anchors {
+    pub(super) searcher: packed::Searcher,
+    /// Per pattern: how far before it a region starts.
+    pub(super) prefixes: Vec<usize>,
+}
 
 /// The words and markers to look for, compiled once.
 pub(crate) struct Finder {
     /// Two searchers: with more than a couple of dozen patterns, one SIMD searcher loses
     /// most of its speed (its buckets fill up), so anchors and markers are found apart.
-    pub(super) anchors: Option<packed::Searcher>,
-    /// Per anchor pattern: how far before it a region starts.
-    pub(super) prefixes: Vec<usize>,
+    ///
+    /// Anchors shorter than four bytes (`#ad`) are searched apart too: the SIMD search
+    /// checks the first bytes of a pattern, as many as the shortest pattern has, and three
+    /// bytes of thirty patterns match far more often than four.
+    pub(super) anchors: Vec<Anchors>,
     pub(super) markers: Option<packed::Searcher>,
     pub(super) longest: usize,
     /// Whether every statement has an anchor: otherwise the whole page is read.
@@ -53,25 +62,33 @@ impl Finder {
             return Finder::whole_page();
         };
         let patterns = anchor_patterns(&anchors);
-        let prefixes = patterns
-            .iter()
-            .map(|(_, words)| (PREFIX_MARKUP + words * PREFIX_PER_WORD).min(PREFIX))
-            .collect();
-        let patterns: Vec<String> = patterns.into_iter().map(|(p, _)| p).collect();
         let markers = hiding::markers();
         let longest = patterns
             .iter()
+            .map(|(p, _)| p)
             .chain(&markers)
             .map(String::len)
             .max()
             .unwrap_or(1);
-        let build = |patterns: &[String]| packed::Config::new().builder().extend(patterns).build();
-        let (Some(anchors), Some(markers)) = (build(&patterns), build(&markers)) else {
+        let build = |patterns: &[&String]| packed::Config::new().builder().extend(patterns).build();
+        let (short, long): (Vec<_>, Vec<_>) = patterns.iter().partition(|(p, _)| p.len() < 4);
+        let mut searchers = Vec::new();
+        for group in [long, short].into_iter().filter(|g| !g.is_empty()) {
+            let words: Vec<&String> = group.iter().map(|(p, _)| p).collect();
+            let Some(searcher) = build(&words) else {
+                return Finder::whole_page();
+            };
+            let prefixes = group
+                .iter()
+                .map(|(_, words)| (PREFIX_MARKUP + words * PREFIX_PER_WORD).min(PREFIX))
+                .collect();
+            searchers.push(Anchors { searcher, prefixes });
+        }
+        let Some(markers) = build(&markers.iter().collect::<Vec<_>>()) else {
             return Finder::whole_page();
         };
         Finder {
-            anchors: Some(anchors),
-            prefixes,
+            anchors: searchers,
             markers: Some(markers),
             longest,
             sparse: true,
@@ -81,8 +98,7 @@ impl Finder {
     /// The page is read whole: no anchor to look for.
     fn whole_page() -> Finder {
         Finder {
-            anchors: None,
-            prefixes: Vec::new(),
+            anchors: Vec::new(),
             markers: None,
             longest: 1,
             sparse: false,

@@ -195,7 +195,7 @@ impl<'e> Reader<'e> {
 
     /// Finds anchors and markers in the bytes fed since the last search.
     fn search(&mut self, source: &Source) {
-        let (Some(anchors), Some(markers)) = (&self.finder.anchors, &self.finder.markers) else {
+        let Some(markers) = &self.finder.markers else {
             return;
         };
         let fed = source.fed();
@@ -208,19 +208,23 @@ impl<'e> Reader<'e> {
         };
         let searched_to = self.searched_to;
         let new = |found: &aho_corasick::Match| from + found.end() > searched_to;
-        let prefixes = &self.finder.prefixes;
-        let mut hits: Vec<(usize, Hit)> = anchors
-            .find_iter(haystack)
-            .filter(new)
-            // A fingerprint starts a few letters into the word.
-            .map(|found| {
-                let prefix = prefixes[found.pattern().as_usize()];
-                (
-                    (from + found.start()).saturating_sub(4),
-                    Hit::Anchor(prefix),
-                )
-            })
-            .collect();
+        let mut hits: Vec<(usize, Hit)> = Vec::new();
+        for anchors in &self.finder.anchors {
+            hits.extend(
+                anchors
+                    .searcher
+                    .find_iter(haystack)
+                    .filter(new)
+                    // A fingerprint starts a few letters into the word.
+                    .map(|found| {
+                        let prefix = anchors.prefixes[found.pattern().as_usize()];
+                        (
+                            (from + found.start()).saturating_sub(4),
+                            Hit::Anchor(prefix),
+                        )
+                    }),
+            );
+        }
         hits.extend(
             markers
                 .find_iter(haystack)
