@@ -1,7 +1,9 @@
 //! Where `fix` inserts the configured disclosure (`[disclosure] insert`) on a page that lacks
 //! one: before the `insert_before` element when it comes before the first affiliate link,
 //! else before that link's paragraph-level ancestor (the `<p>`, list or table it sits in),
-//! else right before the link.
+//! else right before the link. When the first link is in hidden content (a closed tab, a
+//! collapsed `<details>`), the same is done for the outermost element that hides it: the
+//! disclosure goes where readers see it, before the hidden block and so before every link.
 //!
 //! The decision is made at the first affiliate link (placement `before-first-link`: a
 //! statement after it would be late anyway) or at the end of the page (`anywhere`). Until
@@ -58,11 +60,12 @@ impl Insertion {
         if self.decided {
             return None;
         }
+        // The disclosure may go before a paragraph, or before a block that hides the link.
         let block = self
             .blocks
             .borrow()
             .iter()
-            .find(|(name, _, _)| is_paragraph_level(name))
+            .find(|&&(name, _, hides)| hides || is_paragraph_level(name))
             .map_or(usize::MAX, |&(_, start, _)| start);
         Some(
             block
@@ -78,34 +81,32 @@ impl Insertion {
         }
     }
 
-    /// Fixes the insertion point for a first affiliate link at `link`; returns it, or `None`
-    /// when it would sit in content a tracked ancestor hides (the disclosure would be hidden).
-    pub(crate) fn first_link(&mut self, link: usize) -> Option<usize> {
-        let (at, depth) = match self.anchor {
-            Some(anchor) => (anchor, self.blocks.borrow().len()),
-            None => self.ancestor(link),
-        };
-        self.at = Some(at);
-        let hidden = self.blocks.borrow()[..depth]
-            .iter()
-            .any(|&(_, _, hides)| hides);
-        (!hidden).then_some(at)
-    }
-
-    /// The insertion point for a link at `link`, and how many open blocks enclose it.
-    fn ancestor(&self, link: usize) -> (usize, usize) {
+    /// Fixes the insertion point for a first affiliate link at `link`, which `hidden` (the
+    /// start of an element, `root` when it is `<html>` or `<body>`) may hide besides the
+    /// tracked blocks; returns it, or `None` when nothing can go before what hides the link
+    /// and be seen (a hidden `<body>`).
+    pub(crate) fn first_link(
+        &mut self,
+        link: usize,
+        hidden: Option<(usize, bool)>,
+    ) -> Option<usize> {
         let blocks = self.blocks.borrow();
-        for (depth, &(name, start, _)) in blocks.iter().enumerate().rev() {
-            if ITEMS.contains(&name) {
-                continue;
-            }
-            return if is_paragraph_level(name) {
-                (start, depth)
-            } else {
-                (link, depth + 1)
-            };
-        }
-        (link, 0)
+        let block = blocks
+            .iter()
+            .find(|&&(_, _, hides)| hides)
+            .map(|&(name, start, _)| (start, name == "body"));
+        let hider = [block, hidden]
+            .into_iter()
+            .flatten()
+            .min_by_key(|&(start, _)| start);
+        let point = hider.map_or(link, |(start, _)| start);
+        let at = match self.anchor {
+            Some(anchor) if anchor <= point => anchor,
+            _ => ancestor(&blocks, point),
+        };
+        drop(blocks);
+        self.at = Some(at);
+        (!hider.is_some_and(|(_, root)| root)).then_some(at)
     }
 
     /// Where the disclosure goes, if the first link has been seen and nothing is decided.
@@ -123,6 +124,22 @@ impl Insertion {
     pub(crate) fn inserted(&self) -> bool {
         self.inserted
     }
+}
+
+/// The insertion point for content at `point`: before its paragraph-level ancestor (the list
+/// or table around an item), else right before it.
+fn ancestor(blocks: &[Block], point: usize) -> usize {
+    for &(name, start, _) in blocks.iter().rev().filter(|&&(_, start, _)| start < point) {
+        if ITEMS.contains(&name) {
+            continue;
+        }
+        return if is_paragraph_level(name) {
+            start
+        } else {
+            point
+        };
+    }
+    point
 }
 
 /// The deepest nesting tracked: deeper blocks are not insertion points (memory stays bounded
@@ -199,41 +216,47 @@ mod tests {
 
     #[test]
     fn the_point_is_the_paragraph_level_ancestor() {
-        assert_eq!(stack(&[("article", 1), ("p", 10)]).first_link(20), Some(10));
+        let first = |tags: &[(&str, usize)], link| stack(tags).first_link(link, None);
+        assert_eq!(first(&[("article", 1), ("p", 10)], 20), Some(10));
+        assert_eq!(first(&[("ul", 5), ("li", 9), ("li", 30)], 40), Some(5));
+        assert_eq!(first(&[("table", 3), ("td", 9)], 12), Some(3));
+        assert_eq!(first(&[("div", 3)], 12), Some(12), "right before the link");
         assert_eq!(
-            stack(&[("ul", 5), ("li", 9), ("li", 30)]).first_link(40),
-            Some(5)
-        );
-        assert_eq!(stack(&[("table", 3), ("td", 9)]).first_link(12), Some(3));
-        assert_eq!(
-            stack(&[("div", 3)]).first_link(12),
-            Some(12),
-            "right before the link"
-        );
-        assert_eq!(
-            stack(&[("p", 1), ("div", 9)]).first_link(12),
+            first(&[("p", 1), ("div", 9)], 12),
             Some(12),
             "a div closes the p"
         );
-        assert_eq!(
-            stack(&[("p", 1), ("/p", 0), ("section", 9)]).first_link(20),
-            Some(20)
-        );
-        assert_eq!(stack(&[]).first_link(7), Some(7));
+        assert_eq!(first(&[("p", 1), ("/p", 0), ("section", 9)], 20), Some(20));
+        assert_eq!(first(&[], 7), Some(7));
     }
 
     #[test]
-    fn no_point_inside_hidden_content() {
+    fn the_point_is_before_what_hides_the_link() {
+        let first = |tags: &[(&str, usize)], link, hidden| stack(tags).first_link(link, hidden);
+        // A hidden block: before it, or before the list or paragraph it is an item of.
         assert_eq!(
-            stack(&[("details hidden", 1), ("ul", 5), ("li", 9)]).first_link(12),
-            None
+            first(&[("main", 0), ("div hidden", 3), ("p", 9)], 12, None),
+            Some(3)
         );
-        assert_eq!(stack(&[("div hidden", 1)]).first_link(12), None);
+        assert_eq!(first(&[("ul", 2), ("li hidden", 5)], 12, None), Some(2));
         assert_eq!(
-            stack(&[("div", 1), ("p hidden", 5)]).first_link(12),
-            Some(5),
-            "before the hidden p is fine"
+            first(&[("details hidden", 1), ("ul", 5), ("li", 9)], 12, None),
+            Some(1)
         );
+        assert_eq!(first(&[("div", 1), ("p hidden", 5)], 12, None), Some(5));
+        // An element the reader found hiding it (a hidden span in a paragraph).
+        assert_eq!(
+            first(&[("div", 0), ("p", 4)], 20, Some((8, false))),
+            Some(4)
+        );
+        // The outermost of the two.
+        assert_eq!(
+            first(&[("div hidden", 6), ("p", 9)], 20, Some((2, false))),
+            Some(2)
+        );
+        // Nothing before a hidden body is seen.
+        assert_eq!(first(&[("body hidden", 6), ("p", 9)], 20, None), None);
+        assert_eq!(first(&[("p", 9)], 20, Some((0, true))), None);
     }
 
     #[test]
@@ -242,7 +265,7 @@ mod tests {
         assert_eq!(insertion.hold(), Some(5));
         insertion.anchor(3);
         assert_eq!(insertion.hold(), Some(3));
-        assert_eq!(insertion.first_link(20), Some(3));
+        assert_eq!(insertion.first_link(20, None), Some(3));
         assert_eq!(insertion.pending(), Some(3));
         insertion.decide(false);
         assert_eq!(insertion.hold(), None);

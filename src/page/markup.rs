@@ -78,6 +78,11 @@ impl Frame {
         self.start
     }
 
+    /// The element's name, lowercase.
+    pub(crate) fn name(&self) -> &[u8] {
+        &self.name
+    }
+
     /// The first byte still to be followed.
     pub(crate) fn scan(&self) -> usize {
         self.scan

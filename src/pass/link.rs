@@ -12,8 +12,12 @@ use super::page::Page;
 use crate::links::edit::{self, rel_is_marked};
 use crate::links::href::Href;
 use crate::links::{Affiliate, Status};
+use crate::page::elements::is_one_of;
 use crate::page::source::{Edit, Source};
 use crate::report::{AffiliateLink, FindingId};
+
+/// Elements before which nothing inserted is seen when they hide their content.
+const ROOTS: &[&str] = &["html", "body"];
 
 impl Page<'_> {
     /// Handles one `a` or `area` start tag.
@@ -121,12 +125,13 @@ impl Page<'_> {
         if self.first_link.is_none() {
             let ticket = self.source.ticket(start);
             self.first_link = Some((start, ticket));
-            // Whether a reader sees the link: as the disclosure reader judges text there.
-            let hidden = self.insertion.is_some()
-                && self
-                    .reader
-                    .as_mut()
-                    .is_some_and(|reader| reader.is_hidden(&self.source, start));
+            // What hides the link from a reader, as the disclosure reader judges text there.
+            let hidden = match (&self.insertion, &mut self.reader) {
+                (Some(_), Some(reader)) => reader
+                    .hidden_by(&self.source, start)
+                    .map(|(at, name)| (at, is_one_of(name, ROOTS))),
+                _ => None,
+            };
             self.decide_insertion_at_first_link(start, hidden);
         }
         if let Some(sink) = &mut self.affiliate_sink {

@@ -352,7 +352,11 @@ impl<'e, O: Output> Pass<'e, O> {
             reader.catch_up(&mut state.source, self.emitted.get());
             safe = safe.min(reader.hold(fed));
         }
-        if let Some(hold) = state.insertion.as_ref().and_then(Insertion::hold) {
+        if let Some(mut hold) = state.insertion.as_ref().and_then(Insertion::hold) {
+            // The disclosure may go before an element that hides the first link.
+            if let Some(start) = state.reader.as_ref().and_then(Reader::hiding_from) {
+                hold = hold.min(start);
+            }
             // Keep the line before any place the disclosure may go, for its indentation.
             safe = safe.min(hold).saturating_sub(INDENT_WINDOW);
         }

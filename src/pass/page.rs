@@ -69,14 +69,18 @@ impl Page<'_> {
 
     /// With `placement = "before-first-link"`, decides at the first affiliate link whether to
     /// insert the configured disclosure: only if no statement seen so far meets the
-    /// requirements of that link's program and the FTC's. A disclosure inserted next to a
-    /// hidden first link would be hidden too: then none is.
-    pub(super) fn decide_insertion_at_first_link(&mut self, link: usize, hidden: bool) {
+    /// requirements of that link's program and the FTC's. When an element hides the link
+    /// (`hidden`: its start, and whether it is the root), the disclosure goes before that.
+    pub(super) fn decide_insertion_at_first_link(
+        &mut self,
+        link: usize,
+        hidden: Option<(usize, bool)>,
+    ) {
         let Some(insertion) = self.insertion.as_mut() else {
             return;
         };
-        let at = insertion.first_link(link);
-        let Some(at) = at.filter(|_| !hidden && !self.insert_seen) else {
+        let at = insertion.first_link(link, hidden);
+        let Some(at) = at.filter(|_| !self.insert_seen) else {
             insertion.decide(false);
             return;
         };

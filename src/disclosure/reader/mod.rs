@@ -374,11 +374,26 @@ impl<'e> Reader<'e> {
 
     /// Whether content at `at` (caught up to) is hidden, following open frames up to it.
     pub(crate) fn is_hidden(&mut self, source: &Source, at: usize) -> bool {
+        self.hidden_by(source, at).is_some()
+    }
+
+    /// Where the outermost element known to hide content starts, if one is open.
+    pub(crate) fn hiding_from(&self) -> Option<usize> {
+        self.frames.iter().map(Frame::start).min()
+    }
+
+    /// The outermost element that hides content at `at` (caught up to): where its start
+    /// tag begins, and its name.
+    pub(crate) fn hidden_by(&mut self, source: &Source, at: usize) -> Option<(usize, &[u8])> {
         for frame in &mut self.frames {
             frame.follow(source, at);
         }
         self.frames.retain(|f| !f.ended_by(at));
-        self.frames.iter().any(|f| f.hides(at))
+        self.frames
+            .iter()
+            .filter(|f| f.hides(at))
+            .min_by_key(|f| f.start())
+            .map(|f| (f.start(), f.name()))
     }
 }
 
