@@ -117,7 +117,7 @@ impl<'e, O: Output> Pass<'e, O> {
             insertion: insert.then(Insertion::default),
             optout: OptOut::default(),
             insert_bytes: Vec::new(),
-            insert_seen: false,
+            insert_copy: None,
             affiliate_sink: None,
         };
         Pass {
@@ -325,13 +325,14 @@ impl<'e, O: Output> Pass<'e, O> {
             state.source.push(chunk);
             let Page { optout, source, .. } = &mut *state;
             optout.feed(source);
-            if !state.insert_bytes.is_empty() && !state.insert_seen {
+            if !state.insert_bytes.is_empty() && state.insert_copy.is_none() {
                 let fed = state.source.fed();
-                let seen = state
+                let from = from.max(state.source.base_offset());
+                state.insert_copy = state
                     .source
-                    .bytes(from.max(state.source.base_offset())..fed)
-                    .is_some_and(|held| memchr::memmem::find(held, &state.insert_bytes).is_some());
-                state.insert_seen = seen;
+                    .bytes(from..fed)
+                    .and_then(|held| memchr::memmem::find(held, &state.insert_bytes))
+                    .map(|at| from + at);
             }
         }
         if let Some(rewriter) = self.rewriter.as_mut() {

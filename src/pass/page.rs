@@ -35,10 +35,12 @@ pub(super) struct Page<'e> {
     pub(super) insertion: Option<Insertion>,
     /// Elements marked `data-affilint-ignore`.
     pub(super) optout: OptOut,
-    /// The configured disclosure, in the page's encoding, and whether the page already holds
-    /// it (then fix never inserts another, wherever it ended up).
+    /// The configured disclosure, in the page's encoding.
     pub(super) insert_bytes: Vec<u8>,
-    pub(super) insert_seen: bool,
+    /// Where the page holds its first copy, if it does: a copy before the first affiliate
+    /// link (anywhere, with `placement = "anywhere"`) means fix inserts none. Only bytes
+    /// before the point of decision count, so the result never depends on the chunking.
+    pub(super) insert_copy: Option<usize>,
     /// Where affiliate links go as they are met, if anyone asked.
     pub(super) affiliate_sink: Option<Box<dyn FnMut(AffiliateLink) + 'e>>,
 }
@@ -80,7 +82,8 @@ impl Page<'_> {
             return;
         };
         let at = insertion.first_link(link, hidden);
-        let Some(at) = at.filter(|_| !self.insert_seen) else {
+        let copy_before = self.insert_copy.is_some_and(|copy| copy < link);
+        let Some(at) = at.filter(|_| !copy_before) else {
             insertion.decide(false);
             return;
         };
@@ -104,7 +107,7 @@ impl Page<'_> {
         let Some(at) = self.insertion.as_ref().and_then(Insertion::pending) else {
             return;
         };
-        if self.insert_seen {
+        if self.insert_copy.is_some() {
             self.insert_disclosure(at, false);
             return;
         }

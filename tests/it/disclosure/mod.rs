@@ -489,6 +489,27 @@ fn fix_inserts_before_a_hidden_tab_when_a_later_link_is_seen() {
 }
 
 #[test]
+fn a_copy_of_the_disclosure_after_the_first_link_gets_one_before_it_however_chunked() {
+    // Found by the fuzzer: whether fix had "seen" the copy depended on how far the input had
+    // been fed when the first link was met. Only a copy before the link counts.
+    let engine = engine(&insert_config(""));
+    let page = "<main><p><a href=\"https://www.amazon.com/dp/B0\">x</a></p>\n\
+                <footer><p class=\"disclosure\">As an Amazon Associate I earn from qualifying purchases.</p></footer></main>";
+    let fixed = engine.fix(page.as_bytes()).unwrap();
+    let html = String::from_utf8(fixed.html.clone()).unwrap();
+    assert_eq!(html.matches("class=\"disclosure\"").count(), 2, "{html}");
+    assert!(html.starts_with("<main><p class=\"disclosure\">"), "{html}");
+    for size in [1, 7, 60, 4096] {
+        assert_eq!(
+            fix_in_chunks(&engine, page.as_bytes(), &[size]).0,
+            fixed.html,
+            "{size}"
+        );
+    }
+    assert_eq!(engine.fix(&fixed.html).unwrap().html, fixed.html);
+}
+
+#[test]
 fn fix_never_inserts_a_second_copy_of_the_configured_disclosure() {
     // Wherever a previous fix put it, and whatever a reader sees of it, the page has it.
     let engine = engine(&insert_config(""));
