@@ -4,14 +4,14 @@
 
 use lol_html::Selector;
 
-use crate::config::{Config, Level, ProgramSettings, Setting};
+use crate::config::{CLOAKING_PREFIXES, Config, Level, ProgramSettings, Setting};
 use crate::disclosure::insertion::{Insert, block_selector};
 use crate::disclosure::matcher::StatementSet;
 use crate::disclosure::policy::{self, Policy, ProgramStatements};
 use crate::disclosure::reader::{Finder, visible_statements};
 use crate::errors::{ConfigError, Error, SourceSpot};
 use crate::hosts::{HostTable, is_valid_domain};
-use crate::links::{LinkProgram, LinkRules};
+use crate::links::{CloakingPrefixes, LinkProgram, LinkRules};
 use crate::report::{FindingId, Severity};
 use crate::rules::{Program, RuleSet, Tagging, TaggingMethod};
 
@@ -47,6 +47,12 @@ pub(crate) struct Checks {
     pub(crate) insert: Option<Insert>,
     levels: Vec<Level>,
     pub(crate) selectors: Selectors,
+    /// Path prefixes of cloaked links (`opaque-link`).
+    pub(crate) cloaking_prefixes: CloakingPrefixes,
+    /// Labels each affiliate link needs (`unlabeled-link`), as configured.
+    pub(crate) link_labels: Vec<String>,
+    /// The most words an affiliate link may come after the last statement.
+    pub(crate) max_distance_words: Option<u32>,
 }
 
 impl Checks {
@@ -73,6 +79,7 @@ impl Checks {
                         program: program.clone(),
                         tag: None,
                         marketplaces: HostTable::default(),
+                        check_prices: program.forbids_static_prices(),
                     },
                     Vec::new(),
                 ),
@@ -85,13 +92,36 @@ impl Checks {
             programs.push(linked);
         }
         let policy = policy_of(rules, config, &programs);
-        let levels = FindingId::ALL.iter().map(|&id| config.level(id)).collect();
+        // Checks that need a setting are off without it.
+        let configured = |id: FindingId| match id {
+            FindingId::UnlabeledLink => !config.link_labels.is_empty(),
+            FindingId::DistantDisclosure => config.max_distance_words.is_some(),
+            _ => true,
+        };
+        let levels = FindingId::ALL
+            .iter()
+            .map(|&id| {
+                if configured(id) {
+                    config.level(id)
+                } else {
+                    Level::Off
+                }
+            })
+            .collect();
         let mut checks = Checks {
             links: LinkRules::new(programs, &merchant_lists),
             policy,
             insert: None,
             levels,
             selectors: Selectors::new(),
+            cloaking_prefixes: CloakingPrefixes::new(
+                config
+                    .cloaking_prefixes
+                    .clone()
+                    .unwrap_or_else(|| CLOAKING_PREFIXES.iter().map(|p| (*p).to_owned()).collect()),
+            ),
+            link_labels: config.link_labels.clone(),
+            max_distance_words: config.max_distance_words,
         };
         if let Some(insert) = &config.insert {
             let active: Vec<usize> = (0..checks.links.programs.len())
@@ -113,8 +143,8 @@ impl Checks {
 
     /// The severity of a finding id, or `None` when it is off.
     pub(crate) fn severity(&self, id: FindingId) -> Option<Severity> {
-        let index = FindingId::ALL.iter().position(|&i| i == id)?;
-        self.levels[index].severity()
+        // `FindingId::ALL` lists the ids in declaration order (a test holds it).
+        self.levels.get(id as usize)?.severity()
     }
 
     /// Whether the page text must be read at all.
@@ -126,6 +156,7 @@ impl Checks {
             FindingId::NegatedDisclosure,
             FindingId::HiddenDisclosure,
             FindingId::LateDisclosure,
+            FindingId::DistantDisclosure,
         ]
         .into_iter()
         .any(|id| self.severity(id).is_some())
@@ -230,6 +261,7 @@ fn link_program(
         program: program.clone(),
         tag: settings.tag.as_ref().map(|t| t.value.clone()),
         marketplaces,
+        check_prices: program.forbids_static_prices() && !settings.prices_allowed,
     };
     Ok((linked, merchants))
 }
@@ -284,7 +316,12 @@ fn policy_of(rules: &RuleSet, config: &Config, programs: &[LinkProgram]) -> Poli
         .map(|s| statements.add(s.value.clone()))
         .collect();
     Policy {
-        finder: Finder::new(&statements),
+        // Counting the words between statements and links means reading every word.
+        finder: if config.max_distance_words.is_some() {
+            Finder::whole_page()
+        } else {
+            Finder::new(&statements)
+        },
         statements,
         programs,
         general,

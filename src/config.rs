@@ -46,6 +46,8 @@ struct ConfigFile {
     disclosure: DisclosureFile,
     #[serde(default)]
     severity: BTreeMap<FindingId, Level>,
+    #[serde(default)]
+    links: LinksFile,
 }
 
 #[derive(Deserialize)]
@@ -56,6 +58,24 @@ struct ProgramFile {
     marketplaces: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     merchants: Vec<Spanned<String>>,
+    prices: Option<Prices>,
+}
+
+/// Whether static prices next to a program's links are allowed (`prices = "allowed"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Prices {
+    /// As the program's rule says.
+    Checked,
+    /// Not checked (your prices come from the program's API, say).
+    Allowed,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct LinksFile {
+    #[serde(alias = "cloaking-prefixes")]
+    cloaking_prefixes: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -67,7 +87,22 @@ struct DisclosureFile {
     insert: Option<Spanned<String>>,
     #[serde(alias = "insert-before")]
     insert_before: Option<Spanned<String>>,
+    #[serde(default, alias = "link-labels")]
+    link_labels: Vec<Spanned<String>>,
+    #[serde(alias = "max-distance-words")]
+    max_distance_words: Option<Spanned<u32>>,
 }
+
+/// Where WordPress link plugins (ThirstyAffiliates, Pretty Links, Lasso) and hand-made
+/// redirects put cloaked links, unless the config says otherwise.
+pub(crate) const CLOAKING_PREFIXES: &[&str] = &[
+    "/go/",
+    "/recommends/",
+    "/recommend/",
+    "/refer/",
+    "/out/",
+    "/visit/",
+];
 
 /// A configured value and where it was written, for errors found later.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +117,8 @@ pub(crate) struct ProgramSettings {
     pub(crate) tag: Option<Setting<String>>,
     pub(crate) marketplaces: Vec<(Setting<String>, Setting<String>)>,
     pub(crate) merchants: Vec<Setting<String>>,
+    /// `prices = "allowed"`: no `static-price` finding for the program.
+    pub(crate) prices_allowed: bool,
     /// Where the `[programs.<id>]` table is.
     pub(crate) spot: Option<SourceSpot>,
 }
@@ -139,6 +176,13 @@ pub struct Config {
     pub(crate) insert: Option<Setting<String>>,
     /// Where `fix` inserts it: before the first element matching this selector.
     pub(crate) insert_before: Option<Setting<lol_html::Selector>>,
+    /// Labels each affiliate link needs in or right after its text (`unlabeled-link`).
+    pub(crate) link_labels: Vec<String>,
+    /// The most words an affiliate link may come after the last statement
+    /// (`distant-disclosure`).
+    pub(crate) max_distance_words: Option<u32>,
+    /// Path prefixes of cloaked links (`opaque-link`); `None`: [`CLOAKING_PREFIXES`].
+    pub(crate) cloaking_prefixes: Option<Vec<String>>,
 }
 
 /// Whether `id` is a publisher id affilint will write into a page: letters, digits, `-`, `_`
@@ -203,6 +247,7 @@ impl Config {
                     .map(|(host, id)| Ok((setting(host), checked_id(id)?)))
                     .collect::<Result<_, ConfigError>>()?,
                 merchants: program_file.merchants.iter().map(setting).collect(),
+                prices_allowed: program_file.prices == Some(Prices::Allowed),
                 spot: Some(spot(name.span())),
             };
             config.programs.insert(name.get_ref().clone(), settings);
@@ -250,6 +295,36 @@ impl Config {
                 value: selector,
                 spot: spot(before.span()),
             });
+        }
+        for label in &file.disclosure.link_labels {
+            if label.get_ref().trim().is_empty() {
+                return Err(err(label.span(), "a link label cannot be empty".into()));
+            }
+            config.link_labels.push(label.get_ref().trim().to_owned());
+        }
+        if let Some(words) = &file.disclosure.max_distance_words {
+            if *words.get_ref() == 0 {
+                return Err(err(
+                    words.span(),
+                    "`max_distance_words` must be at least 1 (leave it out to turn the check off)"
+                        .into(),
+                ));
+            }
+            config.max_distance_words = Some(*words.get_ref());
+        }
+        if let Some(prefixes) = &file.links.cloaking_prefixes {
+            let mut list = Vec::new();
+            for prefix in prefixes {
+                let value = prefix.get_ref();
+                if !value.starts_with('/') || !value.ends_with('/') || value.len() < 3 {
+                    return Err(err(
+                        prefix.span(),
+                        format!("`{value}` is not a path prefix: write it as `/go/`"),
+                    ));
+                }
+                list.push(value.clone());
+            }
+            config.cloaking_prefixes = Some(list);
         }
         config.severity = file.severity;
         Ok(config)

@@ -12,6 +12,7 @@ use crate::page::Output;
 use crate::pass::{Pass, READ_CHUNK};
 use crate::report::{AffiliateLink, Finding, Report};
 use crate::rules::RuleSet;
+use crate::site::Site;
 
 /// The result of fixing one document in memory.
 #[derive(Debug, Clone)]
@@ -143,6 +144,11 @@ impl<'e> Checker<'e> {
         self.0.on_affiliate_link(sink);
     }
 
+    /// Places the document in `site`; see [`Fixer::in_site`].
+    pub fn in_site(&mut self, site: &'e Site, path: &str) {
+        self.0.in_site(site, path);
+    }
+
     /// Feeds the next chunk of the document.
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), DocumentError> {
         self.0.write(chunk)
@@ -177,6 +183,27 @@ impl<'e, O: Output> Fixer<'e, O> {
     /// carries and the product, for an inventory of what a site links with.
     pub fn on_affiliate_link(&mut self, sink: impl FnMut(AffiliateLink) + 'e) {
         self.pass.each_affiliate_link(sink);
+    }
+
+    /// Places the document in `site` at URL path `path` (`/posts/a/index.html`), before the
+    /// first chunk: a link through one of the site's redirects (`/go/kettle/`) is then judged
+    /// by where it goes (`cloaked-link`).
+    ///
+    /// ```
+    /// use affilint::{Config, Engine, FindingId, RuleSet, Site};
+    ///
+    /// let mut site = Site::new();
+    /// site.add_redirects_file("/go/kettle https://www.amazon.com/dp/B0?tag=mysite-20 302\n");
+    /// let engine = Engine::new(&RuleSet::shipped(), &Config::default())?;
+    /// let mut checker = engine.checker();
+    /// checker.in_site(&site, "/posts/kettles/index.html");
+    /// checker.write(b"<a href=\"/go/kettle/\" rel=\"sponsored\">kettle</a>")?;
+    /// let report = checker.end()?;
+    /// assert_eq!(report.findings[0].id, FindingId::CloakedLink);
+    /// # Ok::<(), affilint::Error>(())
+    /// ```
+    pub fn in_site(&mut self, site: &'e Site, path: &str) {
+        self.pass.in_site(site, path);
     }
 
     /// Feeds the next chunk of the document.

@@ -39,7 +39,8 @@
 #![deny(missing_docs)]
 
 // Layers, each importing only from those listed before it (tests/it/layers.rs holds them to
-// it): errors, hosts; report; page; disclosure; rules, config; links; compile; pass; engine.
+// it): errors, hosts; report; page; disclosure; rules, config, site; links; compile; pass;
+// engine.
 mod compile;
 mod config;
 mod disclosure;
@@ -51,6 +52,7 @@ mod page;
 mod pass;
 mod report;
 mod rules;
+mod site;
 
 pub use config::{CONFIG_FILE_NAME, Config, Level};
 pub use disclosure::Placement;
@@ -59,6 +61,7 @@ pub use errors::{ConfigError, DocumentError, Error, RuleError, SourceSpot};
 pub use page::Output;
 pub use report::{AffiliateLink, Finding, FindingId, Kind, Location, Report, Severity};
 pub use rules::{Program, RuleSet};
+pub use site::{RedirectLineError, Site};
 
 /// The README's Rust examples, run as doctests.
 #[cfg(doctest)]

@@ -62,6 +62,8 @@ struct ProgramInfo<'a> {
     short_hosts: &'a [String],
     merchants: &'a [String],
     statements: Vec<&'a str>,
+    forbids_cloaking: bool,
+    forbids_static_prices: bool,
 }
 
 impl<'a> ProgramInfo<'a> {
@@ -74,6 +76,8 @@ impl<'a> ProgramInfo<'a> {
             short_hosts: program.short_hosts(),
             merchants: program.merchants(),
             statements: program.statements().collect(),
+            forbids_cloaking: program.forbids_cloaking(),
+            forbids_static_prices: program.forbids_static_prices(),
         }
     }
 }
@@ -114,6 +118,16 @@ pub(crate) fn rules(args: &RulesArgs, out: &mut dyn Write) -> Result<u8, String>
                 let statements = program.statements().count();
                 if statements > 0 {
                     writeln!(out, "    disclosure statements: {statements}").map_err(write)?;
+                }
+                let forbidden: Vec<&str> = [
+                    (program.forbids_cloaking(), "cloaked links"),
+                    (program.forbids_static_prices(), "static prices"),
+                ]
+                .into_iter()
+                .filter_map(|(forbids, what)| forbids.then_some(what))
+                .collect();
+                if !forbidden.is_empty() {
+                    writeln!(out, "    forbids: {}", forbidden.join(", ")).map_err(write)?;
                 }
             }
         }

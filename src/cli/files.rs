@@ -6,7 +6,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use affilint::{AffiliateLink, DocumentError, Engine, Finding, Location, Output, Report};
+use affilint::{AffiliateLink, DocumentError, Engine, Finding, Location, Output, Report, Site};
 
 use super::interrupt::Interrupt;
 use super::walk::Input;
@@ -132,14 +132,47 @@ pub(crate) struct Sinks<'a> {
     pub(crate) affiliate_link: &'a mut dyn FnMut(AffiliateLink),
 }
 
-/// Checks or fixes one input, handing each finding and affiliate link over as it is known.
+/// The engine, and the site the document belongs to with its URL path there.
+#[derive(Clone, Copy)]
+pub(crate) struct Placed<'a> {
+    engine: &'a Engine,
+    place: Option<(&'a Site, &'a str)>,
+}
+
+impl Placed<'_> {
+    fn checker(&self) -> affilint::Checker<'_> {
+        let mut checker = self.engine.checker();
+        if let Some((site, path)) = self.place {
+            checker.in_site(site, path);
+        }
+        checker
+    }
+
+    fn fixer<O: Output>(&self, output: O) -> affilint::Fixer<'_, O> {
+        let mut fixer = self.engine.fixer(output);
+        if let Some((site, path)) = self.place {
+            fixer.in_site(site, path);
+        }
+        fixer
+    }
+}
+
+/// Checks or fixes one input (of `site`, if it is in a walked directory), handing each
+/// finding and affiliate link over as it is known.
 pub(crate) fn process(
     engine: &Engine,
+    site: Option<&Site>,
     input: &Input,
     mode: &Mode,
     interrupt: &Interrupt,
     sinks: Sinks<'_>,
 ) -> Processed {
+    let path = input.relative.as_deref().map(super::site::url_path);
+    let engine = Placed {
+        engine,
+        place: site.zip(path.as_deref()),
+    };
+    let engine = &engine;
     match (mode, &input.location) {
         (Mode::FixDiff, _) => fix_diff(engine, input, sinks),
         (Mode::Check, Location::Stdin) => check(engine, io::stdin().lock(), sinks),
@@ -158,7 +191,7 @@ pub(crate) fn process(
 }
 
 /// Checks a document read from `input`.
-fn check(engine: &Engine, input: impl Read, sinks: Sinks<'_>) -> Processed {
+fn check(engine: &Placed<'_>, input: impl Read, sinks: Sinks<'_>) -> Processed {
     let mut checker = engine.checker();
     checker.on_finding(sinks.finding);
     checker.on_affiliate_link(sinks.affiliate_link);
@@ -170,7 +203,7 @@ fn check(engine: &Engine, input: impl Read, sinks: Sinks<'_>) -> Processed {
 
 /// Fixes a document read from `input` into `output`.
 fn fix<O: Output>(
-    engine: &Engine,
+    engine: &Placed<'_>,
     input: impl Read,
     output: O,
     sinks: Sinks<'_>,
@@ -183,7 +216,7 @@ fn fix<O: Output>(
 }
 
 /// `fix -`: standard input to standard output, as it goes.
-fn fix_stdin(engine: &Engine, sinks: Sinks<'_>) -> Processed {
+fn fix_stdin(engine: &Placed<'_>, sinks: Sinks<'_>) -> Processed {
     let out = BufWriter::new(io::stdout().lock());
     let fixed = fix(engine, io::stdin().lock(), out, sinks).and_then(|(report, mut out)| {
         out.flush().map_err(DocumentError::Write)?;
@@ -196,7 +229,7 @@ fn fix_stdin(engine: &Engine, sinks: Sinks<'_>) -> Processed {
 }
 
 /// Fixes in memory and diffs: the whole document is held (a diff needs both sides).
-fn fix_diff(engine: &Engine, input: &Input, sinks: Sinks<'_>) -> Processed {
+fn fix_diff(engine: &Placed<'_>, input: &Input, sinks: Sinks<'_>) -> Processed {
     let read = match &input.location {
         Location::File(path) => fs::read(path),
         _ => {
@@ -264,7 +297,7 @@ fn open(path: &Path) -> Result<(File, fs::Metadata), Processed> {
 }
 
 fn fix_in_place(
-    engine: &Engine,
+    engine: &Placed<'_>,
     path: &Path,
     interrupt: &Interrupt,
     sinks: Sinks<'_>,
@@ -292,7 +325,7 @@ fn fix_in_place(
 }
 
 fn fix_into(
-    engine: &Engine,
+    engine: &Placed<'_>,
     path: &Path,
     destination: &Path,
     interrupt: &Interrupt,

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Mutex;
 
-use affilint::{AffiliateLink, Engine, Location};
+use affilint::{AffiliateLink, Engine, Location, Site};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -308,10 +308,14 @@ fn render(counts: &Counts, failures: &[FileError], format: InventoryFormat) -> S
     out
 }
 
+/// The documents a walk found, the sites they belong to, and what could not be walked.
+pub(crate) type Inputs = (Vec<Input>, Vec<Site>, Vec<FileError>);
+
 /// Reads every input and counts its affiliate links.
 pub(crate) fn gather(
     engine: &Engine,
     inputs: &[Input],
+    sites: &[Site],
     jobs: usize,
 ) -> Result<(Counts, Vec<FileError>), String> {
     let interrupt = Interrupt::default();
@@ -328,7 +332,8 @@ pub(crate) fn gather(
                 finding: &mut |_| {},
                 affiliate_link: &mut |link| page.record(link),
             };
-            let processed = files::process(engine, input, &Mode::Check, &interrupt, sinks);
+            let site = input.site.map(|i| &sites[i]);
+            let processed = files::process(engine, site, input, &Mode::Check, &interrupt, sinks);
             match processed.failure {
                 Some((side, message)) => {
                     failures
@@ -354,7 +359,7 @@ pub(crate) fn inputs(
     paths: &[std::path::PathBuf],
     exclude: &[String],
     jobs: usize,
-) -> Result<(Vec<Input>, Vec<FileError>), String> {
+) -> Result<Inputs, String> {
     let walk = walk::collect(paths, &Excludes::new(exclude)?, None, jobs);
     let errors = walk
         .errors
@@ -365,15 +370,15 @@ pub(crate) fn inputs(
             message,
         })
         .collect();
-    Ok((walk.inputs, errors))
+    Ok((walk.inputs, walk.sites, errors))
 }
 
 /// `affilint inventory`.
 pub(crate) fn run(args: &InventoryArgs, out: &mut dyn Write) -> Result<u8, String> {
     let engine = build_engine(&args.engine)?;
     let jobs = args.walk.jobs();
-    let (inputs, mut failures) = inputs(&args.walk.paths, &args.walk.exclude, jobs)?;
-    let (counts, read_failures) = gather(&engine, &inputs, jobs)?;
+    let (inputs, sites, mut failures) = inputs(&args.walk.paths, &args.walk.exclude, jobs)?;
+    let (counts, read_failures) = gather(&engine, &inputs, &sites, jobs)?;
     failures.extend(read_failures);
     for failure in &failures {
         eprintln!("affilint: {}: {}", failure.location, failure.message);

@@ -10,6 +10,7 @@ mod interrupt;
 mod inventory;
 mod output;
 mod run;
+mod site;
 mod snippet;
 mod walk;
 mod write;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 
-use affilint::{CONFIG_FILE_NAME, Engine, Finding, Location};
+use affilint::{CONFIG_FILE_NAME, Engine, Finding, Location, Site};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
@@ -90,6 +90,11 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
         })
         .collect();
     failures.extend(leftovers(&walk.leftovers, &mode, common.quiet));
+    if !common.quiet {
+        for note in &walk.notes {
+            eprintln!("affilint: note: {note}");
+        }
+    }
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -115,6 +120,7 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
     let inventory = Inventory::default();
     let run = Run {
         inventory: &inventory,
+        sites: &walk.sites,
         engine: &engine,
         mode: &mode,
         interrupt: &interrupt,
@@ -294,6 +300,8 @@ struct Run<'a> {
     recorder: Option<&'a Recorder>,
     /// The affiliate links of every page, for the note on ids found.
     inventory: &'a Inventory,
+    /// The sites of the directories walked.
+    sites: &'a [Site],
 }
 
 impl Run<'_> {
@@ -335,7 +343,8 @@ impl Run<'_> {
             finding: &mut |f| file.finding(f),
             affiliate_link: &mut |link| links.record(link),
         };
-        let processed = files::process(self.engine, input, self.mode, self.interrupt, sinks);
+        let site = input.site.map(|i| &self.sites[i]);
+        let processed = files::process(self.engine, site, input, self.mode, self.interrupt, sinks);
         self.inventory.add(links);
         if processed.interrupted && processed.report.is_none() {
             return Outcome::Skipped;

@@ -7,9 +7,10 @@
 
 use std::path::{Path, PathBuf};
 
-use affilint::{Kind, Location};
+use affilint::{Kind, Location, Site};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use super::site;
 use super::write::is_temp_name;
 
 /// One document to read.
@@ -20,6 +21,9 @@ pub(crate) struct Input {
     pub(crate) kind: Kind,
     /// For a file, its path relative to the argument it came from (`--out` mirrors it).
     pub(crate) relative: Option<PathBuf>,
+    /// For a file in a walked directory, that directory's site (an index into
+    /// [`Walk::sites`]).
+    pub(crate) site: Option<usize>,
 }
 
 impl Input {
@@ -29,6 +33,7 @@ impl Input {
             location: Location::Stdin,
             kind: Kind::Html,
             relative: None,
+            site: None,
         }
     }
 
@@ -37,6 +42,7 @@ impl Input {
             location: Location::File(path),
             kind,
             relative: Some(relative),
+            site: None,
         }
     }
 }
@@ -94,6 +100,10 @@ pub(crate) struct Walk {
     pub(crate) errors: Vec<(Location, String)>,
     /// affilint's own temporary files met on the way, left by an interrupted run.
     pub(crate) leftovers: Vec<PathBuf>,
+    /// The sites of the directories walked: their redirects.
+    pub(crate) sites: Vec<Site>,
+    /// What could not be read of them (a bad `_redirects` line).
+    pub(crate) notes: Vec<String>,
 }
 
 /// What a parallel walk of one directory gathers.
@@ -204,9 +214,16 @@ pub(crate) fn collect(
         errors.sort();
         leftovers.sort();
         walk.leftovers.extend(leftovers);
+        let documents: Vec<PathBuf> = paths.iter().map(|(path, _)| path.clone()).collect();
+        let (site, notes) = site::gather(root, &documents);
+        walk.notes.extend(notes);
+        let index = walk.sites.len();
+        walk.sites.push(site);
         for (path, kind) in paths {
             let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-            walk.inputs.push(Input::file(path, kind, relative));
+            let mut input = Input::file(path, kind, relative);
+            input.site = Some(index);
+            walk.inputs.push(input);
         }
         walk.errors.extend(errors);
     }

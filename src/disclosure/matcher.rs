@@ -164,6 +164,8 @@ pub(crate) struct Matcher<'s> {
     /// The number and offset of the last negator read: a negated statement is quoted and
     /// reported from there.
     negator: (u64, usize),
+    /// How many words had been read when the last statement in view (not negated) ended.
+    last_statement: Option<u64>,
 }
 
 impl<'s> Matcher<'s> {
@@ -184,6 +186,7 @@ impl<'s> Matcher<'s> {
             recent: VecDeque::with_capacity(QUOTED_WORDS),
             count: 0,
             negator: (0, 0),
+            last_statement: None,
         }
     }
 
@@ -199,6 +202,12 @@ impl<'s> Matcher<'s> {
                 _ => t.offset,
             })
             .min()
+    }
+
+    /// The last statement in view (not negated) read so far, as the number of words read
+    /// when it ended, and how many words have been read since.
+    pub(crate) fn words_since_statement(&self) -> Option<(u64, u64)> {
+        self.last_statement.map(|at| (at, self.count - at))
     }
 
     /// The statements found in view so far (the first of each).
@@ -391,6 +400,7 @@ impl<'s> Matcher<'s> {
         }
         if !moved.hidden && !moved.negated {
             self.sentence_clean = true;
+            self.last_statement = Some(self.count);
         }
         let taken = match (moved.hidden, moved.negated) {
             (true, _) => self.hidden[statement].is_some(),

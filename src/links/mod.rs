@@ -28,7 +28,69 @@ pub(super) enum Role {
     Short,
     /// A retailer a redirect network wraps.
     Merchant,
+    /// A third-party URL shortener (no program's: see [`SHORTENERS`]).
+    Shortener,
 }
+
+/// Third-party URL shorteners: a link through one hides where it goes (`opaque-link`), and
+/// Amazon does not pay on links cloaked that way. Programs' own short links (amzn.to) are
+/// the programs' (`short-link`).
+const SHORTENERS: &[&str] = &[
+    "bit.ly",
+    "bitly.com",
+    "tinyurl.com",
+    "t.co",
+    "ow.ly",
+    "buff.ly",
+    "is.gd",
+    "v.gd",
+    "goo.gl",
+    "rebrand.ly",
+    "cutt.ly",
+    "shorturl.at",
+    "tiny.cc",
+    "rb.gy",
+    "t.ly",
+    "bl.ink",
+    "lnkd.in",
+    "shorte.st",
+    "adf.ly",
+    "s.id",
+    "snip.ly",
+];
+
+/// Path prefixes under which link plugins cloak links (`/go/`, `/recommends/`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CloakingPrefixes {
+    list: Vec<String>,
+    /// Finds any of them anywhere in a value: most links hold none, and are let go at once.
+    finder: Option<aho_corasick::AhoCorasick>,
+}
+
+impl CloakingPrefixes {
+    pub(crate) fn new(list: Vec<String>) -> CloakingPrefixes {
+        let finder = (!list.is_empty())
+            .then(|| aho_corasick::AhoCorasick::new(&list).ok())
+            .flatten();
+        CloakingPrefixes { list, finder }
+    }
+
+    /// Whether a prefix appears anywhere in `value`.
+    pub(crate) fn in_value(&self, value: &str) -> bool {
+        self.finder.as_ref().is_some_and(|f| f.is_match(value))
+    }
+
+    /// The prefix `path` starts with, if any.
+    pub(crate) fn of(&self, path: &str) -> Option<&str> {
+        self.list
+            .iter()
+            .find(|p| path.starts_with(p.as_str()))
+            .map(String::as_str)
+    }
+}
+
+/// The program index that stands for "no program" in the host table (shorteners).
+const NO_PROGRAM: usize = usize::MAX;
 
 /// A program links may belong to, with the publisher's ids for it (none: the program is
 /// not active, and only links that carry an id of their own are its affiliate links).
@@ -37,6 +99,8 @@ pub(crate) struct LinkProgram {
     pub(crate) program: Program,
     pub(crate) tag: Option<String>,
     pub(crate) marketplaces: HostTable<String>,
+    /// Whether prices and ratings beside its links are checked (`static-price`).
+    pub(crate) check_prices: bool,
 }
 
 impl LinkProgram {
@@ -133,6 +197,11 @@ impl LinkRules {
                 *retired.entry(&host.host, || (index, at)) = (index, at);
             }
         }
+        for host in SHORTENERS {
+            table
+                .entry(host, Vec::new)
+                .push((NO_PROGRAM, Role::Shortener));
+        }
         let mut rules = LinkRules {
             programs,
             table,
@@ -202,6 +271,9 @@ impl LinkRules {
     pub(crate) fn classify(&self, href: &Href) -> Option<Affiliate> {
         let (listed, roles) = self.table.lookup(href.host())?;
         let &(program, role) = roles.first()?;
+        if role == Role::Shortener {
+            return None;
+        }
         let linked = &self.programs[program];
         let excluded_path = || {
             linked
@@ -211,7 +283,7 @@ impl LinkRules {
                 .any(|re| re.is_match(href.url.path()))
         };
         let (status, id) = match role {
-            Role::Excluded => return None,
+            Role::Excluded | Role::Shortener => return None,
             _ if excluded_path() => return None,
             Role::Short => (Status::Short, None),
             Role::Merchant => (Status::Untagged, None),
@@ -287,6 +359,15 @@ impl LinkRules {
         })
     }
 
+    /// The third-party shortener `href` goes through, if it goes through one.
+    pub(crate) fn shortener(&self, href: &Href) -> Option<&str> {
+        let (listed, roles) = self.table.lookup(href.host())?;
+        roles
+            .iter()
+            .all(|&(_, role)| role == Role::Shortener)
+            .then_some(listed)
+    }
+
     /// The retired host `href` goes to, if it goes to one.
     pub(crate) fn retired(&self, href: &Href) -> Option<Retired<'_>> {
         let (_, &(program, at)) = self.retired.lookup(href.host())?;
@@ -341,6 +422,7 @@ mod tests {
                 program,
                 tag: Some(tag.to_string()),
                 marketplaces: table,
+                check_prices: false,
             });
         }
         LinkRules::new(programs, &merchant_lists)
@@ -573,6 +655,7 @@ mod tests {
                 program,
                 tag: Some("me".into()),
                 marketplaces: HostTable::default(),
+                check_prices: false,
             }],
             &[Vec::new()],
         );

@@ -8,6 +8,7 @@ use encoding_rs::Encoding;
 use lol_html::html_content::{Attribute, Element};
 
 use super::LinkFacts;
+use super::cloak::{self, Route};
 use super::page::Page;
 use crate::links::edit::{self, rel_is_marked};
 use crate::links::href::Href;
@@ -41,17 +42,39 @@ impl Page<'_> {
                 rel_attr = Some(attr);
             }
         }
+        // Links whose blocks end before this one are judged first: findings keep page order.
+        self.judge_around(tag.start, false);
         let Some(href_attr) = href_attr else { return };
         self.links += 1;
         if self.optout.covers(tag.start) {
             return;
         }
         let raw = attribute_value(&self.source, href_attr, encoding);
-        if !self.checks.links.may_match(&raw) {
-            return;
-        }
-        let raw = raw.into_owned();
-        let Some(href) = Href::parse(&raw) else {
+        let program_link = self.checks.links.may_match(&raw);
+        let href = if program_link {
+            Href::parse(&raw).map(|href| (raw.clone().into_owned(), href))
+        } else {
+            None
+        };
+        let Some((raw, href)) = href else {
+            // Not a program's own link: it may go to one through the site.
+            let routed = self.checks_cloaking()
+                && cloak::may_route(&raw, &self.checks.cloaking_prefixes, self.site_known());
+            if routed {
+                let raw = raw.into_owned();
+                if let Route::Site(Some(affiliate)) = self.route(&raw, tag.start) {
+                    self.affiliate(&affiliate, tag.clone());
+                    let facts = LinkFacts {
+                        url: raw.clone(),
+                        program: self.program_id(&affiliate).to_owned(),
+                        affiliate_id: affiliate.id.clone(),
+                    };
+                    let edit = self.missing_rel(rel_attr, href_attr, &affiliate, facts, tag.start);
+                    if let Some(edit) = edit {
+                        self.source.edit(edit);
+                    }
+                }
+            }
             return;
         };
         // Where the value is, when fix may rewrite it (otherwise why not).
@@ -75,26 +98,15 @@ impl Page<'_> {
             {
                 new_value = Some(tagged);
             }
-            let marked = rel_attr
-                .is_some_and(|a| rel_is_marked(&attribute_value(&self.source, a, encoding)));
-            if !marked && self.checks.severity(FindingId::MissingRel).is_some() {
-                match self
-                    .fixing
-                    .then(|| edit::rel_edit(&self.source, rel_attr, href_attr, encoding))
-                    .flatten()
-                {
-                    Some(edit) => edits.push(edit),
-                    None => {
-                        let name = self.checks.links.programs[affiliate.program].program.name();
-                        let message = format!(
-                            "{name} link without rel=\"sponsored\" (or \"nofollow\"), which \
-                             Google asks for on paid links; `affilint fix` adds rel=\"sponsored\""
-                        );
-                        let facts = self.facts(&href, &affiliate);
-                        self.push(FindingId::MissingRel, tag.start, message, Some(facts));
-                    }
-                }
-            }
+            self.read_around(
+                tag.clone(),
+                affiliate.program,
+                self.facts(&href, &affiliate),
+            );
+            let facts = self.facts(&href, &affiliate);
+            edits.extend(self.missing_rel(rel_attr, href_attr, &affiliate, facts, tag.start));
+        } else {
+            self.shortened(&href, tag.start);
         }
         if let (Some(new_value), Ok(range)) = (new_value, writable) {
             let (bytes, _, _) = encoding.encode(&new_value);
@@ -122,6 +134,7 @@ impl Page<'_> {
             reader.catch_up(&mut self.source, start);
             reader.note_data(tag.end);
         }
+        self.distance(affiliate, start);
         if self.first_link.is_none() {
             let ticket = self.source.ticket(start);
             self.first_link = Some((start, ticket));
@@ -147,6 +160,62 @@ impl Page<'_> {
                 destination: affiliate.destination.clone(),
             });
         }
+    }
+
+    /// With `max_distance_words`: the first affiliate link too far after the last statement
+    /// gets `distant-disclosure` (once per statement).
+    fn distance(&mut self, affiliate: &Affiliate, start: usize) {
+        let (Some(most), Some(reader)) = (self.checks.max_distance_words, &self.reader) else {
+            return;
+        };
+        let Some((statement, words)) = reader.words_since_statement() else {
+            return;
+        };
+        if words <= u64::from(most) || self.distant_after == Some(statement) {
+            return;
+        }
+        self.distant_after = Some(statement);
+        let name = self.checks.links.programs[affiliate.program].program.name();
+        let message = format!(
+            "{name} link {words} words after the last disclosure statement (more than \
+             max_distance_words = {most}); repeat the disclosure near it"
+        );
+        self.push(FindingId::DistantDisclosure, start, message, None);
+    }
+
+    /// The id of an affiliate link's program.
+    fn program_id(&self, affiliate: &Affiliate) -> &str {
+        self.checks.links.programs[affiliate.program].program.id()
+    }
+
+    /// For an affiliate link without `rel="sponsored"` or `"nofollow"`: the edit that adds
+    /// it when fixing, or a `missing-rel` finding.
+    fn missing_rel(
+        &mut self,
+        rel_attr: Option<&Attribute<'_>>,
+        href_attr: &Attribute<'_>,
+        affiliate: &Affiliate,
+        facts: LinkFacts,
+        start: usize,
+    ) -> Option<Edit> {
+        let encoding = self.encoding.get();
+        let marked =
+            rel_attr.is_some_and(|a| rel_is_marked(&attribute_value(&self.source, a, encoding)));
+        if marked || self.checks.severity(FindingId::MissingRel).is_none() {
+            return None;
+        }
+        if self.fixing
+            && let Some(edit) = edit::rel_edit(&self.source, rel_attr, href_attr, encoding)
+        {
+            return Some(edit);
+        }
+        let name = self.checks.links.programs[affiliate.program].program.name();
+        let message = format!(
+            "{name} link without rel=\"sponsored\" (or \"nofollow\"), which Google asks for on \
+             paid links; `affilint fix` adds rel=\"sponsored\""
+        );
+        self.push(FindingId::MissingRel, start, message, Some(facts));
+        None
     }
 
     /// What a finding on this link reports of it.

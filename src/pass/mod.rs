@@ -5,6 +5,8 @@
 //! bytes with those edits spliced in. Whatever affilint has no reason to touch (other tags,
 //! entities, whitespace, invalid bytes, the encoding) comes out byte for byte.
 
+mod around;
+mod cloak;
 mod link;
 mod optout;
 mod page;
@@ -32,6 +34,7 @@ use crate::page::hiding::element_hiding;
 use crate::page::sniff;
 use crate::page::source::{Source, Ticket};
 use crate::report::{AffiliateLink, Finding, FindingId, Report, Severity};
+use crate::site::{self, Site};
 use optout::OptOut;
 use page::Page;
 
@@ -119,6 +122,10 @@ impl<'e, O: Output> Pass<'e, O> {
             insert_bytes: Vec::new(),
             insert_copy: None,
             affiliate_sink: None,
+            site: None,
+            redirect_page: false,
+            around: Vec::new(),
+            distant_after: None,
         };
         Pass {
             state: Rc::new(RefCell::new(state)),
@@ -137,6 +144,12 @@ impl<'e, O: Output> Pass<'e, O> {
     /// findings at the end.
     pub(crate) fn each_finding(&mut self, sink: impl FnMut(Finding) + 'e) {
         self.sink = Some(Box::new(sink));
+    }
+
+    /// Places the page in `site` at URL path `path`: links through the site's redirects are
+    /// judged by where they go.
+    pub(crate) fn in_site(&mut self, site: &'e Site, path: &str) {
+        self.state.borrow_mut().site = Some((site, path.to_owned()));
     }
 
     /// Hands every affiliate link to `sink` as it is met.
@@ -165,9 +178,11 @@ impl<'e, O: Output> Pass<'e, O> {
         let (found, partials) = self.finish_parsing()?;
         let mut guard = self.state.borrow_mut();
         let state = &mut *guard;
+        state.judge_around(usize::MAX, true);
         state.decide_insertion_at_end(&found);
         let inserted = state.insertion.as_ref().is_some_and(Insertion::inserted);
-        if !inserted {
+        // A page that redirects at once is read by no one: its disclosure is not judged.
+        if !inserted && !state.redirect_page {
             let facts = PageFacts {
                 programs: &state.programs,
                 first_link: state.first_link,
@@ -239,6 +254,8 @@ impl<'e, O: Output> Pass<'e, O> {
             if let Some(reader) = &mut state.reader {
                 reader.set_encoding(sniffed.encoding);
             }
+            // A page that redirects at once says so in its head (Hugo's and jekyll's do).
+            state.redirect_page = site::redirects_at_once(head);
             if let (Some(_), Some(insert)) = (&state.insertion, &state.checks.insert) {
                 state.insert_bytes = sniffed.encoding.encode(insert.html.trim()).0.into_owned();
             }
@@ -346,6 +363,10 @@ impl<'e, O: Output> Pass<'e, O> {
         let mut safe = self.emitted.get();
         state.optout.release(safe);
         safe = safe.min(state.optout.hold(fed));
+        state.judge_around(self.emitted.get(), false);
+        if let Some(hold) = state.around_hold(fed) {
+            safe = safe.min(hold);
+        }
         if let Some(reader) = &mut state.reader {
             reader.set_encoding(state.encoding.get());
             // As far as lol_html has parsed, no further: the reader then meets the page in

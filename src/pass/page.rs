@@ -15,6 +15,7 @@ use crate::disclosure::policy::{self, Placement};
 use crate::disclosure::reader::Reader;
 use crate::page::source::{Edit, Source, Ticket};
 use crate::report::{AffiliateLink, FindingId};
+use crate::site::Site;
 
 /// Everything the handlers of one pass share about the page.
 pub(super) struct Page<'e> {
@@ -43,6 +44,31 @@ pub(super) struct Page<'e> {
     pub(super) insert_copy: Option<usize>,
     /// Where affiliate links go as they are met, if anyone asked.
     pub(super) affiliate_sink: Option<Box<dyn FnMut(AffiliateLink) + 'e>>,
+    /// The site the page belongs to, and the page's URL path in it.
+    pub(super) site: Option<(&'e Site, String)>,
+    /// The statement (its word count) after which a link was reported too far.
+    pub(super) distant_after: Option<u64>,
+    /// Affiliate links waiting for the rest of their block to be read.
+    pub(super) around: Vec<Pending>,
+    /// Whether the page redirects at once (`<meta http-equiv="refresh" content="0; url=...">`).
+    pub(super) redirect_page: bool,
+}
+
+/// A link waiting for the rest of its block.
+pub(super) struct Pending {
+    /// Where the link's start tag begins and ends.
+    pub(super) start: usize,
+    pub(super) tag_end: usize,
+    /// Where its block starts, and the container that makes it.
+    pub(super) block_start: usize,
+    pub(super) container: Option<String>,
+    pub(super) check_price: bool,
+    pub(super) check_label: bool,
+    pub(super) facts: LinkFacts,
+    pub(super) program_name: String,
+    /// Where its block ends, once found, and how far the bytes were looked at for it.
+    pub(super) block_end: Option<usize>,
+    pub(super) scanned: usize,
 }
 
 impl Page<'_> {

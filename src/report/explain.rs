@@ -30,6 +30,17 @@ pub(crate) fn help(id: FindingId) -> &'static str {
         }
         FindingId::LateDisclosure => "move the statement above the first affiliate link",
         FindingId::RetiredHost => "run `affilint fix` to move the link where its program is now",
+        FindingId::CloakedLink => {
+            "link to the program's URL directly, not through a redirect of your site"
+        }
+        FindingId::OpaqueLink => {
+            "link to the destination directly, or declare the redirect in _redirects"
+        }
+        FindingId::StaticPrice => {
+            "remove the price or rating, or show when it was fetched (\"as of <date time>\")"
+        }
+        FindingId::UnlabeledLink => "add one of the configured labels right after the link",
+        FindingId::DistantDisclosure => "repeat the disclosure closer to the link",
     }
 }
 
@@ -172,6 +183,73 @@ How to fix: move the statement (or a short one such as \"This post contains affi
 as an Amazon Associate I earn from qualifying purchases.\") above the first affiliate link. If \
 your policy accepts a footer disclosure, set [disclosure] placement = \"anywhere\" or \
 [severity] late-disclosure = \"off\"."
+        }
+        FindingId::CloakedLink => {
+            "A link points to a page of your own site (`/go/kettle/`) that redirects to a \
+program whose agreement forbids cloaked links (Amazon): a redirect page in the site (a \
+`<meta http-equiv=\"refresh\">` page, as Hugo aliases and jekyll-redirect-from write) or a \
+rule in the site's `_redirects` file (Netlify, Cloudflare Pages).
+
+Why it matters: Amazon's Associates Program Policies and Participation Requirements do not \
+allow links that hide that they go to Amazon; commissions earned through cloaked or \
+redirected links may be withheld and the account closed (as publishers report Amazon's \
+enforcement). Readers also cannot see where the link goes before they click (FTC, \
+\".com Disclosures\").
+
+How to fix: link to the program's URL itself (`https://www.amazon.com/dp/...?tag=yourid-20`) \
+and remove the redirect. A rule file says its program forbids cloaking with \
+`[policy] cloaking = \"forbidden\"`."
+        }
+        FindingId::OpaqueLink => {
+            "A link goes through a third-party URL shortener (bit.ly, tinyurl.com, ...) or a \
+cloaking prefix of a link plugin (`/go/`, `/recommends/`, ...; `[links] cloaking_prefixes`), \
+and where it ends up cannot be seen in the site: no `_redirects` rule or redirect page says.
+
+Why it matters: if it leads to Amazon, the link is cloaked, which Amazon's policies forbid \
+(commissions through shorteners and hidden redirects are not paid); readers cannot see where \
+they are sent; and affilint cannot check the id or the disclosure the link needs.
+
+How to fix: link to the destination directly, or, for a redirect of your own, declare it in the \
+site's `_redirects` file (or keep the redirect page in the built site) so `affilint check` can \
+follow it. Set `[links] cloaking_prefixes = []` if your site has no such prefixes."
+        }
+        FindingId::StaticPrice => {
+            "A price (\"$19.99\", \"€ 24,90\") or a star rating (\"4.5 out of 5 stars\", \
+\"★★★★☆\") sits in the same block as a link of a program that forbids static ones (Amazon), or \
+in the link's text, with no note of when it was fetched (\"as of 12 May 2026 10:00 UTC\").
+
+Why it matters: Amazon's Associates Program Policies and the Product Advertising API license \
+allow prices and ratings only as fetched from Amazon, refreshed at least every 24 hours and \
+shown with the date and time they were fetched: a price typed into a post goes stale, and \
+showing it breaks the agreement.
+
+How to fix: remove the price or rating, show it from Amazon's API with its \"as of\" time, or \
+link to \"see the price on Amazon\". If your prices come from the API with their time, set \
+`[programs.amazon] prices = \"allowed\"`."
+        }
+        FindingId::UnlabeledLink => {
+            "An affiliate link has none of the labels configured in `[disclosure] link_labels` \
+(\"(paid link)\", \"#ad\", ...) in its text or right after it. Off unless the labels are \
+configured.
+
+Why it matters: Amazon asks for a disclosure next to each link where a page-level one may be \
+missed (its link-level examples are \"(paid link)\" and \"#ad\"), and the FTC asks for \
+disclosures close to the claim they qualify (\".com Disclosures\"). UK (ASA/CAP) guidance asks \
+for an \"Ad\" label before readers engage.
+
+How to fix: add one of the labels to the link text or right after the link, e.g. \
+`<a href=...>kettle</a> (paid link)`."
+        }
+        FindingId::DistantDisclosure => {
+            "An affiliate link comes more than `[disclosure] max_distance_words` words after the \
+last disclosure statement on the page. Off unless that is set.
+
+Why it matters: the FTC asks for a disclosure close to the claim and repeated on long pages \
+(\".com Disclosures\": a reader who lands mid-page or scrolls past the top never sees one \
+placed only there).
+
+How to fix: repeat the disclosure (or a short label such as \"(paid link)\") near the links \
+far down the page."
         }
     }
 }

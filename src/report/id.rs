@@ -24,6 +24,14 @@ pub enum FindingId {
     RetiredHost,
     /// An affiliate link without `rel="sponsored"` or `rel="nofollow"`.
     MissingRel,
+    /// A link through the site's own redirect to a program that forbids cloaked links.
+    CloakedLink,
+    /// A link through a URL shortener or a cloaking prefix whose destination is not known.
+    OpaqueLink,
+    /// A price or star rating beside a link of a program that forbids static ones.
+    StaticPrice,
+    /// An affiliate link without one of the configured labels (`[disclosure] link_labels`).
+    UnlabeledLink,
     /// Affiliate links and no disclosure statement at all.
     MissingDisclosure,
     /// A general disclosure, but not the statement a program's agreement asks for (Amazon's).
@@ -36,6 +44,8 @@ pub enum FindingId {
     HiddenDisclosure,
     /// The disclosure comes only after the first affiliate link.
     LateDisclosure,
+    /// An affiliate link too many words after the last statement (`max_distance_words`).
+    DistantDisclosure,
 }
 
 impl FindingId {
@@ -46,12 +56,17 @@ impl FindingId {
         FindingId::ShortLink,
         FindingId::RetiredHost,
         FindingId::MissingRel,
+        FindingId::CloakedLink,
+        FindingId::OpaqueLink,
+        FindingId::StaticPrice,
+        FindingId::UnlabeledLink,
         FindingId::MissingDisclosure,
         FindingId::MissingProgramStatement,
         FindingId::IncompleteDisclosure,
         FindingId::NegatedDisclosure,
         FindingId::HiddenDisclosure,
         FindingId::LateDisclosure,
+        FindingId::DistantDisclosure,
     ];
 
     /// The id as written in output and config.
@@ -62,12 +77,17 @@ impl FindingId {
             FindingId::ShortLink => "short-link",
             FindingId::RetiredHost => "retired-host",
             FindingId::MissingRel => "missing-rel",
+            FindingId::CloakedLink => "cloaked-link",
+            FindingId::OpaqueLink => "opaque-link",
+            FindingId::StaticPrice => "static-price",
+            FindingId::UnlabeledLink => "unlabeled-link",
             FindingId::MissingDisclosure => "missing-disclosure",
             FindingId::MissingProgramStatement => "missing-program-statement",
             FindingId::IncompleteDisclosure => "incomplete-disclosure",
             FindingId::NegatedDisclosure => "negated-disclosure",
             FindingId::HiddenDisclosure => "hidden-disclosure",
             FindingId::LateDisclosure => "late-disclosure",
+            FindingId::DistantDisclosure => "distant-disclosure",
         }
     }
 
@@ -77,7 +97,11 @@ impl FindingId {
             FindingId::ShortLink
             | FindingId::RetiredHost
             | FindingId::MissingRel
-            | FindingId::LateDisclosure => Severity::Warning,
+            | FindingId::OpaqueLink
+            | FindingId::StaticPrice
+            | FindingId::UnlabeledLink
+            | FindingId::LateDisclosure
+            | FindingId::DistantDisclosure => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -113,6 +137,15 @@ impl FindingId {
             FindingId::HiddenDisclosure => "disclosure only in hidden or non-rendered content",
             FindingId::LateDisclosure => "disclosure only after the first affiliate link",
             FindingId::RetiredHost => "link to a host its program has retired",
+            FindingId::CloakedLink => {
+                "link redirected through the site to a program that forbids it"
+            }
+            FindingId::OpaqueLink => {
+                "link through a shortener or cloaking prefix: destination unknown"
+            }
+            FindingId::StaticPrice => "price or rating beside the link with no \"as of\" time",
+            FindingId::UnlabeledLink => "affiliate link without a configured label",
+            FindingId::DistantDisclosure => "affiliate link too far after the last disclosure",
         }
     }
 }
@@ -141,6 +174,13 @@ impl FromStr for FindingId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_lists_the_ids_in_declaration_order() {
+        for (index, &id) in FindingId::ALL.iter().enumerate() {
+            assert_eq!(id as usize, index, "{id}");
+        }
+    }
 
     #[test]
     fn ids_round_trip_and_unknown_ids_list_the_known_ones() {

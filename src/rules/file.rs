@@ -45,6 +45,27 @@ struct RuleFile {
     product_path: Option<Spanned<String>>,
     #[serde(default, alias = "retired-hosts")]
     retired_hosts: Vec<Spanned<RetiredFile>>,
+    #[serde(default)]
+    policy: PolicyFile,
+}
+
+/// What the program's agreement forbids that shows in a page.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    #[serde(default)]
+    cloaking: Allowance,
+    #[serde(default)]
+    prices: Allowance,
+}
+
+/// Whether a program's agreement allows something.
+#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+enum Allowance {
+    #[default]
+    Allowed,
+    Forbidden,
 }
 
 #[derive(Deserialize)]
@@ -300,6 +321,8 @@ fn parse(origin: &str, text: &str) -> Result<Program, RuleError> {
         statements,
         product_path,
         retired_hosts,
+        forbids_cloaking: file.policy.cloaking == Allowance::Forbidden,
+        forbids_static_prices: file.policy.prices == Allowance::Forbidden,
     })
 }
 

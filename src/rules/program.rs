@@ -70,6 +70,10 @@ pub struct Program {
     pub(crate) product_path: Option<Regex>,
     /// Hosts that no longer serve the program's links.
     pub(crate) retired_hosts: Vec<RetiredHost>,
+    /// Whether its agreement forbids links that hide where they go (`[policy] cloaking`).
+    pub(crate) forbids_cloaking: bool,
+    /// Whether it forbids prices and ratings not fetched from it (`[policy] prices`).
+    pub(crate) forbids_static_prices: bool,
 }
 
 /// A host of a program that is gone, with what replaces it.
@@ -114,6 +118,18 @@ impl Program {
             Some(TaggingMethod::Wrap { merchants, .. }) => merchants,
             _ => &[],
         }
+    }
+
+    /// Whether the program's agreement forbids links that hide where they go: a redirect
+    /// through the site (`/go/...`) or a URL shortener (`[policy] cloaking = "forbidden"`).
+    pub fn forbids_cloaking(&self) -> bool {
+        self.forbids_cloaking
+    }
+
+    /// Whether it forbids showing prices and ratings that were not fetched from it
+    /// (`[policy] prices = "forbidden"`).
+    pub fn forbids_static_prices(&self) -> bool {
+        self.forbids_static_prices
     }
 
     /// Hosts whose links are reported as retired, and where `fix` moves them (if anywhere).

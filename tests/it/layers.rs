@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["report"],
     &["page"],
     &["disclosure"],
-    &["rules", "config"],
+    &["rules", "config", "site"],
     &["links"],
     &["compile"],
     &["pass"],

@@ -1,6 +1,7 @@
 //! affilint's behaviour tests, one binary: the CLI contract, the library API, fidelity.
 
 mod cli;
+mod cloaking;
 mod corpus;
 mod disclosure;
 mod discovery;
@@ -8,6 +9,7 @@ mod ecosystem;
 mod engine;
 mod fidelity;
 mod layers;
+mod policies;
 mod readme;
 mod robustness;
 mod support;

@@ -35,9 +35,39 @@ const FINGERPRINTS: &[(&str, &str)] = &[
 
 /// Anchor patterns compiled together.
 pub(super) struct Anchors {
-    pub(super) searcher: packed::Searcher,
+    searcher: Searcher,
     /// Per pattern: how far before it a region starts.
-    pub(super) prefixes: Vec<usize>,
+    prefixes: Vec<usize>,
+}
+
+/// How a group of anchor patterns is searched.
+enum Searcher {
+    /// One SIMD multi-pattern search.
+    Packed(packed::Searcher),
+    /// Patterns that all start with one byte (`#ad`, `#Ad`, `#AD`): that byte is found with
+    /// `memchr`, a pass cheaper than a second multi-pattern one.
+    Byte(u8, Vec<Vec<u8>>),
+}
+
+impl Anchors {
+    /// Calls `found(start, end, prefix)` for each anchor in `haystack`, in order.
+    pub(super) fn each(&self, haystack: &[u8], mut found: impl FnMut(usize, usize, usize)) {
+        match &self.searcher {
+            Searcher::Packed(searcher) => {
+                for m in searcher.find_iter(haystack) {
+                    found(m.start(), m.end(), self.prefixes[m.pattern().as_usize()]);
+                }
+            }
+            Searcher::Byte(first, patterns) => {
+                for at in memchr::memchr_iter(*first, haystack) {
+                    let rest = &haystack[at..];
+                    if let Some(index) = patterns.iter().position(|p| rest.starts_with(p)) {
+                        found(at, at + patterns[index].len(), self.prefixes[index]);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The words and markers to look for, compiled once.
@@ -75,8 +105,14 @@ impl Finder {
         let mut searchers = Vec::new();
         for group in [long, short].into_iter().filter(|g| !g.is_empty()) {
             let words: Vec<&String> = group.iter().map(|(p, _)| p).collect();
-            let Some(searcher) = build(&words) else {
-                return Finder::whole_page();
+            let first = words[0].as_bytes()[0];
+            let searcher = if words.iter().all(|w| w.as_bytes()[0] == first) {
+                Searcher::Byte(first, words.iter().map(|w| w.as_bytes().to_vec()).collect())
+            } else {
+                match build(&words) {
+                    Some(searcher) => Searcher::Packed(searcher),
+                    None => return Finder::whole_page(),
+                }
             };
             let prefixes = group
                 .iter()
@@ -95,8 +131,8 @@ impl Finder {
         }
     }
 
-    /// The page is read whole: no anchor to look for.
-    fn whole_page() -> Finder {
+    /// The page is read whole: no anchor to look for, or every word counts.
+    pub(crate) fn whole_page() -> Finder {
         Finder {
             anchors: Vec::new(),
             markers: None,

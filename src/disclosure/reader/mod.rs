@@ -139,6 +139,12 @@ impl<'e> Reader<'e> {
         self.matcher.visible_so_far()
     }
 
+    /// The last statement in view (caught up to), as the word count where it ended, and how
+    /// many words were read since; exact when the whole page is read.
+    pub(crate) fn words_since_statement(&self) -> Option<(u64, u64)> {
+        self.matcher.words_since_statement()
+    }
+
     /// The first offset this reader may still need.
     pub(crate) fn hold(&self, fed: usize) -> usize {
         let mut hold = fed.saturating_sub(LOOKBACK + PREFIX);
@@ -210,20 +216,12 @@ impl<'e> Reader<'e> {
         let new = |found: &aho_corasick::Match| from + found.end() > searched_to;
         let mut hits: Vec<(usize, Hit)> = Vec::new();
         for anchors in &self.finder.anchors {
-            hits.extend(
-                anchors
-                    .searcher
-                    .find_iter(haystack)
-                    .filter(new)
+            anchors.each(haystack, |start, end, prefix| {
+                if from + end > searched_to {
                     // A fingerprint starts a few letters into the word.
-                    .map(|found| {
-                        let prefix = anchors.prefixes[found.pattern().as_usize()];
-                        (
-                            (from + found.start()).saturating_sub(4),
-                            Hit::Anchor(prefix),
-                        )
-                    }),
-            );
+                    hits.push(((from + start).saturating_sub(4), Hit::Anchor(prefix)));
+                }
+            });
         }
         hits.extend(
             markers
