@@ -14,6 +14,7 @@ use crate::hosts::{HostTable, is_valid_domain};
 use crate::links::{CloakingPrefixes, LinkProgram, LinkRules};
 use crate::report::{FindingId, Severity};
 use crate::rules::{Program, RuleSet, Tagging, TaggingMethod};
+use crate::style::Thresholds;
 
 /// Every link element; the handler looks for `href` itself (cheaper for lol_html than an
 /// attribute selector).
@@ -53,6 +54,8 @@ pub(crate) struct Checks {
     pub(crate) link_labels: Vec<String>,
     /// The most words an affiliate link may come after the last statement.
     pub(crate) max_distance_words: Option<u32>,
+    /// Under these, a statement is `inconspicuous-disclosure`.
+    pub(crate) thresholds: Thresholds,
 }
 
 impl Checks {
@@ -122,6 +125,14 @@ impl Checks {
             ),
             link_labels: config.link_labels.clone(),
             max_distance_words: config.max_distance_words,
+            thresholds: Thresholds {
+                min_font_px: config
+                    .min_font_px
+                    .unwrap_or(Thresholds::default().min_font_px),
+                min_contrast: config
+                    .min_contrast
+                    .unwrap_or(Thresholds::default().min_contrast),
+            },
         };
         if let Some(insert) = &config.insert {
             let active: Vec<usize> = (0..checks.links.programs.len())
@@ -155,6 +166,7 @@ impl Checks {
             FindingId::IncompleteDisclosure,
             FindingId::NegatedDisclosure,
             FindingId::HiddenDisclosure,
+            FindingId::InconspicuousDisclosure,
             FindingId::LateDisclosure,
             FindingId::DistantDisclosure,
         ]

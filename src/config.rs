@@ -91,6 +91,10 @@ struct DisclosureFile {
     link_labels: Vec<Spanned<String>>,
     #[serde(alias = "max-distance-words")]
     max_distance_words: Option<Spanned<u32>>,
+    #[serde(alias = "min-font-px")]
+    min_font_px: Option<Spanned<f32>>,
+    #[serde(alias = "min-contrast")]
+    min_contrast: Option<Spanned<f32>>,
 }
 
 /// Where WordPress link plugins (ThirstyAffiliates, Pretty Links, Lasso) and hand-made
@@ -181,6 +185,10 @@ pub struct Config {
     /// The most words an affiliate link may come after the last statement
     /// (`distant-disclosure`).
     pub(crate) max_distance_words: Option<u32>,
+    /// Text in a smaller font (CSS pixels) is `inconspicuous-disclosure`; `None`: 10.
+    pub(crate) min_font_px: Option<f32>,
+    /// Text with a lower contrast ratio is `inconspicuous-disclosure`; `None`: 3.
+    pub(crate) min_contrast: Option<f32>,
     /// Path prefixes of cloaked links (`opaque-link`); `None`: [`CLOAKING_PREFIXES`].
     pub(crate) cloaking_prefixes: Option<Vec<String>>,
 }
@@ -311,6 +319,29 @@ impl Config {
                 ));
             }
             config.max_distance_words = Some(*words.get_ref());
+        }
+        if let Some(px) = &file.disclosure.min_font_px {
+            let value = *px.get_ref();
+            if !(0.0..=100.0).contains(&value) {
+                return Err(err(
+                    px.span(),
+                    format!("`min_font_px` must be between 0 and 100 (CSS pixels), not {value}"),
+                ));
+            }
+            config.min_font_px = Some(value);
+        }
+        if let Some(ratio) = &file.disclosure.min_contrast {
+            let value = *ratio.get_ref();
+            if !(1.0..=21.0).contains(&value) {
+                return Err(err(
+                    ratio.span(),
+                    format!(
+                        "`min_contrast` is a contrast ratio between 1 and 21 (3 means 3:1), not \
+                         {value}"
+                    ),
+                ));
+            }
+            config.min_contrast = Some(value);
         }
         if let Some(prefixes) = &file.links.cloaking_prefixes {
             let mut list = Vec::new();

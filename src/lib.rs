@@ -53,6 +53,7 @@ mod pass;
 mod report;
 mod rules;
 mod site;
+mod style;
 
 pub use config::{CONFIG_FILE_NAME, Config, Level};
 pub use disclosure::Placement;

@@ -7,6 +7,11 @@ use affilint::Site;
 
 /// Redirect pages are small (Hugo's aliases are ~300 bytes): larger files are not read twice.
 const MAX_REDIRECT_PAGE: u64 = 16 * 1024;
+/// A larger style sheet is not read.
+const MAX_STYLESHEET: u64 = 4 << 20;
+/// How many style sheets a site may have read, and how deep they are looked for.
+const MAX_STYLESHEETS: usize = 1000;
+const MAX_DEPTH: usize = 16;
 
 /// The site under `root`, from its `_redirects` file and the redirect pages among `pages`
 /// (paths under `root`); with notes on what could not be read.
@@ -28,6 +33,17 @@ pub(crate) fn gather(root: &Path, pages: &[PathBuf]) -> (Site, Vec<String>) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => notes.push(format!("{}: cannot read: {e}", redirects.display())),
     }
+    let mut sheets = Vec::new();
+    stylesheets(root, 0, &mut sheets);
+    for path in sheets {
+        match std::fs::read(&path) {
+            Ok(css) => {
+                let at = url_path(path.strip_prefix(root).unwrap_or(&path));
+                site.add_stylesheet(&at, &String::from_utf8_lossy(&css));
+            }
+            Err(e) => notes.push(format!("{}: cannot read: {e}", path.display())),
+        }
+    }
     for page in pages {
         let small = std::fs::metadata(page).is_ok_and(|m| m.len() <= MAX_REDIRECT_PAGE);
         if !small {
@@ -39,6 +55,34 @@ pub(crate) fn gather(root: &Path, pages: &[PathBuf]) -> (Site, Vec<String>) {
         }
     }
     (site, notes)
+}
+
+/// The `.css` files under `dir` (not in hidden directories or `node_modules`).
+fn stylesheets(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if out.len() >= MAX_STYLESHEETS {
+            return;
+        }
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            if depth < MAX_DEPTH && !name.starts_with('.') && name != "node_modules" {
+                stylesheets(&path, depth + 1, out);
+            }
+        } else if kind.is_file()
+            && name.to_ascii_lowercase().ends_with(".css")
+            && entry.metadata().is_ok_and(|m| m.len() <= MAX_STYLESHEET)
+        {
+            out.push(path);
+        }
+    }
 }
 
 /// The URL path of a file under the site's root: `posts/a/index.html` is `/posts/a/index.html`.

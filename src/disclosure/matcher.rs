@@ -166,6 +166,8 @@ pub(crate) struct Matcher<'s> {
     negator: (u64, usize),
     /// How many words had been read when the last statement in view (not negated) ended.
     last_statement: Option<u64>,
+    /// Statements whose first visible match was recorded since [`Matcher::take_fresh`].
+    fresh: Vec<usize>,
 }
 
 impl<'s> Matcher<'s> {
@@ -187,6 +189,7 @@ impl<'s> Matcher<'s> {
             count: 0,
             negator: (0, 0),
             last_statement: None,
+            fresh: Vec::new(),
         }
     }
 
@@ -428,8 +431,37 @@ impl<'s> Matcher<'s> {
         };
         match (moved.hidden, moved.negated) {
             (true, _) => self.hidden[statement] = Some(found),
-            (false, false) => self.visible[statement] = Some(found),
+            (false, false) => {
+                self.visible[statement] = Some(found);
+                self.fresh.push(statement);
+            }
             (false, true) => self.sentence_negated.push(found),
+        }
+    }
+
+    /// Whether a visible match was recorded since the last [`Matcher::take_fresh`].
+    pub(crate) fn has_fresh(&self) -> bool {
+        !self.fresh.is_empty()
+    }
+
+    /// The visible matches recorded since the last call: each statement, and where its
+    /// match starts.
+    pub(crate) fn take_fresh(&mut self) -> Vec<(usize, usize)> {
+        let fresh = std::mem::take(&mut self.fresh);
+        fresh
+            .into_iter()
+            .filter_map(|s| self.visible[s].as_ref().map(|f| (s, f.offset)))
+            .collect()
+    }
+
+    /// A visible match that the page's styles hide after all: kept as a hidden one, so that
+    /// a later visible match of the statement takes its place.
+    pub(crate) fn demote(&mut self, statement: usize) {
+        if let Some(mut found) = self.visible[statement].take() {
+            found.hidden = true;
+            if self.hidden[statement].is_none() {
+                self.hidden[statement] = Some(found);
+            }
         }
     }
 

@@ -79,6 +79,8 @@ pub(crate) struct PageFacts<'a> {
     pub(crate) partials: &'a [Partial],
     /// Whether an affiliate link on the page carries an id (someone earns from it).
     pub(crate) carries_id: bool,
+    /// Text that is rendered but hard to read, and why.
+    pub(crate) faint: &'a [(usize, String)],
 }
 
 /// A disclosure the page needs.
@@ -166,6 +168,17 @@ pub(crate) fn evaluate(policy: &Policy, facts: &PageFacts<'_>) -> Vec<Verdict> {
         if let Some(found) = requirement.first_visible(facts.found) {
             if found.offset > first_offset && late.is_none_or(|l| found.offset > l.offset) {
                 late = Some(found);
+            }
+            if let Some((_, why)) = facts.faint.iter().find(|(at, _)| *at == found.offset) {
+                let message = format!(
+                    "the disclosure for {} is hard to read: {why}: \"{}\"",
+                    requirement.who, found.quote
+                );
+                let id = FindingId::InconspicuousDisclosure;
+                report_once(
+                    &mut out,
+                    Verdict::new(id, found.offset, found.ticket).saying(message),
+                );
             }
             continue;
         }

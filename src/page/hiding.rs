@@ -25,13 +25,19 @@ use lol_html::html_content::Element;
 
 use super::elements::is_one_of;
 use super::markup::Tag;
+use crate::style::{self, Readability, Thresholds};
 
 /// Attributes whose presence hides an element (`<p hidden>`).
 const HIDING_ATTRIBUTES: &[&str] = &["hidden"];
 /// Attributes whose value hides it (`aria-hidden="true"`; the value without regard to case).
 const HIDING_VALUES: &[(&str, &str)] = &[("aria-hidden", "true")];
-/// Inline-style declarations that hide it (`style="display: none"`).
-const HIDING_DECLARATIONS: &[(&str, &str)] = &[("display", "none"), ("visibility", "hidden")];
+/// Keywords of inline-style declarations that hide it (`display: none`, `visibility:
+/// hidden`), for the raw search: the keyword finds the declaration however it is spaced.
+/// The style itself is read by [`crate::style`].
+const HIDING_KEYWORDS: &[&str] = &["none", "hidden"];
+/// Finds every `style` attribute (and `<style>` block and linked stylesheet, which the
+/// disclosure reader reads too), for the raw search.
+const STYLE: &str = "style";
 /// Classes that hide it: the screen-reader-only utilities of common frameworks and themes.
 const HIDING_CLASSES: &[&str] = &[
     "sr-only",
@@ -90,25 +96,17 @@ fn hiding<'a>(name: &[u8], attribute: impl Fn(&str) -> Option<Cow<'a, [u8]>>) ->
     }
 }
 
-/// Whether an inline style holds a hiding declaration (`!important` or not).
+/// Whether an inline style hides the element's content (`!important` or not): not rendered,
+/// or text the colour of its background.
 fn declares_hiding(style: &[u8]) -> bool {
-    style.split(|&b| b == b';').any(|declaration| {
-        let Some(colon) = declaration.iter().position(|&b| b == b':') else {
-            return false;
-        };
-        let property = declaration[..colon].trim_ascii();
-        let mut value = declaration[colon + 1..].trim_ascii();
-        if let Some(bang) = value.iter().position(|&b| b == b'!')
-            && value[bang + 1..]
-                .trim_ascii()
-                .eq_ignore_ascii_case(b"important")
-        {
-            value = value[..bang].trim_ascii();
-        }
-        HIDING_DECLARATIONS.iter().any(|(p, v)| {
-            property.eq_ignore_ascii_case(p.as_bytes()) && value.eq_ignore_ascii_case(v.as_bytes())
-        })
-    })
+    if !style::may_matter(style) {
+        return false;
+    }
+    let look = style::inline_look(&style::parse_inline(&String::from_utf8_lossy(style)));
+    matches!(
+        style::readability([&look], &Thresholds::default()),
+        Readability::Hidden(_)
+    )
 }
 
 /// The verdict on an element lol_html hands over.
@@ -133,11 +131,8 @@ pub(crate) fn markers() -> Vec<String> {
     words.extend(HIDING_ATTRIBUTES.iter().map(|a| (a.to_string(), true)));
     words.extend(HIDING_VALUES.iter().map(|(a, _)| (a.to_string(), true)));
     // The keyword finds the declaration however it is spaced.
-    words.extend(
-        HIDING_DECLARATIONS
-            .iter()
-            .map(|(_, v)| (v.to_string(), true)),
-    );
+    words.extend(HIDING_KEYWORDS.iter().map(|k| (k.to_string(), true)));
+    words.push((STYLE.to_owned(), true));
     words.extend(HIDING_CLASSES.iter().map(|c| (c.to_string(), false)));
     words.extend(NON_RENDERED.iter().map(|e| (format!("<{e}"), true)));
     words.push((format!("<{COLLAPSIBLE}"), true));
@@ -281,7 +276,7 @@ mod tests {
     #[test]
     fn markers_are_few_and_each_finds_its_word() {
         let markers = markers();
-        assert!(markers.len() <= 20, "{markers:?}");
+        assert!(markers.len() <= 20, "{} {markers:?}", markers.len());
         for (word, part) in FINGERPRINTS {
             assert!(word.contains(part), "{part} is part of {word}");
         }
@@ -293,6 +288,8 @@ mod tests {
             "<template",
             "<DETAILS",
             "n-reader",
+            "style",
+            "STYLE",
         ] {
             assert!(markers.iter().any(|m| m == needle), "{needle}: {markers:?}");
         }

@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use super::elements::{CLOSES_P, RAW_TEXT, VOID, is_one_of};
 use super::source::Source;
+use crate::style::Node;
 
 /// How far back a sparse reader looks for the lexical context of a position (an unclosed
 /// comment or raw-text element).
@@ -176,6 +177,16 @@ impl Tag<'_> {
     }
 }
 
+impl Node for Tag<'_> {
+    fn name(&self) -> &[u8] {
+        self.name
+    }
+
+    fn attribute(&self, name: &[u8]) -> Option<&[u8]> {
+        Tag::attribute(self, name)
+    }
+}
+
 pub(crate) fn tag_name_len(bytes: &[u8]) -> usize {
     bytes
         .iter()
@@ -278,6 +289,69 @@ pub(crate) fn enclosing_start_tag(source: &Source, at: usize) -> Enclosing<'_> {
             long: rest.len() > 64 * 1024,
         },
     }
+}
+
+/// Where the start tags of the elements open at `at` begin, innermost first, as far back as
+/// [`LOOKBACK`] and the bytes held go: start tags open, end tags close by name, a block
+/// closes an open `<p>`; void and self-closing tags open nothing; comments and raw text are
+/// skipped. An element opened before that window is not among them.
+pub(crate) fn open_elements(source: &Source, at: usize) -> Vec<usize> {
+    let floor = at.saturating_sub(LOOKBACK).max(source.base_offset());
+    let Some(bytes) = source.bytes(floor..at) else {
+        return Vec::new();
+    };
+    let mut open: Vec<(usize, &[u8])> = Vec::new();
+    let mut i = 0;
+    while let Some(lt) = memchr::memchr(b'<', &bytes[i..]) {
+        let pos = i + lt;
+        let rest = &bytes[pos..];
+        if rest.starts_with(b"<!--") {
+            match memchr::memmem::find(&rest[4..], b"-->") {
+                Some(end) => i = pos + 4 + end + 3,
+                None => break,
+            }
+            continue;
+        }
+        if rest.get(1) == Some(&b'/') {
+            let name = &rest[2..2 + tag_name_len(&rest[2..])];
+            if let Some(k) = open.iter().rposition(|(_, n)| n.eq_ignore_ascii_case(name)) {
+                open.truncate(k);
+            }
+            i = pos + 2;
+            continue;
+        }
+        if !rest.get(1).is_some_and(u8::is_ascii_alphabetic) {
+            i = pos + 1;
+            continue;
+        }
+        let Some(tag) = parse_start_tag(rest) else {
+            break;
+        };
+        let after = pos + tag.len;
+        if is_one_of(tag.name, CLOSES_P)
+            && open
+                .last()
+                .is_some_and(|(_, n)| n.eq_ignore_ascii_case(b"p"))
+        {
+            open.pop();
+        }
+        if RAW_TEXT
+            .iter()
+            .any(|r| tag.name.eq_ignore_ascii_case(r.as_bytes()))
+        {
+            match find_close(&bytes[after..], tag.name) {
+                Close::At(_, end) => i = after + end,
+                // `at` is in raw text: no element of the page.
+                _ => return Vec::new(),
+            }
+            continue;
+        }
+        if !is_one_of(tag.name, VOID) && !bytes[..after].ends_with(b"/>") {
+            open.push((floor + pos, tag.name));
+        }
+        i = after;
+    }
+    open.iter().rev().map(|&(start, _)| start).collect()
 }
 
 /// Whether `at` is inside a start tag (an attribute name or value): the nearest `<` before it

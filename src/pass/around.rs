@@ -223,7 +223,7 @@ impl Page<'_> {
             })?;
         let name = &pending.program_name;
         Some(format!(
-            "{what} \"{value}\" beside a {name} link with no \"as of\" time: {name} allows only \
+            "{what} \"{value}\" beside a link of {name} with no \"as of\" time: {name} allows only \
              prices and ratings fetched from it within 24 hours and shown with when they were \
              fetched; remove it, or show its \"as of\" time"
         ))

@@ -142,7 +142,12 @@ impl Page<'_> {
             let hidden = match (&self.insertion, &mut self.reader) {
                 (Some(_), Some(reader)) => reader
                     .hidden_by(&self.source, start)
-                    .map(|(at, name)| (at, is_one_of(name, ROOTS))),
+                    .map(|(at, name)| (at, is_one_of(name, ROOTS)))
+                    .or_else(|| {
+                        reader
+                            .hidden_by_styles(&self.source, start)
+                            .map(|(at, name)| (at, is_one_of(&name, ROOTS)))
+                    }),
                 _ => None,
             };
             self.decide_insertion_at_first_link(start, hidden);

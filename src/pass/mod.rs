@@ -103,8 +103,11 @@ impl<'e, O: Output> Pass<'e, O> {
     pub(crate) fn new(checks: &'e Checks, output: O, fixing: bool) -> Self {
         let read_text = checks.checks_disclosure();
         let insert = fixing && read_text && checks.insert.is_some();
-        let reader =
-            read_text.then(|| Reader::new(&checks.policy.finder, &checks.policy.statements));
+        let reader = read_text.then(|| {
+            let mut reader = Reader::new(&checks.policy.finder, &checks.policy.statements);
+            reader.read_styles(checks.thresholds);
+            reader
+        });
         let state = Page {
             checks,
             fixing,
@@ -149,7 +152,12 @@ impl<'e, O: Output> Pass<'e, O> {
     /// Places the page in `site` at URL path `path`: links through the site's redirects are
     /// judged by where they go.
     pub(crate) fn in_site(&mut self, site: &'e Site, path: &str) {
-        self.state.borrow_mut().site = Some((site, path.to_owned()));
+        let mut state = self.state.borrow_mut();
+        state.site = Some((site, path.to_owned()));
+        if let Some(reader) = &mut state.reader {
+            let page = path.to_owned();
+            reader.link_sheets(move |href| site.stylesheet(&page, href));
+        }
     }
 
     /// Hands every affiliate link to `sink` as it is met.
@@ -189,6 +197,7 @@ impl<'e, O: Output> Pass<'e, O> {
                 found: &found,
                 partials: &partials,
                 carries_id: state.carries_id,
+                faint: state.reader.as_ref().map_or(&[], |r| r.faint()),
             };
             for verdict in policy::evaluate(&state.checks.policy, &facts) {
                 if let Some(severity) = state.checks.severity(verdict.id) {

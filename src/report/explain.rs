@@ -28,6 +28,9 @@ pub(crate) fn help(id: FindingId) -> &'static str {
         FindingId::HiddenDisclosure => {
             "move the statement out of hidden, collapsed or non-rendered content"
         }
+        FindingId::InconspicuousDisclosure => {
+            "show the statement in body-size type, in a colour that stands out from its background"
+        }
         FindingId::LateDisclosure => "move the statement above the first affiliate link",
         FindingId::RetiredHost => "run `affilint fix` to move the link where its program is now",
         FindingId::CloakedLink => {
@@ -150,13 +153,30 @@ the ids from them."
         }
         FindingId::HiddenDisclosure => {
             "The only disclosure statement is where readers do not see it: in an HTML comment, \
-<template> or <noscript>, or an element that is hidden, aria-hidden, display:none, \
-visibility:hidden, screen-reader-only, or in a closed <details>.
+<template> or <noscript>, or an element that is hidden, aria-hidden, screen-reader-only, in a \
+closed <details>, or styled out of sight by the page's own CSS (inline styles, <style> blocks and, \
+when a directory is checked, the site's linked stylesheets): display:none, visibility:hidden, \
+opacity:0, font-size:0, positioned or indented off-screen, clipped to a pixel, zero height with \
+overflow hidden, or text the colour of its own background. A style affilint cannot evaluate \
+(var(), relative units, @media rules) counts as visible.
 
 Why it matters: the FTC requires disclosures to be clear and conspicuous, not behind a click and \
 not where readers will miss them (FTC, \".com Disclosures\" and the Endorsement Guides FAQ).
 
 How to fix: move the statement into visible content above the first affiliate link."
+        }
+        FindingId::InconspicuousDisclosure => {
+            "The disclosure statement is rendered but hard to read: its font size is under \
+`[disclosure] min_font_px` (10 by default), or the contrast between its colour and its \
+background is under `[disclosure] min_contrast` (3, WCAG's ratio for large text), both known \
+from the page's own CSS. Unknown sizes and colours are not judged.
+
+Why it matters: the FTC requires disclosures to be clear and conspicuous: \"a disclosure in \
+small type, in a subtle color ... is not conspicuous\" (FTC, \".com Disclosures\", 2013, and the \
+Endorsement Guides, 16 CFR 255.5). Amazon's Operating Agreement asks for the statement to be \
+clear and conspicuous too.
+
+How to fix: show the statement in the body text's size and colour, above the first link."
         }
         FindingId::RetiredHost => {
             "A link goes to a host its program no longer serves: smile.amazon.com (AmazonSmile, \

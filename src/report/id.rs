@@ -42,6 +42,8 @@ pub enum FindingId {
     NegatedDisclosure,
     /// The only disclosure statement is in hidden or non-rendered content.
     HiddenDisclosure,
+    /// The statement a reader sees is hard to read: small type or low contrast.
+    InconspicuousDisclosure,
     /// The disclosure comes only after the first affiliate link.
     LateDisclosure,
     /// An affiliate link too many words after the last statement (`max_distance_words`).
@@ -65,6 +67,7 @@ impl FindingId {
         FindingId::IncompleteDisclosure,
         FindingId::NegatedDisclosure,
         FindingId::HiddenDisclosure,
+        FindingId::InconspicuousDisclosure,
         FindingId::LateDisclosure,
         FindingId::DistantDisclosure,
     ];
@@ -86,6 +89,7 @@ impl FindingId {
             FindingId::IncompleteDisclosure => "incomplete-disclosure",
             FindingId::NegatedDisclosure => "negated-disclosure",
             FindingId::HiddenDisclosure => "hidden-disclosure",
+            FindingId::InconspicuousDisclosure => "inconspicuous-disclosure",
             FindingId::LateDisclosure => "late-disclosure",
             FindingId::DistantDisclosure => "distant-disclosure",
         }
@@ -100,6 +104,7 @@ impl FindingId {
             | FindingId::OpaqueLink
             | FindingId::StaticPrice
             | FindingId::UnlabeledLink
+            | FindingId::InconspicuousDisclosure
             | FindingId::LateDisclosure
             | FindingId::DistantDisclosure => Severity::Warning,
             _ => Severity::Error,
@@ -135,6 +140,7 @@ impl FindingId {
             FindingId::IncompleteDisclosure => "disclosure statement cut off or incomplete",
             FindingId::NegatedDisclosure => "statement that the site earns nothing from its links",
             FindingId::HiddenDisclosure => "disclosure only in hidden or non-rendered content",
+            FindingId::InconspicuousDisclosure => "disclosure in small type or low contrast",
             FindingId::LateDisclosure => "disclosure only after the first affiliate link",
             FindingId::RetiredHost => "link to a host its program has retired",
             FindingId::CloakedLink => {

@@ -11,10 +11,13 @@ mod redirects;
 pub(crate) use redirects::redirects_at_once;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use url::Url;
 
 pub use redirects::RedirectLineError;
+
+use crate::style::Sheet;
 
 /// The most redirects followed from one link (a chain through the site).
 const MAX_HOPS: usize = 8;
@@ -36,6 +39,8 @@ pub struct Site {
     exact: HashMap<String, String>,
     /// `/prefix/*` rules: the prefix and the destination, whose `:splat` takes the rest.
     splats: Vec<(String, String)>,
+    /// The site's style sheets that matter, by URL path.
+    sheets: HashMap<String, Arc<Sheet>>,
 }
 
 impl Site {
@@ -78,6 +83,34 @@ impl Site {
         };
         self.add(path, target);
         true
+    }
+
+    /// Adds the site's style sheet at URL path `path` (`/css/site.css`): a page that links to
+    /// it (`<link rel="stylesheet">`) is read with its rules, so a statement the sheet hides
+    /// or makes hard to read is found. Returns whether the sheet holds such a rule (one that
+    /// does not is not kept).
+    ///
+    /// ```
+    /// let mut site = affilint::Site::new();
+    /// assert!(site.add_stylesheet("/css/site.css", ".fine-print { display: none }"));
+    /// assert!(!site.add_stylesheet("/css/print.css", "body { margin: 0 }"));
+    /// ```
+    pub fn add_stylesheet(&mut self, path: &str, css: &str) -> bool {
+        let sheet = Sheet::parse(css);
+        if sheet.is_empty() {
+            return false;
+        }
+        self.sheets.insert(path.to_owned(), Arc::new(sheet));
+        true
+    }
+
+    /// The site's sheet that `href`, on the page at `page`, links to.
+    pub(crate) fn stylesheet(&self, page: &str, href: &str) -> Option<Arc<Sheet>> {
+        if self.sheets.is_empty() {
+            return None;
+        }
+        let path = resolve(page, href)?;
+        self.sheets.get(&path).cloned()
     }
 
     /// How many redirects are known.

@@ -10,7 +10,7 @@ use crate::support::repo;
 
 /// The library's layers, lowest first. A module may use the modules of earlier layers only.
 const LAYERS: &[&[&str]] = &[
-    &["errors", "hosts"],
+    &["errors", "hosts", "style"],
     &["report"],
     &["page"],
     &["disclosure"],

@@ -15,8 +15,10 @@
 mod decode;
 mod finder;
 mod region;
+mod styles;
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use encoding_rs::{Encoding, UTF_8};
 
@@ -31,6 +33,7 @@ use crate::page::markup::{
     Enclosing, Frame, LOOKBACK, Lex, MAX_FRAMES, Tag, context_at, enclosing_start_tag, inside_tag,
 };
 use crate::page::source::Source;
+use crate::style::{Sheet, Thresholds};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Hit {
@@ -87,6 +90,28 @@ pub(crate) struct Reader<'e> {
     comment_matcher: Matcher<'e>,
     scratch: String,
     scratch_map: OffsetMap,
+    /// The page's style sheets that matter, in document order, and where each parsed sheet
+    /// comes from; `None`: styles are not read.
+    styles: Option<Styles<'e>>,
+}
+
+/// Where the site's sheet an `href` names comes from.
+type Linked<'e> = Box<dyn Fn(&str) -> Option<Arc<Sheet>> + 'e>;
+
+/// The page's styles, as far as they are read.
+pub(crate) struct Styles<'e> {
+    thresholds: Thresholds,
+    /// The site's sheet that a `<link rel=stylesheet href>` names.
+    linked: Option<Linked<'e>>,
+    /// The page's sheets in document order: its `<style>` blocks (their text, read only when
+    /// a statement is judged) and the site's sheets it links to.
+    sheets: Vec<styles::PageSheet>,
+    /// How much `<style>` text is kept.
+    kept: usize,
+    /// Where the last `<style>` block read ends: none is read twice.
+    read_to: usize,
+    /// Statements that are rendered but hard to read: where they start, and why.
+    faint: Vec<(usize, String)>,
 }
 
 impl<'e> Reader<'e> {
@@ -106,6 +131,7 @@ impl<'e> Reader<'e> {
             comment_matcher: Matcher::new(statements),
             scratch: String::new(),
             scratch_map: OffsetMap::default(),
+            styles: None,
         };
         if !finder.sparse {
             reader.region = Some(Region {
@@ -182,14 +208,15 @@ impl<'e> Reader<'e> {
         self.search(source);
         let fed = source.fed();
         self.read_until(source, fed, true);
+        self.text
+            .end_sentence(&mut |w, o, h| self.matcher.word(w, o, h, &mut |at| source.ticket(at)));
+        self.judge_fresh(source);
         let Reader {
-            text,
             matcher,
             comments,
             comment_matcher,
             ..
         } = self;
-        text.end_sentence(&mut |w, o, h| matcher.word(w, o, h, &mut |at| source.ticket(at)));
         comments.end_sentence(&mut |w, o, h| {
             comment_matcher.word(w, o, h, &mut |at| source.ticket(at))
         });
@@ -339,6 +366,7 @@ impl<'e> Reader<'e> {
             if safe.back().is_none_or(|&s| s < region.pos) {
                 safe.push_back(region.pos);
             }
+            self.judge_fresh(source);
         }
     }
 
@@ -353,9 +381,16 @@ impl<'e> Reader<'e> {
                     .safe_before(start)
                     .max(source.base_offset())
                     .max(start.saturating_sub(LOOKBACK));
-                if context_at(source, start, floor) == Lex::Data {
-                    self.open_frame(&tag, start);
+                if context_at(source, start, floor) != Lex::Data {
+                    return true;
                 }
+                if tag.name.eq_ignore_ascii_case(b"style") {
+                    return self.read_style_block(source, start + tag.len, end);
+                }
+                if tag.name.eq_ignore_ascii_case(b"link") {
+                    self.read_linked(&tag);
+                }
+                self.open_frame(&tag, start);
                 true
             }
         }

@@ -87,6 +87,9 @@ impl Reader<'_> {
                             if name == "noscript" {
                                 self.text_segment(source, start..search + close, true);
                             }
+                            if name == "style" {
+                                self.add_style_block(source, start..search + close);
+                            }
                             self.region_break(Break::Sentence);
                             self.set_lex(Lex::Data, search + after);
                         }
@@ -255,6 +258,7 @@ impl Reader<'_> {
             None => {}
         }
         text.feed(scratch, scratch_map, hidden, &mut emit);
+        self.judge_fresh(source);
     }
 
     fn comment_text(&mut self, source: &mut Source, range: Range<usize>) {

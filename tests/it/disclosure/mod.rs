@@ -3,13 +3,14 @@
 //! same words hidden, commented out, in a script or in an attribute do not.
 
 mod statements;
+mod styles;
 
 use affilint::{FindingId, Report};
 use proptest::prelude::*;
 
 use crate::support::{CONFIG, engine, fix_in_chunks, repo};
 
-const LINK: &str =
+pub(super) const LINK: &str =
     "<a href=\"https://www.amazon.com/dp/B0?tag=mysite-20\" rel=\"sponsored\">kettle</a>";
 const EBAY_LINK: &str = "<a href=\"https://www.ebay.com/itm/1?mkevt=1&amp;mkcid=1&amp;mkrid=711-53200-19255-0&amp;campid=5338000000&amp;toolid=10001\" rel=\"sponsored\">lot</a>";
 
@@ -17,7 +18,7 @@ fn check(page: &str) -> Report {
     engine(CONFIG).check(page.as_bytes()).unwrap()
 }
 
-fn disclosure_ids(report: &Report) -> Vec<FindingId> {
+pub(super) fn disclosure_ids(report: &Report) -> Vec<FindingId> {
     report
         .findings
         .iter()
@@ -30,6 +31,7 @@ fn disclosure_ids(report: &Report) -> Vec<FindingId> {
                     | FindingId::IncompleteDisclosure
                     | FindingId::NegatedDisclosure
                     | FindingId::HiddenDisclosure
+                    | FindingId::InconspicuousDisclosure
                     | FindingId::LateDisclosure
             )
         })
@@ -270,7 +272,7 @@ const INSERT: &str = r#"
 insert = "<p class=\"disclosure\">As an Amazon Associate I earn from qualifying purchases.</p>"
 "#;
 
-fn insert_config(extra: &str) -> String {
+pub(super) fn insert_config(extra: &str) -> String {
     format!("[programs.amazon]\ntag = \"mysite-20\"\n{INSERT}{extra}")
 }
 
