@@ -154,7 +154,7 @@ impl<'e, O: Output> Pass<'e, O> {
     pub(crate) fn in_site(&mut self, site: &'e Site, path: &str) {
         let mut state = self.state.borrow_mut();
         state.site = Some((site, path.to_owned()));
-        if let Some(reader) = &mut state.reader {
+        if let Some(reader) = state.reader.as_mut().filter(|_| site.has_stylesheets()) {
             let page = path.to_owned();
             reader.link_sheets(move |href| site.stylesheet(&page, href));
         }

@@ -104,11 +104,13 @@ impl Site {
         true
     }
 
+    /// Whether the site has a style sheet that matters.
+    pub(crate) fn has_stylesheets(&self) -> bool {
+        !self.sheets.is_empty()
+    }
+
     /// The site's sheet that `href`, on the page at `page`, links to.
     pub(crate) fn stylesheet(&self, page: &str, href: &str) -> Option<Arc<Sheet>> {
-        if self.sheets.is_empty() {
-            return None;
-        }
         let path = resolve(page, href)?;
         self.sheets.get(&path).cloned()
     }

@@ -81,6 +81,8 @@ fn refresh_of(html: &[u8]) -> Option<(u32, String)> {
 pub(crate) fn redirects_at_once(head: &[u8]) -> bool {
     static REFRESH: LazyLock<memchr::memmem::Finder<'static>> =
         LazyLock::new(|| memchr::memmem::Finder::new(b"efresh"));
+    // Redirect pages are small: their refresh comes within the first few kilobytes.
+    let head = &head[..head.len().min(8 * 1024)];
     REFRESH.find(head).is_some() && refresh_of(head).is_some_and(|(delay, _)| delay == 0)
 }
 

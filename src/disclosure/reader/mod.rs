@@ -377,6 +377,12 @@ impl<'e> Reader<'e> {
             Enclosing::None => true,
             Enclosing::Incomplete { long } => end || long,
             Enclosing::Tag { start, tag } => {
+                let style = tag.name.eq_ignore_ascii_case(b"style");
+                let link = tag.name.eq_ignore_ascii_case(b"link") && self.links_sheets();
+                // Most tags a marker is in hide nothing: their context is not looked up.
+                if !style && !link && !tag_hiding(&tag).hides() {
+                    return true;
+                }
                 let floor = self
                     .safe_before(start)
                     .max(source.base_offset())
@@ -384,10 +390,10 @@ impl<'e> Reader<'e> {
                 if context_at(source, start, floor) != Lex::Data {
                     return true;
                 }
-                if tag.name.eq_ignore_ascii_case(b"style") {
+                if style {
                     return self.read_style_block(source, start + tag.len, end);
                 }
-                if tag.name.eq_ignore_ascii_case(b"link") {
+                if link {
                     self.read_linked(&tag);
                 }
                 self.open_frame(&tag, start);

@@ -53,6 +53,11 @@ impl<'e> Reader<'e> {
         }
     }
 
+    /// Whether the page's linked sheets are read (a site with sheets is around it).
+    pub(super) fn links_sheets(&self) -> bool {
+        self.styles.as_ref().is_some_and(|s| s.linked.is_some())
+    }
+
     /// The statements that are rendered but hard to read: where each starts, and why.
     pub(crate) fn faint(&self) -> &[(usize, String)] {
         self.styles.as_ref().map_or(&[], |s| &s.faint)
