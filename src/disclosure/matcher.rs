@@ -168,6 +168,8 @@ pub(crate) struct Matcher<'s> {
     last_statement: Option<u64>,
     /// Statements whose first visible match was recorded since [`Matcher::take_fresh`].
     fresh: Vec<usize>,
+    /// Visible matches set aside as hard to read: one counts only if no readable one comes.
+    faint: Vec<Option<Found>>,
 }
 
 impl<'s> Matcher<'s> {
@@ -190,6 +192,7 @@ impl<'s> Matcher<'s> {
             negator: (0, 0),
             last_statement: None,
             fresh: Vec::new(),
+            faint: vec![None; n],
         }
     }
 
@@ -322,6 +325,11 @@ impl<'s> Matcher<'s> {
         ticket: &mut dyn FnMut(usize) -> Ticket,
     ) -> (Vec<Found>, Vec<Partial>) {
         self.end_sentence(ticket);
+        for (visible, faint) in self.visible.iter_mut().zip(&mut self.faint) {
+            if visible.is_none() {
+                *visible = faint.take();
+            }
+        }
         let found = self
             .visible
             .iter_mut()
@@ -452,6 +460,17 @@ impl<'s> Matcher<'s> {
             .into_iter()
             .filter_map(|s| self.visible[s].as_ref().map(|f| (s, f.offset)))
             .collect()
+    }
+
+    /// A visible match that the page's styles make hard to read: set aside, so that a later
+    /// readable match of the statement takes its place; it counts again at the end if none
+    /// comes.
+    pub(crate) fn set_aside(&mut self, statement: usize) {
+        if let Some(found) = self.visible[statement].take()
+            && self.faint[statement].is_none()
+        {
+            self.faint[statement] = Some(found);
+        }
     }
 
     /// A visible match that the page's styles hide after all: kept as a hidden one, so that

@@ -169,7 +169,13 @@ pub(crate) fn evaluate(policy: &Policy, facts: &PageFacts<'_>) -> Vec<Verdict> {
             if found.offset > first_offset && late.is_none_or(|l| found.offset > l.offset) {
                 late = Some(found);
             }
-            if let Some((_, why)) = facts.faint.iter().find(|(at, _)| *at == found.offset) {
+            let faint = |f: &Found| facts.faint.iter().find(|(at, _)| *at == f.offset);
+            // A readable copy of a statement that satisfies it is enough.
+            let readable = facts
+                .found
+                .iter()
+                .any(|f| f.counts() && requirement.satisfied_by(f.statement) && faint(f).is_none());
+            if let Some((_, why)) = faint(found).filter(|_| !readable) {
                 let message = format!(
                     "the disclosure for {} is hard to read: {why}: \"{}\"",
                     requirement.who, found.quote

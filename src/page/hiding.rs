@@ -25,14 +25,14 @@ use lol_html::html_content::Element;
 
 use super::elements::is_one_of;
 use super::markup::Tag;
-use crate::style::{self, Readability, Thresholds};
+use crate::style;
 
 /// Attributes whose presence hides an element (`<p hidden>`).
 const HIDING_ATTRIBUTES: &[&str] = &["hidden"];
 /// Attributes whose value hides it (`aria-hidden="true"`; the value without regard to case).
 const HIDING_VALUES: &[(&str, &str)] = &[("aria-hidden", "true")];
-/// Keywords of inline-style declarations that hide it (`display: none`, `visibility:
-/// hidden`), for the raw search: the keyword finds the declaration however it is spaced.
+/// Keywords of inline-style declarations that hide it (`display: none`; `hidden` is also
+/// the attribute), for the raw search: the keyword finds the declaration however it is spaced.
 /// The style itself is read by [`crate::style`].
 const HIDING_KEYWORDS: &[&str] = &["none", "hidden"];
 /// Finds every `style` attribute (and `<style>` block and linked stylesheet, which the
@@ -81,7 +81,7 @@ fn hiding<'a>(name: &[u8], attribute: impl Fn(&str) -> Option<Cow<'a, [u8]>>) ->
         || HIDING_VALUES.iter().any(|(a, hiding)| {
             attribute(a).is_some_and(|v| v.eq_ignore_ascii_case(hiding.as_bytes()))
         })
-        || attribute("style").is_some_and(|style| declares_hiding(&style))
+        || attribute("style").is_some_and(|style| declares_hiding(name, &style))
         || attribute("class").is_some_and(|classes| {
             classes
                 .split(u8::is_ascii_whitespace)
@@ -96,17 +96,15 @@ fn hiding<'a>(name: &[u8], attribute: impl Fn(&str) -> Option<Cow<'a, [u8]>>) ->
     }
 }
 
-/// Whether an inline style hides the element's content (`!important` or not): not rendered,
-/// or text the colour of its background.
-fn declares_hiding(style: &[u8]) -> bool {
-    if !style::may_matter(style) {
-        return false;
-    }
-    let look = style::inline_look(&style::parse_inline(&String::from_utf8_lossy(style)));
-    matches!(
-        style::readability([&look], &Thresholds::default()),
-        Readability::Hidden(_)
-    )
+/// Whether an element's inline style hides its content whatever is inside it (`!important`
+/// or not): its box is not rendered. What a descendant may undo (`visibility: hidden`, a font
+/// size of 0, a colour) is judged where a statement is found.
+fn declares_hiding(name: &[u8], style: &[u8]) -> bool {
+    style::may_matter(style)
+        && style::inline_look(&style::parse_inline(&String::from_utf8_lossy(style)))
+            .on(name)
+            .hidden
+            .is_some()
 }
 
 /// The verdict on an element lol_html hands over.
@@ -233,8 +231,8 @@ mod tests {
             "<div style=\"display:\tnone\">",
             "<div style=\"display:  none\">",
             "<div style=\"display\n:\nnone\">",
-            "<div STYLE=\"visibility:hidden\">",
-            "<div style=\"visibility: Hidden\">",
+            "<div STYLE=\"opacity:0\">",
+            "<div style=\"position: absolute; left: -9999px\">",
             "<span class=\"sr-only\">",
             "<span class=\"a screen-reader-text b\">",
             "<span class=visually-hidden>",
@@ -260,6 +258,9 @@ mod tests {
             "<div>",
             "<div style=\"display:block\">",
             "<div style=\"visibility:visible\">",
+            // A descendant may undo it: judged on the text (see `crate::style`).
+            "<div style=\"visibility:hidden\">",
+            "<div style=\"font-size:0\">",
             "<div aria-hidden=\"false\">",
             "<span class=\"sr-only-focusable\">",
             "<span class=\"SR-ONLY\">",

@@ -292,11 +292,28 @@ pub(crate) fn enclosing_start_tag(source: &Source, at: usize) -> Enclosing<'_> {
 }
 
 /// Where the start tags of the elements open at `at` begin, innermost first, as far back as
-/// [`LOOKBACK`] and the bytes held go: start tags open, end tags close by name, a block
-/// closes an open `<p>`; void and self-closing tags open nothing; comments and raw text are
-/// skipped. An element opened before that window is not among them.
-pub(crate) fn open_elements(source: &Source, at: usize) -> Vec<usize> {
-    let floor = at.saturating_sub(LOOKBACK).max(source.base_offset());
+/// [`LOOKBACK`] and the bytes held go: start tags open, end tags close by name, and the end
+/// tags HTML implies are implied (a block closes an open `<p>`, an `<li>` the open `<li>`, a
+/// cell the open cell, ...); void and self-closing tags open nothing; comments and raw text
+/// are skipped, the window's start too when it falls in one (`safe` is a place known to be
+/// in data). An element opened before that window is not among them.
+pub(crate) fn open_elements(source: &Source, at: usize, safe: usize) -> Vec<usize> {
+    let mut floor = at.saturating_sub(LOOKBACK).max(source.base_offset());
+    let lookback = safe
+        .max(floor.saturating_sub(LOOKBACK))
+        .max(source.base_offset());
+    let held = source.bytes(floor..at).unwrap_or_default();
+    match context_at(source, floor, lookback) {
+        Lex::Comment { .. } => match memchr::memmem::find(held, b"-->") {
+            Some(end) => floor += end + 3,
+            None => return Vec::new(),
+        },
+        Lex::RawText { name, .. } => match find_close(held, name.as_bytes()) {
+            Close::At(_, end) => floor += end,
+            _ => return Vec::new(),
+        },
+        Lex::Data | Lex::Plaintext => {}
+    }
     let Some(bytes) = source.bytes(floor..at) else {
         return Vec::new();
     };
@@ -328,13 +345,7 @@ pub(crate) fn open_elements(source: &Source, at: usize) -> Vec<usize> {
             break;
         };
         let after = pos + tag.len;
-        if is_one_of(tag.name, CLOSES_P)
-            && open
-                .last()
-                .is_some_and(|(_, n)| n.eq_ignore_ascii_case(b"p"))
-        {
-            open.pop();
-        }
+        imply_end_tags(&mut open, tag.name);
         if RAW_TEXT
             .iter()
             .any(|r| tag.name.eq_ignore_ascii_case(r.as_bytes()))
@@ -352,6 +363,54 @@ pub(crate) fn open_elements(source: &Source, at: usize) -> Vec<usize> {
         i = after;
     }
     open.iter().rev().map(|&(start, _)| start).collect()
+}
+
+/// The end tags HTML implies before a start tag `name`: the elements it closes, if one is
+/// open and not outside the element that holds them (an `<li>` closes the open `<li>` of its
+/// own list, not one of an outer list).
+const IMPLIED: &[(&[&str], &[&str], &[&str])] = &[
+    // (start tags, elements they close, elements that stop the search)
+    (&["li"], &["li"], &["ul", "ol", "menu"]),
+    (&["dt", "dd"], &["dt", "dd"], &["dl"]),
+    (&["td", "th"], &["td", "th"], &["tr", "table"]),
+    (
+        &["tr"],
+        &["tr", "td", "th"],
+        &["table", "tbody", "thead", "tfoot"],
+    ),
+    (
+        &["tbody", "thead", "tfoot"],
+        &["tbody", "thead", "tfoot", "tr", "td", "th"],
+        &["table"],
+    ),
+    (&["option"], &["option"], &["select", "datalist"]),
+];
+
+fn imply_end_tags(open: &mut Vec<(usize, &[u8])>, name: &[u8]) {
+    let named = |n: &[u8], list: &[&str]| list.iter().any(|l| n.eq_ignore_ascii_case(l.as_bytes()));
+    if is_one_of(name, CLOSES_P)
+        && let Some(p) = open.iter().rposition(|(_, n)| n.eq_ignore_ascii_case(b"p"))
+        && !open[p..].iter().any(|(_, n)| named(n, &["button"]))
+    {
+        open.truncate(p);
+    }
+    for (starts, closes, stops) in IMPLIED {
+        if !named(name, starts) {
+            continue;
+        }
+        let closed = open
+            .iter()
+            .rposition(|(_, n)| named(n, closes) || named(n, stops))
+            .filter(|&k| named(open[k].1, closes));
+        if let Some(k) = closed {
+            // The outermost of the run of closed elements (`<tr>` closes its cell too).
+            let mut first = k;
+            while first > 0 && named(open[first - 1].1, closes) {
+                first -= 1;
+            }
+            open.truncate(first);
+        }
+    }
 }
 
 /// Whether `at` is inside a start tag (an attribute name or value): the nearest `<` before it

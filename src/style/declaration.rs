@@ -273,12 +273,6 @@ fn length<'i>(input: &mut Parser<'i, '_>) -> Result<Value, ParseError<'i, ()>> {
 
 fn color<'i>(input: &mut Parser<'i, '_>) -> Result<Value, ParseError<'i, ()>> {
     let parsed = Color::parse(input)?;
-    let rgba = |(red, green, blue): (f32, f32, f32), alpha: Option<f32>| Rgba {
-        red,
-        green,
-        blue,
-        alpha: alpha.unwrap_or(1.0),
-    };
     Ok(match parsed {
         Color::Rgba(c) => Value::Color(Rgba {
             red: f32::from(c.red) / 255.0,
@@ -286,22 +280,28 @@ fn color<'i>(input: &mut Parser<'i, '_>) -> Result<Value, ParseError<'i, ()>> {
             blue: f32::from(c.blue) / 255.0,
             alpha: c.alpha,
         }),
-        Color::Hsl(c) => Value::Color(rgba(
-            hsl_to_rgb(
-                c.hue.unwrap_or(0.0) / 360.0,
-                c.saturation.unwrap_or(0.0),
-                c.lightness.unwrap_or(0.0),
-            ),
-            c.alpha,
-        )),
-        Color::Hwb(c) => Value::Color(rgba(
-            hwb_to_rgb(
-                c.hue.unwrap_or(0.0) / 360.0,
-                c.whiteness.unwrap_or(0.0),
-                c.blackness.unwrap_or(0.0),
-            ),
-            c.alpha,
-        )),
+        Color::Hsl(c) => hued(c.hue, c.alpha, |hue| {
+            hsl_to_rgb(hue, c.saturation.unwrap_or(0.0), c.lightness.unwrap_or(0.0))
+        }),
+        Color::Hwb(c) => hued(c.hue, c.alpha, |hue| {
+            hwb_to_rgb(hue, c.whiteness.unwrap_or(0.0), c.blackness.unwrap_or(0.0))
+        }),
         _ => Value::Unknown,
+    })
+}
+
+/// A colour given by its hue in degrees (`hsl()`, `hwb()`), converted by `to_rgb` from a hue
+/// in 0..=1; a hue that is not a number (`hsl(1e39 ...)`) is unknown.
+fn hued(hue: Option<f32>, alpha: Option<f32>, to_rgb: impl Fn(f32) -> (f32, f32, f32)) -> Value {
+    let hue = hue.unwrap_or(0.0) / 360.0;
+    if !(0.0..=1.0).contains(&hue) {
+        return Value::Unknown;
+    }
+    let (red, green, blue) = to_rgb(hue);
+    Value::Color(Rgba {
+        red,
+        green,
+        blue,
+        alpha: alpha.unwrap_or(1.0),
     })
 }

@@ -40,13 +40,26 @@ impl<T: Copy> Known<T> {
 /// What an element's own declarations do to its text.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub(crate) struct Look {
-    /// Why its content is not rendered, when it is not.
+    /// Why its box, and all in it, is not rendered, when it is not (`display: none`,
+    /// `opacity: 0`, clipped, off-screen, zero height): no descendant can undo that.
     pub(crate) hidden: Option<&'static str>,
-    /// Its font size in pixels.
+    /// Inherited, so a descendant may undo them: `visibility: hidden`, a text indent that
+    /// puts the text off-screen, the font size in pixels, the text colour.
+    pub(crate) invisible: Known<bool>,
+    pub(crate) indented_away: Known<bool>,
     pub(crate) font: Known<f32>,
     pub(crate) color: Known<Rgba>,
     pub(crate) background: Known<Rgba>,
+    /// Whether its `display` makes it a block (a height or text indent then applies).
+    block: bool,
 }
+
+/// Elements that are inline unless their `display` says otherwise: a height or text indent
+/// does nothing to them.
+const INLINE: &[&str] = &[
+    "a", "abbr", "b", "cite", "code", "em", "font", "i", "label", "mark", "q", "s", "small",
+    "span", "strong", "sub", "sup", "time", "u",
+];
 
 /// A declaration and where it comes from, for the cascade.
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +84,28 @@ impl Weighted<'_> {
 }
 
 impl Look {
+    /// This look on an element named `name`: on an inline one (unless made a block), a
+    /// height or a text indent does nothing.
+    pub(crate) fn on(mut self, name: &[u8]) -> Look {
+        if !self.block
+            && INLINE
+                .iter()
+                .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+        {
+            if self.hidden == Some(ZERO_HEIGHT) {
+                self.hidden = None;
+            }
+            self.indented_away = Known::Unset;
+        }
+        self
+    }
+
+    /// Whether the element hides its content for every reader, whatever is inside it: its
+    /// box is not rendered, or it is `visibility: hidden`.
+    pub(crate) fn hides_box(&self) -> bool {
+        self.hidden.is_some() || self.invisible == Known::Is(true)
+    }
+
     /// The look the declarations that apply to an element give it: for each property, the
     /// declaration that wins the cascade.
     pub(crate) fn of<'a>(declarations: impl IntoIterator<Item = Weighted<'a>>) -> Look {
@@ -94,20 +129,14 @@ impl Look {
         let clipped_box = matches!(keyword(Property::Overflow), Some("hidden" | "clip"));
         let hidden = if keyword(Property::Display) == Some("none") {
             Some("display: none")
-        } else if matches!(keyword(Property::Visibility), Some("hidden" | "collapse")) {
-            Some("visibility: hidden")
         } else if matches!(value(Property::Opacity), Some(Value::Number(n)) if *n <= 0.0) {
             Some("opacity: 0")
-        } else if px(Property::FontSize) == Some(0.0) {
-            Some("font-size: 0")
         } else if positioned
             && [Property::Left, Property::Top]
                 .iter()
                 .any(|&p| px(p).is_some_and(|v| v <= -OFF_SCREEN))
         {
             Some("positioned off-screen")
-        } else if px(Property::TextIndent).is_some_and(|v| v <= -OFF_SCREEN) {
-            Some("text-indent off-screen")
         } else if positioned && matches!(value(Property::Clip), Some(Value::Rect(r)) if *r <= 1.0) {
             Some("clipped to a pixel")
         } else if matches!(value(Property::ClipPath), Some(Value::Number(n)) if *n >= 0.5) {
@@ -115,9 +144,9 @@ impl Look {
         } else if clipped_box
             && [Property::Height, Property::MaxHeight]
                 .iter()
-                .any(|&p| px(p).is_some_and(|v| v <= 1.0))
+                .any(|&p| px(p).is_some_and(|v| (0.0..=1.0).contains(&v)))
         {
-            Some("zero height with overflow: hidden")
+            Some(ZERO_HEIGHT)
         } else {
             None
         };
@@ -130,17 +159,39 @@ impl Look {
             Some(Value::Color(c)) => Known::Is(*c),
             Some(_) => Known::Unknown,
         };
+        let invisible = match keyword(Property::Visibility) {
+            _ if value(Property::Visibility).is_none() => Known::Unset,
+            Some("hidden" | "collapse") => Known::Is(true),
+            Some("visible") => Known::Is(false),
+            _ => Known::Unknown,
+        };
+        let indented_away = match value(Property::TextIndent) {
+            None => Known::Unset,
+            Some(Value::Px(v)) => Known::Is(*v <= -OFF_SCREEN),
+            Some(_) => Known::Unknown,
+        };
+        let block = matches!(
+            keyword(Property::Display),
+            Some("block" | "inline-block" | "flex" | "grid" | "table" | "list-item" | "flow-root")
+        );
         Look {
             hidden,
+            invisible,
+            indented_away,
+            // A negative size is invalid: browsers drop it.
             font: known(Property::FontSize, |v| match v {
-                Value::Px(px) => Some(*px),
+                Value::Px(px) if *px >= 0.0 => Some(*px),
                 _ => None,
             }),
             color: colour(Property::Color),
             background: colour(Property::Background),
+            block,
         }
     }
 }
+
+/// Why a box of no height with its overflow hidden is not seen.
+const ZERO_HEIGHT: &str = "zero height with overflow: hidden";
 
 /// How far off the page an element must be put to be out of sight.
 const OFF_SCREEN: f32 = 999.0;
@@ -179,10 +230,13 @@ pub(crate) fn readability<'a>(
     thresholds: &Thresholds,
 ) -> Readability {
     let (mut font, mut color, mut background) = (Known::Unset, Known::Unset, Known::Unset);
+    let (mut invisible, mut indented_away) = (Known::Unset, Known::Unset);
     for look in looks {
         if let Some(why) = look.hidden {
             return Readability::Hidden(why);
         }
+        invisible = look.invisible.over(invisible);
+        indented_away = look.indented_away.over(indented_away);
         font = look.font.over(font);
         color = look.color.over(color);
         background = match look.background {
@@ -191,6 +245,15 @@ pub(crate) fn readability<'a>(
             Known::Is(c) if c.alpha < 1.0 => Known::Unknown,
             set => set.over(background),
         };
+    }
+    if invisible == Known::Is(true) {
+        return Readability::Hidden("visibility: hidden");
+    }
+    if indented_away == Known::Is(true) {
+        return Readability::Hidden("text-indent off-screen");
+    }
+    if font == Known::Is(0.0) {
+        return Readability::Hidden("font-size: 0");
     }
     if let (Known::Is(text), Known::Is(back)) = (color, background) {
         let ratio = contrast(text, back);

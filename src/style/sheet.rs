@@ -16,7 +16,7 @@ use cssparser::{
     StyleSheetParser, Token,
 };
 
-use super::declaration::{Declaration, Property, parse_block};
+use super::declaration::{Declaration, Property, Value, parse_block};
 
 /// An element as selectors see it.
 pub(crate) trait Node {
@@ -163,28 +163,51 @@ impl Selector {
 
     /// Whether `node`, whose ancestors are `ancestors` (innermost first), matches.
     fn matches(&self, node: &dyn Node, ancestors: &[&dyn Node]) -> bool {
-        let Some((last, rest)) = self.compounds.split_last() else {
+        let Some((last, _)) = self.compounds.split_last() else {
             return false;
         };
-        last.iter().all(|s| s.matches(node)) && self.matches_left(rest, ancestors)
+        if !last.iter().all(|s| s.matches(node)) {
+            return false;
+        }
+        let ancestors = &ancestors[..ancestors.len().min(MAX_ANCESTORS)];
+        // Whether the first `k` compounds match among `ancestors[a..]`, each state once: a
+        // page's nesting cannot make matching exponential.
+        let width = ancestors.len() + 1;
+        let mut memo: Vec<Option<bool>> = vec![None; self.compounds.len() * width];
+        self.matches_left(self.compounds.len() - 1, 0, ancestors, &mut memo)
     }
 
-    /// Whether the compounds left of the element match among `ancestors`.
-    fn matches_left(&self, compounds: &[Compound], ancestors: &[&dyn Node]) -> bool {
-        let Some((compound, rest)) = compounds.split_last() else {
+    fn matches_left(
+        &self,
+        k: usize,
+        a: usize,
+        ancestors: &[&dyn Node],
+        memo: &mut Vec<Option<bool>>,
+    ) -> bool {
+        if k == 0 {
             return true;
-        };
-        let matching = |node: &&dyn Node| compound.iter().all(|s| s.matches(*node));
-        match self.combinators[compounds.len() - 1] {
-            Combinator::Child => ancestors
-                .first()
-                .is_some_and(|parent| matching(parent) && self.matches_left(rest, &ancestors[1..])),
-            Combinator::Descendant => (0..ancestors.len()).any(|at| {
-                matching(&ancestors[at]) && self.matches_left(rest, &ancestors[at + 1..])
-            }),
         }
+        let slot = k * (ancestors.len() + 1) + a;
+        if let Some(known) = memo[slot] {
+            return known;
+        }
+        let compound = &self.compounds[k - 1];
+        let matching = |node: &dyn Node| compound.iter().all(|s| s.matches(node));
+        let found = match self.combinators[k - 1] {
+            Combinator::Child => ancestors.get(a).is_some_and(|parent| {
+                matching(*parent) && self.matches_left(k - 1, a + 1, ancestors, memo)
+            }),
+            Combinator::Descendant => (a..ancestors.len()).any(|at| {
+                matching(ancestors[at]) && self.matches_left(k - 1, at + 1, ancestors, memo)
+            }),
+        };
+        memo[slot] = Some(found);
+        found
     }
 }
+
+/// How many ancestors selectors look at (real pages nest far less deep).
+const MAX_ANCESTORS: usize = 128;
 
 /// A style rule that may hide text or make it hard to read.
 #[derive(Debug)]
@@ -210,6 +233,8 @@ pub(crate) struct Sheet {
     rules: Vec<Rule>,
     /// Rules by their selector's key.
     by_key: HashMap<Vec<u8>, Vec<usize>>,
+    /// The keys that are attribute names, each once.
+    attribute_keys: Vec<Vec<u8>>,
 }
 
 impl Sheet {
@@ -217,19 +242,36 @@ impl Sheet {
     pub(crate) fn parse(css: &str) -> Sheet {
         let mut input = ParserInput::new(css);
         let mut parser = Parser::new(&mut input);
-        let mut rules = TopLevel { order: 0 };
+        let mut rules = TopLevel {
+            order: 0,
+            conditional: false,
+        };
         let mut sheet = Sheet::default();
-        let parsed: Vec<(Vec<Selector>, Vec<Declaration>, u32)> =
-            StyleSheetParser::new(&mut parser, &mut rules)
-                .filter_map(|rule| rule.ok().flatten())
-                .collect();
-        for (selectors, declarations, order) in parsed {
+        let parsed: Parsed = StyleSheetParser::new(&mut parser, &mut rules)
+            .filter_map(Result::ok)
+            .flatten()
+            .collect();
+        for (selectors, mut declarations, order, conditional) in parsed {
+            if conditional {
+                make_unknown(&mut declarations);
+            }
             for selector in selectors {
                 let Some(key) = selector.key() else { continue };
                 let at = sheet.rules.len();
+                let by_attribute = selector.compounds.last().is_some_and(|last| {
+                    last.iter()
+                        .any(|s| matches!(s, Simple::Attribute { name, .. } if *name == key))
+                });
+                if by_attribute && !sheet.attribute_keys.contains(&key) {
+                    sheet.attribute_keys.push(key.clone());
+                }
                 sheet.by_key.entry(key).or_default().push(at);
                 sheet.rules.push(Rule {
-                    specificity: selector.specificity(),
+                    specificity: if conditional {
+                        u32::MAX
+                    } else {
+                        selector.specificity()
+                    },
                     selector,
                     declarations: declarations.clone(),
                     order,
@@ -237,6 +279,16 @@ impl Sheet {
             }
         }
         sheet
+    }
+
+    /// The sheet of rules that apply only sometimes (in `@media` and the like): whatever
+    /// they set is unknown, and weighs more than anything but an important inline style.
+    pub(crate) fn sometimes(mut self) -> Sheet {
+        for rule in &mut self.rules {
+            rule.specificity = u32::MAX;
+            make_unknown(&mut rule.declarations);
+        }
+        self
     }
 
     /// Whether a rule sets a background: without one, colours decide nothing.
@@ -268,7 +320,7 @@ impl Sheet {
             words(classes).for_each(&mut take);
         }
         take(&[b"<".as_slice(), &node.name().to_ascii_lowercase()].concat());
-        for name in self.attribute_keys() {
+        for name in &self.attribute_keys {
             if node.attribute(name).is_some() {
                 take(name);
             }
@@ -277,32 +329,18 @@ impl Sheet {
         found.dedup();
         found.into_iter().map(|at| &self.rules[at]).collect()
     }
-
-    /// The keys that are attribute names.
-    fn attribute_keys(&self) -> impl Iterator<Item = &[u8]> {
-        self.rules.iter().filter_map(|rule| {
-            match rule
-                .selector
-                .compounds
-                .last()?
-                .iter()
-                .find_map(|s| match s {
-                    Simple::Attribute { name, .. } => Some(name.as_slice()),
-                    _ => None,
-                }) {
-                Some(name) if rule.selector.key().as_deref() == Some(name) => Some(name),
-                _ => None,
-            }
-        })
-    }
 }
 
 /// Parses the top level of a sheet: style rules kept, at-rules skipped.
 struct TopLevel {
     order: u32,
+    /// Inside an at-rule's block: the rules apply only sometimes.
+    conditional: bool,
 }
 
-type Parsed = Option<(Vec<Selector>, Vec<Declaration>, u32)>;
+/// Style rules: their selectors, declarations, place in the sheet, and whether they apply
+/// only sometimes.
+type Parsed = Vec<(Vec<Selector>, Vec<Declaration>, u32, bool)>;
 
 impl<'i> QualifiedRuleParser<'i> for TopLevel {
     type Prelude = Vec<Selector>;
@@ -335,20 +373,60 @@ impl<'i> QualifiedRuleParser<'i> for TopLevel {
     ) -> Result<Parsed, ParseError<'i, ()>> {
         self.order += 1;
         let declarations = parse_block(input);
-        Ok(
-            (!selectors.is_empty() && !declarations.is_empty()).then_some((
-                selectors,
-                declarations,
-                self.order,
-            )),
-        )
+        Ok(if selectors.is_empty() || declarations.is_empty() {
+            Vec::new()
+        } else {
+            vec![(selectors, declarations, self.order, self.conditional)]
+        })
     }
 }
 
-impl AtRuleParser<'_> for TopLevel {
+/// At-rules whose blocks hold style rules that apply only sometimes.
+const CONDITIONAL: &[&str] = &["media", "supports", "container", "layer", "document"];
+
+impl<'i> AtRuleParser<'i> for TopLevel {
     type Prelude = ();
     type AtRule = Parsed;
     type Error = ();
+
+    fn parse_prelude<'t>(
+        &mut self,
+        name: cssparser::CowRcStr<'i>,
+        input: &mut Parser<'i, 't>,
+    ) -> Result<(), ParseError<'i, ()>> {
+        if !CONDITIONAL.iter().any(|c| name.eq_ignore_ascii_case(c)) {
+            return Err(input.new_custom_error(()));
+        }
+        while input.next().is_ok() {}
+        Ok(())
+    }
+
+    fn parse_block<'t>(
+        &mut self,
+        _prelude: (),
+        _start: &ParserState,
+        input: &mut Parser<'i, 't>,
+    ) -> Result<Parsed, ParseError<'i, ()>> {
+        let mut inner = TopLevel {
+            order: self.order,
+            conditional: true,
+        };
+        let rules: Parsed = StyleSheetParser::new(input, &mut inner)
+            .filter_map(Result::ok)
+            .flatten()
+            .collect();
+        self.order = inner.order;
+        Ok(rules)
+    }
+}
+
+/// Declarations of a rule that applies only sometimes: what they set is unknown, and
+/// important, so that nothing it may undo is judged from a guess.
+fn make_unknown(declarations: &mut [Declaration]) {
+    for declaration in declarations {
+        declaration.value = Value::Unknown;
+        declaration.important = true;
+    }
 }
 
 /// One selector, or `None` for one affilint does not match (pseudo-classes and -elements,
@@ -482,10 +560,11 @@ fn key(sign: u8, name: &[u8]) -> Vec<u8> {
 /// selector; `None` when no selector of the list can be matched (each has a pseudo-class or
 /// -element).
 fn selector_names(prelude: &[u8]) -> Option<(Vec<Vec<u8>>, bool)> {
-    if prelude
-        .split(|&b| b == b',')
-        .all(|selector| memchr::memchr(b':', selector).is_some())
-    {
+    // A colon that is not escaped (`md\:block` is a class name) starts a pseudo-class.
+    let pseudo = |selector: &[u8]| {
+        memchr::memchr_iter(b':', selector).any(|at| at == 0 || selector[at - 1] != b'\\')
+    };
+    if prelude.split(|&b| b == b',').all(pseudo) {
         return None;
     }
     let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b >= 0x80;
@@ -510,12 +589,24 @@ fn selector_names(prelude: &[u8]) -> Option<(Vec<Vec<u8>>, bool)> {
                 continue;
             }
         };
-        let end = prelude[i..]
-            .iter()
-            .position(|&c| !ident(c))
-            .map_or(prelude.len(), |n| i + n);
-        if sign != b':' && end > i {
-            let name = &prelude[i..end];
+        // The name, its escapes (`md\:block`) undone.
+        let mut name = Vec::new();
+        let mut end = i;
+        while end < prelude.len() {
+            match prelude[end] {
+                b'\\' if end + 1 < prelude.len() => {
+                    name.push(prelude[end + 1]);
+                    end += 2;
+                }
+                c if ident(c) => {
+                    name.push(c);
+                    end += 1;
+                }
+                _ => break,
+            }
+        }
+        if sign != b':' && !name.is_empty() {
+            let name = name.as_slice();
             keys.push(if sign == TYPE {
                 key(TYPE, &name.to_ascii_lowercase())
             } else {
@@ -560,38 +651,49 @@ static TRIGGER_SEARCH: LazyLock<Option<packed::Searcher>> =
 pub(crate) struct Rules {
     /// The sheet with its comments blanked out, when it has any.
     uncommented: Option<Vec<u8>>,
-    /// Each rule that may match: where its selectors start, and its `}`.
-    rules: Vec<(usize, usize)>,
-    /// Rules by the names their selectors hold ([`Names`]' keys).
-    index: HashMap<Vec<u8>, Vec<usize>>,
-    /// Rules with an attribute selector: they may match any element.
-    attributed: Vec<usize>,
-    /// Whether a rule may hide or shrink text, sets a colour, sets a background.
+    spans: Vec<Span>,
+    /// Per rule: whether it may hide or shrink text, whether it sets a colour.
     strong: Vec<bool>,
     colour: Vec<bool>,
+    /// Whether a rule that may match may hide or shrink text, sets a colour, and whether
+    /// one sets a background.
+    may_hide: bool,
+    may_colour: bool,
     background: bool,
+    /// The rules that may match, by the names their selectors hold; built when first asked.
+    index: std::cell::OnceCell<Index>,
+}
+
+/// The rules that may match an element, by the names their selectors hold.
+#[derive(Debug, Default)]
+struct Index {
+    /// By [`Names`]' keys: the rules (in `spans`) whose selectors hold it.
+    by_name: HashMap<Vec<u8>, Vec<usize>>,
+    /// Rules with an attribute selector: they may match any element.
+    attributed: Vec<usize>,
 }
 
 impl Rules {
-    /// The rules of `css`, indexed only when one may hide, shrink or colour text.
+    /// The rules of `css`, found by their braces; which may hide, shrink or colour text.
     pub(crate) fn new(css: &[u8]) -> Rules {
         let uncommented = without_comments(css);
         let text = uncommented.as_deref().unwrap_or(css);
-        let Some(all) = top_level_rules(text) else {
+        let Some(spans) = style_rules(text) else {
             return Rules::default();
         };
         let Some(triggers) = TRIGGER_SEARCH.as_ref() else {
             return Rules::default();
         };
-        // The rule whose block holds `at`.
+        // The rule whose block holds `at` (one that applies always).
         let block_at = |at: usize| {
-            let index = all.partition_point(|&(_, _, close)| close < at);
-            all.get(index)
-                .is_some_and(|&(_, open, _)| at > open)
+            let index = spans.partition_point(|span| span.close < at);
+            spans
+                .get(index)
+                .is_some_and(|span| at > span.open && !span.conditional)
                 .then_some(index)
         };
-        let mut strong = vec![false; all.len()];
-        let mut colour = vec![false; all.len()];
+        let mut strong = vec![false; spans.len()];
+        let mut colour = vec![false; spans.len()];
         let mut background = false;
         for found in triggers.find_iter(text) {
             let Some(index) = block_at(found.start()) else {
@@ -613,35 +715,19 @@ impl Rules {
             }
         }
         // A rule that can match no element (`:root`, `a:hover`) matters for nothing.
-        let matters = |i: usize| {
-            (strong[i] || (background && colour[i]))
-                && selector_names(&text[all[i].0..all[i].1]).is_some()
-        };
-        let mut rules = Rules {
+        let matchable = |i: usize| selector_names(&text[spans[i].start..spans[i].open]).is_some();
+        let may_hide = (0..spans.len()).any(|i| strong[i] && matchable(i));
+        let may_colour = (0..spans.len()).any(|i| colour[i] && matchable(i));
+        Rules {
+            uncommented,
+            spans,
+            strong,
+            colour,
+            may_hide,
+            may_colour,
             background,
-            ..Rules::default()
-        };
-        if !(0..all.len()).any(matters) {
-            return rules;
+            index: std::cell::OnceCell::new(),
         }
-        // Any rule may override one that matters: every one that may match is indexed.
-        for (i, &(start, open, close)) in all.iter().enumerate() {
-            let Some((keys, attributed)) = selector_names(&text[start..open]) else {
-                continue;
-            };
-            let at = rules.rules.len();
-            rules.rules.push((start, close));
-            rules.strong.push(strong[i]);
-            rules.colour.push(colour[i]);
-            if attributed {
-                rules.attributed.push(at);
-            }
-            for key in keys {
-                rules.index.entry(key).or_default().push(at);
-            }
-        }
-        rules.uncommented = uncommented;
-        rules
     }
 
     /// Whether a rule sets a background.
@@ -651,74 +737,118 @@ impl Rules {
 
     /// Whether a rule may hide or shrink text (or, with `colours`, colour it).
     pub(crate) fn may_hide(&self, colours: bool) -> bool {
-        (0..self.rules.len()).any(|i| self.strong[i] || (colours && self.colour[i]))
+        self.may_hide || (colours && self.may_colour)
+    }
+
+    fn index(&self, css: &[u8]) -> &Index {
+        self.index.get_or_init(|| {
+            let text = self.uncommented.as_deref().unwrap_or(css);
+            let mut index = Index::default();
+            for (at, span) in self.spans.iter().enumerate() {
+                let Some((keys, attributed)) = selector_names(&text[span.start..span.open]) else {
+                    continue;
+                };
+                if attributed {
+                    index.attributed.push(at);
+                }
+                for key in keys {
+                    index.by_name.entry(key).or_default().push(at);
+                }
+            }
+            index
+        })
     }
 
     /// The text of the rules of `css` (the sheet these rules were found in) whose selectors
-    /// may name one of `names` (or match by attribute), in their order; none unless one of
-    /// them may hide or shrink text (or, with `colours`, sets a colour).
-    pub(crate) fn naming(&self, css: &[u8], names: &Names, colours: bool) -> String {
+    /// may name one of `names` (or match by attribute), in their order, and of those that
+    /// apply only sometimes (in `@media` and the like). With neither `always` nor a rule
+    /// among them that may hide or shrink text (or, with `colours`, sets a colour): none.
+    pub(crate) fn naming(
+        &self,
+        css: &[u8],
+        names: &Names,
+        colours: bool,
+        always: bool,
+    ) -> (String, String) {
+        if !always && !self.may_hide(colours) {
+            return (String::new(), String::new());
+        }
         let text = self.uncommented.as_deref().unwrap_or(css);
-        let mut named: Vec<usize> = self.attributed.clone();
+        let index = self.index(css);
+        let mut named: Vec<usize> = index.attributed.clone();
         for key in &names.keys {
-            if let Some(rules) = self.index.get(key) {
+            if let Some(rules) = index.by_name.get(key) {
                 named.extend(rules);
             }
         }
         named.sort_unstable();
         named.dedup();
-        if !named
-            .iter()
-            .any(|&i| self.strong[i] || (colours && self.colour[i]))
-        {
-            return String::new();
+        let matters = |&i: &usize| {
+            !self.spans[i].conditional && (self.strong[i] || (colours && self.colour[i]))
+        };
+        if !always && !named.iter().any(matters) {
+            return (String::new(), String::new());
         }
-        let mut out = String::new();
-        for &(start, close) in named.iter().map(|&i| &self.rules[i]) {
-            out.push_str(&String::from_utf8_lossy(&text[start..=close]));
+        let (mut every, mut sometimes) = (String::new(), String::new());
+        for span in named.iter().map(|&i| &self.spans[i]) {
+            let out = if span.conditional {
+                &mut sometimes
+            } else {
+                &mut every
+            };
+            out.push_str(&String::from_utf8_lossy(&text[span.start..=span.close]));
             out.push('\n');
         }
-        out
+        (every, sometimes)
     }
 }
 
-/// The style rules of `css` outside any at-rule: where each one's selectors start, its `{`
-/// and its `}`; `None` when the braces do not balance.
-fn top_level_rules(css: &[u8]) -> Option<Vec<(usize, usize, usize)>> {
+/// A style rule found by its braces.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    /// Where its selectors start, its `{` and its `}`.
+    start: usize,
+    open: usize,
+    close: usize,
+    /// Inside an at-rule (`@media`, `@supports`) or another rule: it applies only sometimes.
+    conditional: bool,
+}
+
+/// The style rules of `css` (blocks of declarations, not at-rules); `None` when the braces
+/// do not balance.
+fn style_rules(css: &[u8]) -> Option<Vec<Span>> {
     let mut all = Vec::new();
-    let mut depth = 0usize;
+    // The blocks open: where each one's prelude starts, its `{`, whether it holds a block.
+    let mut open: Vec<(usize, usize, bool)> = Vec::new();
     let mut prelude_start = 0;
-    let mut open = 0;
-    let mut nested = false;
     let mut i = 0;
     while let Some(found) = memchr::memchr2(b'{', b'}', &css[i..]) {
         let at = i + found;
         i = at + 1;
         if css[at] == b'{' {
-            if depth == 0 {
-                open = at;
-                nested = false;
-            } else {
-                nested = true;
+            if let Some(outer) = open.last_mut() {
+                outer.2 = true;
             }
-            depth += 1;
-            continue;
-        }
-        depth = depth.checked_sub(1)?;
-        if depth > 0 {
-            continue;
-        }
-        let mut start = prelude_start;
-        // After a statement at-rule (`@import url(x.css);`), the rule starts past its `;`.
-        if let Some(semicolon) = memchr::memrchr(b';', &css[start..open]) {
-            start += semicolon + 1;
-        }
-        if !nested && !css[start..open].trim_ascii_start().starts_with(b"@") {
-            all.push((start, open, at));
+            let mut start = prelude_start;
+            // After a declaration or statement at-rule (`@import url(x.css);`), past its `;`.
+            if let Some(semicolon) = memchr::memrchr(b';', &css[start..at]) {
+                start += semicolon + 1;
+            }
+            open.push((start, at, false));
+        } else {
+            let (start, brace, holds_block) = open.pop()?;
+            if !holds_block && !css[start..brace].trim_ascii_start().starts_with(b"@") {
+                all.push(Span {
+                    start,
+                    open: brace,
+                    close: at,
+                    conditional: !open.is_empty(),
+                });
+            }
         }
         prelude_start = at + 1;
     }
-    (depth == 0).then_some(all)
+    open.is_empty().then_some(all)
 }
 
 /// `css` with its comments blanked out, if it has any.

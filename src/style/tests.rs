@@ -50,6 +50,40 @@ fn inline_styles_that_hide_text_as_pages_write_them() {
 }
 
 #[test]
+fn what_a_descendant_may_undo_is_judged_on_the_text() {
+    // The whitespace trick of inline-block layouts: the text inside sets its own size.
+    assert_eq!(reads(&["font-size:0", "font-size:14px"]), Readability::Seen);
+    assert_eq!(
+        reads(&["visibility:hidden", "visibility:visible"]),
+        Readability::Seen
+    );
+    assert_eq!(
+        reads(&["text-indent:-9999px", "text-indent:0"]),
+        Readability::Seen
+    );
+    assert_eq!(
+        reads(&["font-size:0", "color:red"]),
+        Readability::Hidden("font-size: 0")
+    );
+    // A box that is not rendered hides all in it.
+    assert_eq!(
+        reads(&["display:none", "display:block"]),
+        Readability::Hidden("display: none")
+    );
+    // Invalid values are dropped, as browsers drop them.
+    assert_eq!(reads(&["font-size:-1px"]), Readability::Seen);
+    assert_eq!(reads(&["height:-1px;overflow:hidden"]), Readability::Seen);
+    // A height or text indent does nothing to an inline element.
+    let span = look("height:0;overflow:hidden").on(b"span");
+    assert_eq!(
+        readability([&span], &Thresholds::default()),
+        Readability::Seen
+    );
+    let block = look("display:block;height:0;overflow:hidden").on(b"SPAN");
+    assert!(block.hides_box());
+}
+
+#[test]
 fn what_does_not_hide_stays_seen() {
     for style in [
         "display:block",
@@ -156,8 +190,8 @@ fn selectors_match_by_type_class_id_attribute_descendant_and_child() {
         Some("opacity: 0")
     );
     assert_eq!(
-        hidden(&El("div", &[("data-state", "closed")]), &[]),
-        Some("visibility: hidden")
+        styled(&sheet, &El("div", &[("data-state", "closed")]), &[]).invisible,
+        Known::Is(true)
     );
     let panel = El("div", &[("class", "panel")]);
     let tabs = El("div", &[("class", "tabs")]);
@@ -188,6 +222,11 @@ fn the_cascade_weighs_importance_inline_specificity_and_order() {
         styled(&sheet, &El("div", attrs), &[]).hidden
     };
     assert_eq!(hidden(&[("id", "a"), ("class", "b")]), None);
+    // Colours beyond what hue can hold are unknown, never a panic.
+    assert_eq!(
+        look("color:hsl(1e39,50%,50%);background:#fff").color,
+        Known::Unknown
+    );
     assert_eq!(hidden(&[("class", "c")]), None);
     assert_eq!(
         hidden(&[("id", "a"), ("class", "d")]),
@@ -220,7 +259,11 @@ fn the_cascade_weighs_importance_inline_specificity_and_order() {
 #[test]
 fn sheets_keep_only_rules_that_matter() {
     assert!(Sheet::parse("body{margin:0} a{text-decoration:none}").is_empty());
-    assert!(Sheet::parse("@media (max-width:600px){.x{display:none}}").is_empty());
+    let conditional = Sheet::parse("@media (max-width:600px){.x{display:block}} .x{display:none}");
+    assert_eq!(
+        styled(&conditional, &El("p", &[("class", "x")]), &[]).hidden,
+        None
+    );
     assert!(!Sheet::parse(".a{color:} .b{{}} .x{display:none}").is_empty());
 }
 
@@ -232,7 +275,7 @@ fn only_the_rules_that_name_the_elements_are_taken_from_a_large_sheet() {
     let footer = El("footer", &[("class", "site-footer")]);
     let p = El("P", &[("class", "fine"), ("id", "legal")]);
     let names = Names::of(&[&p as &dyn Node, &footer]);
-    let rules = Rules::new(css).naming(css, &names, true);
+    let rules = Rules::new(css).naming(css, &names, true, false).0;
     assert!(
         rules.contains(".site-footer .fine{font-size:8px}"),
         "{rules}"
@@ -248,17 +291,21 @@ fn only_the_rules_that_name_the_elements_are_taken_from_a_large_sheet() {
     assert!(!rules.contains("@import"), "{rules}");
     // Braces that do not balance: nothing is taken.
     assert_eq!(
-        Rules::new(b".fine{display:none").naming(b".fine{display:none", &names, true),
+        Rules::new(b".fine{display:none")
+            .naming(b".fine{display:none", &names, true, false)
+            .0,
         ""
     );
     assert_eq!(
-        Rules::new(b".fine{display:none}}").naming(b".fine{display:none}}", &names, true),
+        Rules::new(b".fine{display:none}}")
+            .naming(b".fine{display:none}}", &names, true, false)
+            .0,
         ""
     );
     assert_eq!(
         {
             let css = b".x::before{content:'}'} .fine{display:none}";
-            Rules::new(css).naming(css, &names, true)
+            Rules::new(css).naming(css, &names, true, false).0
         },
         ""
     );
@@ -266,9 +313,9 @@ fn only_the_rules_that_name_the_elements_are_taken_from_a_large_sheet() {
     let css = b".fine{margin:0} .fine{color:#eee} body{background:#fff}";
     let rules = Rules::new(css);
     assert!(rules.sets_background());
-    assert_eq!(rules.naming(css, &names, false), "");
+    assert_eq!(rules.naming(css, &names, false, false).0, "");
     assert_eq!(
-        rules.naming(css, &names, true),
+        rules.naming(css, &names, true, false).0,
         ".fine{margin:0}\n .fine{color:#eee}\n"
     );
     let css = b".fine{margin:0} .fine{color:#eee}";

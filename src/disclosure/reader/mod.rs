@@ -177,18 +177,25 @@ impl<'e> Reader<'e> {
         if let Some(&(at, _)) = self.hits.front() {
             hold = hold.min(at.saturating_sub(LOOKBACK + PREFIX));
         }
+        // A statement found is judged by the elements open at its start, read back from the
+        // bytes before it: those stay, however the page was chunked.
+        let back = if self.styles.is_some() { LOOKBACK } else { 0 };
         if let Some(region) = &self.region {
-            hold = hold.min(region.pos).min(match region.lex {
-                Lex::Comment { start, .. } | Lex::RawText { start, .. } => start,
-                Lex::Data | Lex::Plaintext => usize::MAX,
-            });
+            hold = hold
+                .min(region.pos.saturating_sub(back))
+                .min(match region.lex {
+                    Lex::Comment { start, .. } | Lex::RawText { start, .. } => start,
+                    Lex::Data | Lex::Plaintext => usize::MAX,
+                });
         }
         for frame in &self.frames {
             hold = hold.min(frame.scan());
         }
         [
-            self.matcher.earliest_open_offset(),
-            self.text.open_offset(),
+            self.matcher
+                .earliest_open_offset()
+                .map(|at| at.saturating_sub(back)),
+            self.text.open_offset().map(|at| at.saturating_sub(back)),
             self.comment_matcher.earliest_open_offset(),
             self.comments.open_offset(),
         ]
@@ -290,7 +297,7 @@ impl<'e> Reader<'e> {
             }
             match hit {
                 Hit::Marker => {
-                    if at >= self.examined_to && !self.examine_marker(source, at, end) {
+                    if at >= self.examined_to && !self.examine_marker(source, at, limit, end) {
                         return;
                     }
                     self.hits.pop_front();
@@ -372,10 +379,15 @@ impl<'e> Reader<'e> {
 
     /// Looks at the start tag around a marker; opens a frame if the element hides its content.
     /// Returns `false` when the tag is not complete yet.
-    fn examine_marker(&mut self, source: &Source, at: usize, end: bool) -> bool {
+    ///
+    /// lol_html has parsed up to `limit` and emits a tag only whole: a "tag" that would run
+    /// past `limit` is not one it saw (an unclosed quote, say) and is passed over, whether its
+    /// end is fed yet or not, so the verdict never depends on how the page was chunked.
+    fn examine_marker(&mut self, source: &Source, at: usize, limit: usize, end: bool) -> bool {
         match enclosing_start_tag(source, at) {
             Enclosing::None => true,
-            Enclosing::Incomplete { long } => end || long,
+            Enclosing::Incomplete { long } => end || long || source.fed() >= limit,
+            Enclosing::Tag { start, tag } if start + tag.len > limit => true,
             Enclosing::Tag { start, tag } => {
                 let style = tag.name.eq_ignore_ascii_case(b"style");
                 let link = tag.name.eq_ignore_ascii_case(b"link") && self.links_sheets();

@@ -107,9 +107,11 @@ impl<'e> Reader<'e> {
         let Some(linked) = &styles.linked else {
             return;
         };
+        // An alternate sheet applies only when the reader picks it.
         let stylesheet = tag.attribute(b"rel").is_some_and(|rel| {
-            rel.split(u8::is_ascii_whitespace)
-                .any(|r| r.eq_ignore_ascii_case(b"stylesheet"))
+            let mut words = rel.split(u8::is_ascii_whitespace);
+            words.clone().any(|r| r.eq_ignore_ascii_case(b"stylesheet"))
+                && !words.any(|r| r.eq_ignore_ascii_case(b"alternate"))
         });
         let screen = tag.attribute(b"media").is_none_or(|media| {
             let media = media.trim_ascii();
@@ -122,7 +124,13 @@ impl<'e> Reader<'e> {
         if styles.sheets.len() < MAX_SHEETS
             && let Some(sheet) = linked(DecodedAttr::new(&href).text())
         {
-            styles.sheets.push(PageSheet::Linked(sheet));
+            let seen = styles.sheets.iter().any(|s| match s {
+                PageSheet::Linked(held) => Arc::ptr_eq(held, &sheet),
+                PageSheet::Block(..) => false,
+            });
+            if !seen {
+                styles.sheets.push(PageSheet::Linked(sheet));
+            }
         }
     }
 
@@ -149,6 +157,7 @@ impl<'e> Reader<'e> {
                 Readability::Seen => {}
                 Readability::Hidden(_) => self.matcher.demote(statement),
                 Readability::Faint(why) => {
+                    self.matcher.set_aside(statement);
                     if let Some(styles) = &mut self.styles
                         && styles.faint.len() < MAX_FAINT
                     {
@@ -175,15 +184,9 @@ impl<'e> Reader<'e> {
     /// The outermost element open at `at` whose styles hide its content: where its start
     /// tag begins, and its name (lowercase).
     pub(crate) fn hidden_by_styles(&self, source: &Source, at: usize) -> Option<(usize, Vec<u8>)> {
-        let styles = self.styles.as_ref()?;
         self.looks_at(source, at)
             .into_iter()
-            .find(|(_, _, look)| {
-                matches!(
-                    style::readability([look], &styles.thresholds),
-                    Readability::Hidden(_)
-                )
-            })
+            .find(|(_, _, look)| look.hides_box())
             .map(|(start, name, _)| (start, name))
     }
 
@@ -194,10 +197,12 @@ impl<'e> Reader<'e> {
             return Vec::new();
         };
         let floor = at.saturating_sub(LOOKBACK).max(source.base_offset());
-        // An inline style around the text (its attribute, as pages write it).
-        let styled_here = source
-            .bytes(floor..at)
-            .is_some_and(|b| memchr::memmem::find(b, b"style=").is_some());
+        // An inline style around the text (its attribute, in the cases pages write it).
+        let styled_here = source.bytes(floor..at).is_some_and(|b| {
+            [b"style=".as_slice(), b"STYLE=", b"Style="]
+                .iter()
+                .any(|word| memchr::memmem::find(b, word).is_some())
+        });
         // Colours decide something only where a background is set.
         let mut colours = styled_here
             && source
@@ -216,25 +221,36 @@ impl<'e> Reader<'e> {
         }
         let fed = source.fed();
         // Innermost first.
-        let tags: Vec<(usize, Tag<'_>)> = open_elements(source, at)
+        let tags: Vec<(usize, Tag<'_>)> = open_elements(source, at, self.safe_before(at))
             .into_iter()
             .filter_map(|start| Some((start, parse_start_tag(source.bytes(start..fed)?)?)))
             .collect();
         let nodes: Vec<&dyn Node> = tags.iter().map(|(_, t)| t as &dyn Node).collect();
         let names = Names::of(&nodes);
-        let parsed: Vec<Option<Arc<Sheet>>> = styles
-            .sheets
-            .iter()
-            .map(|sheet| match sheet {
+        // Rules that may override an inline style matter even if none hides anything.
+        let styled_chain = tags.iter().any(|(_, t)| t.attribute(b"style").is_some());
+        // The page's sheets in order, each rule that applies only sometimes right after its
+        // sheet.
+        let mut parsed: Vec<Arc<Sheet>> = Vec::new();
+        for sheet in &styles.sheets {
+            match sheet {
                 PageSheet::Block(css, rules) => {
-                    let naming = rules
-                        .get_or_init(|| Rules::new(css))
-                        .naming(css, &names, colours);
-                    (!naming.is_empty()).then(|| Arc::new(Sheet::parse(&naming)))
+                    let rules = rules.get_or_init(|| Rules::new(css));
+                    let (always, sometimes) = rules.naming(css, &names, colours, styled_chain);
+                    for (text, conditional) in [(always, false), (sometimes, true)] {
+                        if !text.is_empty() {
+                            let sheet = Sheet::parse(&text);
+                            parsed.push(Arc::new(if conditional {
+                                sheet.sometimes()
+                            } else {
+                                sheet
+                            }));
+                        }
+                    }
                 }
-                PageSheet::Linked(sheet) => Some(sheet.clone()),
-            })
-            .collect();
+                PageSheet::Linked(sheet) => parsed.push(sheet.clone()),
+            }
+        }
         (0..tags.len())
             .rev()
             .map(|i| {
@@ -248,34 +264,30 @@ impl<'e> Reader<'e> {
 
 /// The look of the element `tag`, inside `ancestors` (innermost first), by `sheets` (in
 /// document order) and its own `style`.
-fn look_of(tag: &Tag<'_>, ancestors: &[&dyn Node], sheets: &[Option<Arc<Sheet>>]) -> Look {
+fn look_of(tag: &Tag<'_>, ancestors: &[&dyn Node], sheets: &[Arc<Sheet>]) -> Look {
     let inline = tag
         .attribute(b"style")
         .map(|style| parse_inline(&String::from_utf8_lossy(style)))
         .unwrap_or_default();
-    let matched = sheets
-        .iter()
-        .zip(0u32..)
-        .filter_map(|(sheet, at)| sheet.as_ref().map(|s| (s, at)))
-        .flat_map(|(sheet, at)| {
-            sheet
-                .candidates(tag)
-                .into_iter()
-                .filter(|rule| rule.matches(tag, ancestors))
-                .flat_map(move |rule| {
-                    rule.declarations.iter().map(move |declaration| Weighted {
-                        declaration,
-                        inline: false,
-                        specificity: rule.specificity,
-                        order: (at, rule.order),
-                    })
+    let matched = sheets.iter().zip(0u32..).flat_map(|(sheet, at)| {
+        sheet
+            .candidates(tag)
+            .into_iter()
+            .filter(|rule| rule.matches(tag, ancestors))
+            .flat_map(move |rule| {
+                rule.declarations.iter().map(move |declaration| Weighted {
+                    declaration,
+                    inline: false,
+                    specificity: rule.specificity,
+                    order: (at, rule.order),
                 })
-        });
+            })
+    });
     let inline = inline.iter().map(|declaration| Weighted {
         declaration,
         inline: true,
         specificity: 0,
         order: (0, 0),
     });
-    Look::of(matched.chain(inline).collect::<Vec<_>>())
+    Look::of(matched.chain(inline).collect::<Vec<_>>()).on(tag.name)
 }

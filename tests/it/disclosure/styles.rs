@@ -136,6 +136,47 @@ fn the_cascade_and_what_cannot_be_evaluated_keep_a_statement_visible() {
             ".tabs > .panel{display:none}",
             "<div class=\"tabs\"><div><div class=\"panel\">{s}</div></div></div>",
         ),
+        // Frameworks that show on wide screens what they hide on small ones (Bootstrap's
+        // `d-none d-md-block`, Tailwind's `hidden md:block`): it may be seen.
+        (
+            ".d-none{display:none!important} @media (min-width:768px){.d-md-block{display:block!important}}",
+            "<div class=\"d-none d-md-block\"><p>{s}</p></div>",
+        ),
+        (
+            ".hidden{display:none} @media (min-width: 768px) { .md\\:block { display: block } }",
+            "<div class=\"hidden md:block\"><p>{s}</p></div>",
+        ),
+        // What the text inside undoes: the inline-block whitespace trick, visibility.
+        (
+            "",
+            "<div style=\"font-size:0\"><span style=\"font-size:14px\">{s}</span></div>",
+        ),
+        (
+            ".row{font-size:0} .row .col{font-size:16px}",
+            "<div class=\"row\"><div class=\"col\">{s}</div></div>",
+        ),
+        (
+            ".v{visibility:visible}",
+            "<div style=\"visibility:hidden\"><p class=\"v\">{s}</p></div>",
+        ),
+        // Ends HTML implies close the hidden sibling; markup in a script is no element.
+        (
+            ".d-none{display:none}",
+            "<ul><li class=\"d-none\">x<li>{s}</ul>",
+        ),
+        (
+            ".tiny{display:none}",
+            "<p class=\"tiny\"><span>x</span><div>{s}</div>",
+        ),
+        (
+            ".d-none{display:none}",
+            "<script>var t = '<div class=\"d-none\">';</script><p>{s}</p>",
+        ),
+        // A height does nothing to an inline element.
+        (
+            "",
+            "<p><span style=\"height:0;overflow:hidden\">{s}</span></p>",
+        ),
         // A string with a brace: the sheet is not understood, so nothing is judged from it.
         (
             ".icon::before{content:\"}\"} .x{display:none}",
@@ -166,6 +207,9 @@ fn small_or_faint_statements_are_inconspicuous_but_still_count() {
             "{style}"
         );
     }
+    // A readable copy after a faint one is enough.
+    let footer = "<p style=\"font-size:8px\">{s}</p><p>{s}</p>";
+    assert_eq!(judged("", footer), []);
     // Readable sizes and contrasts, and colours with no known background, are fine.
     for (style, footer) in [
         (".fine{font-size:12px}", "<p class=\"fine\">{s}</p>"),
@@ -248,7 +292,8 @@ fn fix_inserts_before_a_tab_the_pages_style_hides() {
 fn a_sites_linked_stylesheet_hides_statements_when_the_directory_is_checked() {
     let post = format!(
         "<!DOCTYPE html><html><head><link rel=\"stylesheet\" href=\"../css/theme.css?ver=6.4\">\
-         <link rel=\"stylesheet\" href=\"/css/print.css\" media=\"print\"></head><body>\
+         <link rel=\"stylesheet\" href=\"/css/print.css\" media=\"print\">\
+         <link rel=\"alternate stylesheet\" href=\"/css/dark.css\" title=\"Dark\"></head><body>\
          <footer class=\"site-footer\"><p class=\"legal\">{STATEMENT}</p></footer>\
          <p>{LINK}</p></body></html>"
     );
@@ -256,12 +301,14 @@ fn a_sites_linked_stylesheet_hides_statements_when_the_directory_is_checked() {
         ("affilint.toml", "[programs.amazon]\ntag = \"mysite-20\"\n"),
         ("css/theme.css", ".site-footer .legal { display: none; }"),
         ("css/print.css", ".site-footer .legal { display: block; }"),
+        ("css/dark.css", ".site-footer .legal { display: block; }"),
         ("posts/index.html", &post),
     ]);
     let out = run(dir.path(), &["check", "--format", "short", "."], None);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(text.contains("hidden-disclosure"), "{text}{}", stderr(&out));
-    // A sheet for print only does not show it either; without the sheet, the page passes.
+    // Sheets for print only, or alternate ones, do not show it; without the theme's sheet,
+    // the page passes.
     std::fs::remove_file(dir.path().join("css/theme.css")).unwrap();
     let out = run(dir.path(), &["check", "--format", "short", "."], None);
     assert_eq!(
