@@ -318,3 +318,22 @@ fn a_sites_linked_stylesheet_hides_statements_when_the_directory_is_checked() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn a_style_attribute_whose_quote_never_closes_changes_nothing_however_chunked() {
+    // Found by the fuzzer: the raw reader took `<span style='...` for a tag running on to a
+    // later quote, and waited for its end past the first link only when fed in chunks.
+    let engine = engine(&insert_config(""));
+    let page = format!(
+        "<html><head><style>body{{overflow-x:hidden}}</style></head><body>\n\
+         <p class=MsoNormal><span\nstyle='font-size:10.0pt\">text</span></p>\n\
+         <div aria-hidden=\"true\">{LINK}</div>\n<p>{LINK}</p>\n\
+         <p>end' of the quote></p></body></html>\n"
+    );
+    let whole = engine.fix(page.as_bytes()).unwrap();
+    for size in [1, 7, 60, 64, 200] {
+        let (html, report) = crate::support::fix_in_chunks(&engine, page.as_bytes(), &[size]);
+        assert_eq!(html, whole.html, "chunks of {size}");
+        assert_eq!(report, whole.report, "chunks of {size}");
+    }
+}
