@@ -131,7 +131,7 @@ impl Page<'_> {
         }
         if let Some(reader) = &mut self.reader {
             // What comes before the link is read before the link counts as a safe place.
-            reader.catch_up(&mut self.source, start);
+            reader.catch_up_to_tag(&mut self.source, start);
             reader.note_data(tag.end);
         }
         self.distance(affiliate, start);

@@ -118,7 +118,7 @@ impl Page<'_> {
         }
         let visible = match &mut self.reader {
             Some(reader) => {
-                reader.catch_up(&mut self.source, link);
+                reader.catch_up_to_tag(&mut self.source, link);
                 reader.visible_so_far()
             }
             None => Vec::new(),

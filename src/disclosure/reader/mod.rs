@@ -204,17 +204,25 @@ impl<'e> Reader<'e> {
         .fold(hold, usize::min)
     }
 
-    /// Reads far enough that the statements before `offset` are found.
+    /// Reads far enough that the statements before `offset` (as far as lol_html has parsed)
+    /// are found.
     pub(crate) fn catch_up(&mut self, source: &mut Source, offset: usize) {
         self.search(source);
-        self.read_until(source, offset, false);
+        self.read_until(source, offset, false, false);
+    }
+
+    /// [`Reader::catch_up`] to `offset`, where lol_html has just met a start tag: no tag runs
+    /// across it.
+    pub(crate) fn catch_up_to_tag(&mut self, source: &mut Source, offset: usize) {
+        self.search(source);
+        self.read_until(source, offset, true, false);
     }
 
     /// Ends the document: the statements found, whole and in part.
     pub(crate) fn finish(&mut self, source: &mut Source) -> (Vec<Found>, Vec<Partial>) {
         self.search(source);
         let fed = source.fed();
-        self.read_until(source, fed, true);
+        self.read_until(source, fed, false, true);
         self.text
             .end_sentence(&mut |w, o, h| self.matcher.word(w, o, h, &mut |at| source.ticket(at)));
         self.judge_fresh(source);
@@ -269,7 +277,7 @@ impl<'e> Reader<'e> {
     }
 
     /// Processes hits and regions up to `limit`.
-    fn read_until(&mut self, source: &mut Source, limit: usize, end: bool) {
+    fn read_until(&mut self, source: &mut Source, limit: usize, at_tag: bool, end: bool) {
         loop {
             if let Some(region) = &self.region {
                 let next_hit = self.hits.front().map_or(usize::MAX, |&(at, _)| at);
@@ -297,7 +305,9 @@ impl<'e> Reader<'e> {
             }
             match hit {
                 Hit::Marker => {
-                    if at >= self.examined_to && !self.examine_marker(source, at, limit, end) {
+                    if at >= self.examined_to
+                        && !self.examine_marker(source, at, limit, at_tag, end)
+                    {
                         return;
                     }
                     self.hits.pop_front();
@@ -380,14 +390,22 @@ impl<'e> Reader<'e> {
     /// Looks at the start tag around a marker; opens a frame if the element hides its content.
     /// Returns `false` when the tag is not complete yet.
     ///
-    /// lol_html has parsed up to `limit` and emits a tag only whole: a "tag" that would run
-    /// past `limit` is not one it saw (an unclosed quote, say) and is passed over, whether its
-    /// end is fed yet or not, so the verdict never depends on how the page was chunked.
-    fn examine_marker(&mut self, source: &Source, at: usize, limit: usize, end: bool) -> bool {
+    /// With `at_tag`, lol_html has met a start tag at `limit`: a "tag" that would run past it
+    /// is not one lol_html saw (an unclosed quote, say) and is passed over, whether its end is
+    /// fed yet or not; before that, it is waited for. So the verdict never depends on how the
+    /// page was chunked.
+    fn examine_marker(
+        &mut self,
+        source: &Source,
+        at: usize,
+        limit: usize,
+        at_tag: bool,
+        end: bool,
+    ) -> bool {
         match enclosing_start_tag(source, at) {
             Enclosing::None => true,
-            Enclosing::Incomplete { long } => end || long || source.fed() >= limit,
-            Enclosing::Tag { start, tag } if start + tag.len > limit => true,
+            Enclosing::Incomplete { long } => end || long || (at_tag && source.fed() >= limit),
+            Enclosing::Tag { start, tag } if !end && start + tag.len > limit => at_tag,
             Enclosing::Tag { start, tag } => {
                 let style = tag.name.eq_ignore_ascii_case(b"style");
                 let link = tag.name.eq_ignore_ascii_case(b"link") && self.links_sheets();

@@ -324,12 +324,25 @@ fn a_style_attribute_whose_quote_never_closes_changes_nothing_however_chunked() 
     // Found by the fuzzer: the raw reader took `<span style='...` for a tag running on to a
     // later quote, and waited for its end past the first link only when fed in chunks.
     let engine = engine(&insert_config(""));
-    let page = format!(
+    let unclosed = format!(
         "<html><head><style>body{{overflow-x:hidden}}</style></head><body>\n\
          <p class=MsoNormal><span\nstyle='font-size:10.0pt\">text</span></p>\n\
          <div aria-hidden=\"true\">{LINK}</div>\n<p>{LINK}</p>\n\
          <p>end' of the quote></p></body></html>\n"
     );
+    // And markup that only looks like a hiding tag, inside a script.
+    let scripted = format!(
+        "<html><head><style>body{{overflow-x:hidden}}</style></head><body>\n\
+         <script>var t = '<meta content=\"x<dge\" aria-hidden=\"true\">';\n{}</script>\n\
+         <p>{LINK}</p></body></html>\n",
+        "var pad = 1;\n".repeat(20)
+    );
+    for page in [unclosed, scripted] {
+        check_chunkings(&engine, &page);
+    }
+}
+
+fn check_chunkings(engine: &affilint::Engine, page: &str) {
     let whole = engine.fix(page.as_bytes()).unwrap();
     for size in [1, 7, 60, 64, 200] {
         let (html, report) = crate::support::fix_in_chunks(&engine, page.as_bytes(), &[size]);
