@@ -345,7 +345,7 @@ fn a_style_attribute_whose_quote_never_closes_changes_nothing_however_chunked() 
 fn check_chunkings(engine: &affilint::Engine, page: &str) {
     let whole = engine.fix(page.as_bytes()).unwrap();
     for size in [1, 7, 60, 64, 200] {
-        let (html, report) = crate::support::fix_in_chunks(&engine, page.as_bytes(), &[size]);
+        let (html, report) = crate::support::fix_in_chunks(engine, page.as_bytes(), &[size]);
         assert_eq!(html, whole.html, "chunks of {size}");
         assert_eq!(report, whole.report, "chunks of {size}");
     }
