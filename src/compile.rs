@@ -160,18 +160,9 @@ impl Checks {
 
     /// Whether the page text must be read at all.
     pub(crate) fn checks_disclosure(&self) -> bool {
-        [
-            FindingId::MissingDisclosure,
-            FindingId::MissingProgramStatement,
-            FindingId::IncompleteDisclosure,
-            FindingId::NegatedDisclosure,
-            FindingId::HiddenDisclosure,
-            FindingId::InconspicuousDisclosure,
-            FindingId::LateDisclosure,
-            FindingId::DistantDisclosure,
-        ]
-        .into_iter()
-        .any(|id| self.severity(id).is_some())
+        FindingId::ALL
+            .iter()
+            .any(|&id| id.is_disclosure() && self.severity(id).is_some())
     }
 }
 

@@ -72,6 +72,12 @@ impl FindingId {
         FindingId::DistantDisclosure,
     ];
 
+    /// Whether the finding is about the page's disclosure, read from its text: these ids come
+    /// last in [`FindingId::ALL`] (a test holds the order).
+    pub(crate) fn is_disclosure(self) -> bool {
+        self as usize >= FindingId::MissingDisclosure as usize
+    }
+
     /// The id as written in output and config.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -16,6 +16,7 @@ use cssparser::{
     StyleSheetParser, Token,
 };
 
+use super::Weighted;
 use super::declaration::{Declaration, Property, Value, parse_block};
 
 /// An element as selectors see it.
@@ -224,6 +225,16 @@ impl Rule {
     /// Whether `node`, whose ancestors are `ancestors` (innermost first), matches.
     pub(crate) fn matches(&self, node: &dyn Node, ancestors: &[&dyn Node]) -> bool {
         self.selector.matches(node, ancestors)
+    }
+
+    /// Its declarations for the cascade, from the sheet at place `sheet` among the page's.
+    pub(crate) fn weighted(&self, sheet: u32) -> impl Iterator<Item = Weighted<'_>> {
+        self.declarations.iter().map(move |declaration| Weighted {
+            declaration,
+            inline: false,
+            specificity: self.specificity,
+            order: (sheet, self.order),
+        })
     }
 }
 

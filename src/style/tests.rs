@@ -160,14 +160,7 @@ fn styled(sheet: &Sheet, node: &El, ancestors: &[&El]) -> Look {
         rules
             .iter()
             .filter(|rule| rule.matches(node, &ancestors))
-            .flat_map(|rule| {
-                rule.declarations.iter().map(|declaration| Weighted {
-                    declaration,
-                    inline: false,
-                    specificity: rule.specificity,
-                    order: (0, rule.order),
-                })
-            }),
+            .flat_map(|rule| rule.weighted(0)),
     )
 }
 
@@ -239,14 +232,7 @@ fn the_cascade_weighs_importance_inline_specificity_and_order() {
     let rules = sheet.candidates(&node);
     let weighted = rules
         .iter()
-        .flat_map(|rule| {
-            rule.declarations.iter().map(|declaration| Weighted {
-                declaration,
-                inline: false,
-                specificity: rule.specificity,
-                order: (0, rule.order),
-            })
-        })
+        .flat_map(|rule| rule.weighted(0))
         .chain(inline.iter().map(|declaration| Weighted {
             declaration,
             inline: true,

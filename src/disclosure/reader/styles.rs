@@ -274,14 +274,7 @@ fn look_of(tag: &Tag<'_>, ancestors: &[&dyn Node], sheets: &[Arc<Sheet>]) -> Loo
             .candidates(tag)
             .into_iter()
             .filter(|rule| rule.matches(tag, ancestors))
-            .flat_map(move |rule| {
-                rule.declarations.iter().map(move |declaration| Weighted {
-                    declaration,
-                    inline: false,
-                    specificity: rule.specificity,
-                    order: (at, rule.order),
-                })
-            })
+            .flat_map(move |rule| rule.weighted(at))
     });
     let inline = inline.iter().map(|declaration| Weighted {
         declaration,
