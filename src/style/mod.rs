@@ -9,10 +9,12 @@
 //! a sheet it was not given) is unknown, and unknown is seen: never a finding from a guess.
 
 mod declaration;
+mod rules;
 mod sheet;
 
 pub(crate) use declaration::{Declaration, parse_inline};
-pub(crate) use sheet::{Names, Node, Rules, Sheet};
+pub(crate) use rules::{Names, Rules};
+pub(crate) use sheet::{Node, Sheet};
 
 use declaration::{Property, Rgba, Value};
 
@@ -305,9 +307,9 @@ fn luminance(c: Rgba) -> f32 {
 /// declaration affilint reads (most styles do not, and are not parsed).
 pub(crate) fn may_matter(style: &[u8]) -> bool {
     let lower = style.to_ascii_lowercase();
-    sheet::TRIGGERS
+    rules::TRIGGERS
         .iter()
-        .chain([&sheet::COLOUR])
+        .chain([&rules::COLOUR])
         .any(|word| memchr::memmem::find(&lower, word.as_bytes()).is_some())
 }
 
