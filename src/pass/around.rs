@@ -40,30 +40,6 @@ static RATING: LazyLock<Regex> = LazyLock::new(|| {
     .expect("rating pattern")
 });
 
-/// What any price, star or score holds in the raw bytes besides `$` (signs as characters or
-/// references, codes, the words of a score): a block without one is not read further. One
-/// SIMD pass; every pattern is at least two bytes long, so the search keeps two-byte masks.
-static TRIGGERS: LazyLock<Option<aho_corasick::packed::Searcher>> = LazyLock::new(|| {
-    aho_corasick::packed::Config::new()
-        .builder()
-        .extend([
-            "£", "€", "¥", "₹", "★", "☆", "⭐", "EUR", "USD", "GBP", "INR", "Rs.", "&#36;",
-            "&#x24;", "&dollar;", "&pound;", "&euro;", "&yen;", "&#163;", "&#8364;", "&#x20ac;",
-            "&#973", "&star", "/5", "/ 5", "of 5", "von 5", "sur 5", "su 5", "de 5", "stars",
-            "Stars",
-        ])
-        .build()
-});
-
-/// Whether raw bytes may show a price or rating (without the SIMD search, every block is
-/// read).
-fn may_show_price(bytes: &[u8]) -> bool {
-    memchr::memchr(b'$', bytes).is_some()
-        || TRIGGERS
-            .as_ref()
-            .is_none_or(|searcher| searcher.find(bytes).is_some())
-}
-
 /// A note of when a price was fetched ("as of 12 May 2026 10:00 UTC", "Last updated on").
 static AS_OF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -203,10 +179,11 @@ impl Page<'_> {
     }
 
     /// The finding's message when the link's block shows a price or rating with no time.
-    fn static_price(&self, pending: &Pending, block_end: usize) -> Option<String> {
-        let bytes = self.source.bytes(pending.block_start..block_end)?;
+    fn static_price(&mut self, pending: &Pending, block_end: usize) -> Option<String> {
+        let range = pending.block_start..block_end;
+        let bytes = self.source.bytes(range.clone())?;
         // Most blocks hold neither a currency, a star nor a score: no text to read then.
-        if !may_show_price(bytes) {
+        if !self.price_marks.may_show(range, bytes) {
             return None;
         }
         let text = block::text(bytes, self.encoding.get());

@@ -10,6 +10,7 @@ mod cloak;
 mod link;
 mod optout;
 mod page;
+mod price_marks;
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -37,6 +38,7 @@ use crate::report::{AffiliateLink, Finding, FindingId, Report, Severity};
 use crate::site::{self, Site};
 use optout::OptOut;
 use page::Page;
+use price_marks::PriceMarks;
 
 /// How much is read at a time from files and pipes.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
@@ -128,6 +130,7 @@ impl<'e, O: Output> Pass<'e, O> {
             site: None,
             redirect_page: false,
             around: Vec::new(),
+            price_marks: PriceMarks::default(),
             distant_after: None,
         };
         Pass {
@@ -374,6 +377,7 @@ impl<'e, O: Output> Pass<'e, O> {
         safe = safe.min(state.optout.hold(fed));
         state.judge_around(self.emitted.get(), false);
         if let Some(hold) = state.around_hold(fed) {
+            state.price_marks.forget_before(hold);
             safe = safe.min(hold);
         }
         if let Some(reader) = &mut state.reader {

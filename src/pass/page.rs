@@ -7,6 +7,7 @@ use std::rc::Rc;
 use encoding_rs::Encoding;
 
 use super::optout::OptOut;
+use super::price_marks::PriceMarks;
 use super::{Draft, INDENT_WINDOW, LinkFacts};
 use crate::compile::Checks;
 use crate::disclosure::insertion::{self, Insertion};
@@ -50,6 +51,8 @@ pub(super) struct Page<'e> {
     pub(super) distant_after: Option<u64>,
     /// Affiliate links waiting for the rest of their block to be read.
     pub(super) around: Vec<Pending>,
+    /// Where the bytes of those blocks may show a price or rating.
+    pub(super) price_marks: PriceMarks,
     /// Whether the page redirects at once (`<meta http-equiv="refresh" content="0; url=...">`).
     pub(super) redirect_page: bool,
 }
