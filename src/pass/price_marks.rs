@@ -4,13 +4,13 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-/// What any price, star or score holds in the raw bytes besides `$` (signs as characters or
-/// references, codes, the words of a score): a block without one is not read further. One
-/// SIMD pass; every pattern is at least two bytes long, so the search keeps two-byte masks.
+/// What any price or star holds in the raw bytes besides `$` (signs as characters or
+/// references, codes): a block without one, nor `$` nor a [score](scores), is not read
+/// further. One SIMD pass; every pattern is at least two bytes long, so the search keeps
+/// two-byte masks.
 const TRIGGER_WORDS: &[&str] = &[
     "£", "€", "¥", "₹", "★", "☆", "⭐", "EUR", "USD", "GBP", "INR", "Rs.", "&#36;", "&#x24;",
     "&dollar;", "&pound;", "&euro;", "&yen;", "&#163;", "&#8364;", "&#x20ac;", "&#973", "&star",
-    "/5", "/ 5", "of 5", "von 5", "sur 5", "su 5", "de 5", "stars", "Stars",
 ];
 
 /// [`TRIGGER_WORDS`] as one SIMD search.
@@ -21,10 +21,17 @@ static TRIGGERS: LazyLock<Option<aho_corasick::packed::Searcher>> = LazyLock::ne
         .build()
 });
 
-/// The longest of [`TRIGGER_WORDS`], in bytes: a search that goes on from where one stopped
-/// starts this much earlier, less one, to find a trigger cut by the stop.
+/// The words a score is out of 5 with (`4.5/5`, `4 out of 5`, `4,7 von 5`), as they end.
+const OUT_OF: &[&[u8]] = &[b"/", b"of", b"von", b"sur", b"su", b"de"];
+
+/// How far before its `5` a score's word may start, spaces included.
+const SCORE_REACH: usize = 7;
+
+/// The longest trigger, in bytes: of [`TRIGGER_WORDS`] and of [`scores`]. A search that goes
+/// on from where one stopped starts this much earlier, less one, to find a trigger cut by the
+/// stop.
 const LONGEST_TRIGGER: usize = {
-    let mut longest = 0;
+    let mut longest = SCORE_REACH + 1;
     let mut i = 0;
     while i < TRIGGER_WORDS.len() {
         if TRIGGER_WORDS[i].len() > longest {
@@ -35,7 +42,26 @@ const LONGEST_TRIGGER: usize = {
     longest
 };
 
-/// Where the page's raw bytes hold `$` or one of [`TRIGGERS`]: each byte is searched once,
+/// Where `bytes` hold the words of a score: a word of [`OUT_OF`] and the `5` after it, or
+/// `stars`. Found from the `5` and from `tars`, which are rare in a page, rather than from
+/// the words' first letters, which English text is full of.
+fn scores(bytes: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let out_of = memchr::memchr_iter(b'5', bytes).filter_map(|five| {
+        let before = &bytes[five.saturating_sub(SCORE_REACH)..five];
+        let word = before.trim_ascii_end();
+        let word_end = five - (before.len() - word.len());
+        OUT_OF
+            .iter()
+            .find(|w| word.len() >= w.len() && word[word.len() - w.len()..].eq_ignore_ascii_case(w))
+            .map(|w| word_end - w.len()..five + 1)
+    });
+    let stars = memchr::memmem::find_iter(bytes, b"tars")
+        .filter(|&at| at > 0 && bytes[at - 1].eq_ignore_ascii_case(&b's'))
+        .map(|at| at - 1..at + 4);
+    out_of.chain(stars)
+}
+
+/// Where the page's raw bytes hold `$`, one of [`TRIGGERS`] or a [score](scores): each byte is searched once,
 /// however many links' blocks overlap it (the blocks of a list of links do, by as much as
 /// [`REACH`](crate::page::block::REACH) each way).
 #[derive(Default)]
@@ -74,6 +100,8 @@ impl PriceMarks {
             self.hits.extend(
                 memchr::memchr_iter(b'$', fresh).filter_map(|at| new(from + at..from + at + 1)),
             );
+            self.hits
+                .extend(scores(fresh).filter_map(|at| new(from + at.start..from + at.end)));
             self.hits[first..].sort_unstable_by_key(|hit| hit.start);
             self.scanned.end = range.end;
         }
@@ -102,6 +130,7 @@ mod tests {
             || TRIGGERS
                 .as_ref()
                 .is_none_or(|searcher| searcher.find(bytes).is_some())
+            || scores(bytes).next().is_some()
     }
 
     #[test]
@@ -133,6 +162,21 @@ mod tests {
         assert!(marks.may_show(0..cut + 10, &page[..cut + 10]));
         marks.forget_before(cut + 10);
         assert!(!marks.may_show(cut + 10..cut + 14, &page[cut + 10..cut + 14]));
+    }
+
+    #[test]
+    fn scores_as_pages_write_them() {
+        let found = |text: &str| {
+            scores(text.as_bytes())
+                .map(|at| text[at].to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(found("4.6/5"), ["/5"]);
+        assert_eq!(found("4 out of 5 stars"), ["of 5", "stars"]);
+        assert_eq!(found("4,7 VON 5"), ["VON 5"]);
+        assert_eq!(found("3,9 sur  5"), ["sur  5"]);
+        assert_eq!(found("4.5 Stars"), ["Stars"]);
+        assert!(found("top 5, 15 tips, guitars, 2025").is_empty());
     }
 
     #[test]
