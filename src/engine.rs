@@ -10,8 +10,8 @@ use crate::config::Config;
 use crate::errors::{DocumentError, Error};
 use crate::page::Output;
 use crate::pass::{Pass, READ_CHUNK};
-use crate::report::{AffiliateLink, Finding, Report};
-use crate::rules::RuleSet;
+use crate::report::{AffiliateLink, Finding, FindingId, Report, Severity};
+use crate::rules::{Program, RuleSet};
 use crate::site::Site;
 
 /// The result of fixing one document in memory.
@@ -72,6 +72,59 @@ impl Engine {
     /// The ids of the programs that have an id configured (the active ones).
     pub fn active_programs(&self) -> impl Iterator<Item = &str> {
         self.checks.links.active().map(|p| p.program.id())
+    }
+
+    /// The rule of program `id` the engine was compiled with.
+    pub fn program(&self, id: &str) -> Option<&Program> {
+        self.checks
+            .links
+            .programs
+            .iter()
+            .map(|linked| &linked.program)
+            .find(|program| program.id() == id)
+    }
+
+    /// The publisher's affiliate ids for `program`, as configured: its tag, then the ids per
+    /// marketplace (none for a program that is not active).
+    ///
+    /// ```
+    /// use affilint::{Config, Engine, RuleSet};
+    ///
+    /// let config = Config::parse("affilint.toml", "[programs.amazon]\ntag = \"mysite-20\"")?;
+    /// let engine = Engine::new(&RuleSet::shipped(), &config)?;
+    /// assert_eq!(engine.publisher_ids("amazon"), ["mysite-20"]);
+    /// assert!(engine.publisher_ids("ebay").is_empty());
+    /// # Ok::<(), affilint::Error>(())
+    /// ```
+    pub fn publisher_ids(&self, program: &str) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for linked in self.checks.links.active() {
+            if linked.program.id() != program {
+                continue;
+            }
+            let marketplaces = linked.marketplaces.iter().map(|(_, id)| id.as_str());
+            for id in linked.tag.as_deref().into_iter().chain(marketplaces) {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        ids
+    }
+
+    /// The severity findings of `id` are reported with, after config; `None` when it is off.
+    ///
+    /// ```
+    /// use affilint::{Config, Engine, FindingId, RuleSet, Severity};
+    ///
+    /// let config = Config::parse("affilint.toml", "[severity]\nmissing-rel = \"off\"")?;
+    /// let engine = Engine::new(&RuleSet::shipped(), &config)?;
+    /// assert_eq!(engine.severity(FindingId::MissingRel), None);
+    /// assert_eq!(engine.severity(FindingId::MissingDisclosure), Some(Severity::Error));
+    /// # Ok::<(), affilint::Error>(())
+    /// ```
+    pub fn severity(&self, id: FindingId) -> Option<Severity> {
+        self.checks.severity(id)
     }
 
     /// Checks a whole document.

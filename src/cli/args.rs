@@ -189,6 +189,11 @@ pub(crate) struct CommonArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
 
+    /// Write the report to FILE (atomically, once complete) instead of standard output (for
+    /// `fix`, not to be confused with `--out DIR`, where fixed copies go).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+
     /// When to colour human output.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub(crate) color: ColorChoice,
@@ -224,6 +229,8 @@ pub(crate) enum Format {
     Sarif,
     /// GitHub Actions workflow commands (`::error file=...`): annotations on the PR.
     Github,
+    /// One self-contained HTML page to open and share: totals, charts, pages worst first.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 
-use affilint::{CONFIG_FILE_NAME, Engine, Finding, Location, Site};
+use affilint::{CONFIG_FILE_NAME, Engine, Finding, FindingId, Location, Site};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
@@ -12,8 +12,8 @@ use super::args::{ColorChoice, CommonArgs, Format};
 use super::baseline::{self, Baseline, FileBaseline, Recorder};
 use super::files::{self, FileError, Mode, Side, Sinks};
 use super::interrupt::{self, Interrupt};
-use super::inventory::{Inventory, PageLinks};
-use super::output::{Github, Human, Json, Plain, Printer, Sarif, Style, Summary};
+use super::inventory::{Counts, Inventory, PageLinks};
+use super::output::{self, Github, Html, Human, Json, Meta, Plain, Printer, Sarif, Style, Summary};
 use super::snippet::Snippets;
 use super::walk::{self, Excludes, Input};
 use super::write;
@@ -107,14 +107,32 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
         Mode::Check => false,
         _ => walk.inputs.iter().any(is_stdin),
     };
-    let (out, terminal): (Box<dyn Write + Send>, bool) = if stdout_taken {
+    // `--output FILE`: a temporary file beside it, renamed over it once the report is whole.
+    let report_file = common
+        .output
+        .as_deref()
+        .map(|path| {
+            write::temp_in(write::dir_of(path))
+                .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))
+        })
+        .transpose()?;
+    let (out, terminal): (Box<dyn Write + Send>, bool) = if let Some(temp) = &report_file {
+        let file = temp
+            .reopen()
+            .map_err(|e| format!("cannot write the report: {e}"))?;
+        (Box::new(io::BufWriter::new(file)), false)
+    } else if stdout_taken {
         (Box::new(io::stderr()), io::stderr().is_terminal())
     } else {
         let terminal = io::stdout().is_terminal();
         (Box::new(io::BufWriter::new(io::stdout())), terminal)
     };
     let progress = progress(&common, walk.inputs.len());
-    let printer = Printer::new(style(&common, &mode, terminal)?, out, progress.clone());
+    let printer = Printer::new(
+        style(&common, &mode, terminal, &engine)?,
+        out,
+        progress.clone(),
+    );
     let diffs = matches!(mode, Mode::FixDiff)
         .then(|| Printer::new(Box::new(Plain), Box::new(io::stdout()), progress));
     let inventory = Inventory::default();
@@ -166,9 +184,11 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
     if let Some(n) = &mut summary.not_written {
         *n = not_written;
     }
+    let counts = inventory.into_counts();
     if !common.quiet {
-        note_ids(&engine, inventory, &common.walk.paths);
+        note_ids(&engine, &counts, &common.walk.paths);
     }
+    printer.style().inventory(&counts);
     summary.interrupted = interrupt.signal().map(interrupt::name);
     for failure in &failures {
         eprintln!("affilint: {}: {}", failure.location, failure.message);
@@ -178,6 +198,15 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
         ignore_broken_pipe(diffs.finish(&Summary::default(), &[])).map_err(written)?;
     }
     ignore_broken_pipe(printer.finish(&summary, &failures)).map_err(written)?;
+    if let (Some(temp), Some(path)) = (report_file, &common.output) {
+        // A report written again keeps the mode it was given; a new one is readable by all.
+        let permissions = std::fs::metadata(path).map_or_else(
+            |_| std::os::unix::fs::PermissionsExt::from_mode(0o644),
+            |m| m.permissions(),
+        );
+        write::commit(temp, path, permissions, None)
+            .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?;
+    }
     if let Some(signal) = interrupt.signal() {
         eprintln!(
             "affilint: interrupted by {} after {reached} of {} files; the others were not \
@@ -208,7 +237,7 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
 }
 
 /// Says which affiliate ids the pages carry for programs without an id in the config.
-fn note_ids(engine: &Engine, inventory: Inventory, paths: &[std::path::PathBuf]) {
+fn note_ids(engine: &Engine, counts: &Counts, paths: &[std::path::PathBuf]) {
     let active: Vec<&str> = engine.active_programs().collect();
     let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let paths = if shown.is_empty() {
@@ -216,7 +245,7 @@ fn note_ids(engine: &Engine, inventory: Inventory, paths: &[std::path::PathBuf])
     } else {
         shown.join(" ")
     };
-    match inventory.into_counts().note(&active, &paths) {
+    match counts.note(&active, &paths) {
         Some(note) => eprintln!("affilint: note: {note}"),
         None if active.is_empty() => eprintln!(
             "affilint: note: no affiliate ids found, and no program has an id (set one under \
@@ -227,7 +256,12 @@ fn note_ids(engine: &Engine, inventory: Inventory, paths: &[std::path::PathBuf])
 }
 
 /// The output format asked for.
-fn style(common: &CommonArgs, mode: &Mode, terminal: bool) -> Result<Box<dyn Style>, String> {
+fn style(
+    common: &CommonArgs,
+    mode: &Mode,
+    terminal: bool,
+    engine: &Engine,
+) -> Result<Box<dyn Style>, String> {
     Ok(match common.format {
         Format::Human | Format::Short => Box::new(Human {
             color: use_color(common.color, terminal),
@@ -244,6 +278,23 @@ fn style(common: &CommonArgs, mode: &Mode, terminal: bool) -> Result<Box<dyn Sty
         Format::Github => Box::new(Github {
             quiet: common.quiet,
         }),
+        Format::Html => Box::new(Html::new(Meta {
+            paths: common.walk.paths.clone(),
+            date: output::date(),
+            programs: engine
+                .active_programs()
+                .map(|id| {
+                    let name = engine.program(id).map_or(id, |p| p.name()).to_owned();
+                    let ids = engine.publisher_ids(id).into_iter().map(str::to_owned);
+                    (id.to_owned(), name, ids.collect())
+                })
+                .collect(),
+            checks: FindingId::ALL
+                .iter()
+                .filter_map(|&id| Some((id, engine.severity(id)?)))
+                .collect(),
+            fixing: mode.fixes(),
+        })),
     })
 }
 

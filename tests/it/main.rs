@@ -11,6 +11,7 @@ mod fidelity;
 mod layers;
 mod policies;
 mod readme;
+mod report;
 mod robustness;
 mod support;
 mod writes;

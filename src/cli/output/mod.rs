@@ -7,6 +7,7 @@
 //! items, how it closes.
 
 mod github;
+mod html;
 mod human;
 mod json;
 mod sarif;
@@ -20,11 +21,13 @@ use indicatif::ProgressBar;
 use serde::Serialize;
 
 pub(crate) use github::Github;
+pub(crate) use html::{Html, Meta, date};
 pub(crate) use human::Human;
 pub(crate) use json::Json;
 pub(crate) use sarif::Sarif;
 
 use super::files::FileError;
+use super::inventory::Counts;
 use super::snippet::Snippet;
 
 /// Totals over every document read.
@@ -95,6 +98,12 @@ pub(crate) trait Style: Send + Sync {
     /// Whether findings are rendered with their source line.
     fn wants_snippets(&self) -> bool {
         false
+    }
+
+    /// The links of every page, counted, before the closing (formats that show them keep
+    /// them).
+    fn inventory(&self, counts: &Counts) {
+        let _ = counts;
     }
 
     /// One finding of the document at `location`.
