@@ -7,7 +7,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -175,12 +174,10 @@ impl Recorder {
         let mut json = serde_json::to_string_pretty(&file).map_err(|e| cannot(&e))?;
         json.push('\n');
         // As fix writes a page: a locked temporary file, flushed, renamed, the directory flushed.
-        let mut temp = write::temp_in(write::dir_of(path)).map_err(|e| cannot(&e))?;
-        temp.write_all(json.as_bytes()).map_err(|e| cannot(&e))?;
-        let permissions = std::fs::metadata(path)
-            .map(|m| m.permissions())
-            .unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
-        write::commit(temp, path, permissions, None).map_err(|e| cannot(&e))?;
+        let file = write::WholeFile::create(path).map_err(|e| cannot(&e))?;
+        let mut writer = file.writer().map_err(|e| cannot(&e))?;
+        writer.write_all(json.as_bytes()).map_err(|e| cannot(&e))?;
+        file.commit().map_err(|e| cannot(&e))?;
         Ok(total)
     }
 }

@@ -107,20 +107,22 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
         Mode::Check => false,
         _ => walk.inputs.iter().any(is_stdin),
     };
-    // `--output FILE`: a temporary file beside it, renamed over it once the report is whole.
+    // `--output FILE`: replaced once the report is whole.
+    let cannot_write = |path: &std::path::Path, e: &dyn std::fmt::Display| {
+        format!("cannot write the report to {}: {e}", path.display())
+    };
     let report_file = common
         .output
         .as_deref()
-        .map(|path| {
-            write::temp_in(write::dir_of(path))
-                .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))
-        })
+        .map(|path| write::WholeFile::create(path).map_err(|e| cannot_write(path, &e)))
         .transpose()?;
-    let (out, terminal): (Box<dyn Write + Send>, bool) = if let Some(temp) = &report_file {
-        let file = temp
-            .reopen()
-            .map_err(|e| format!("cannot write the report: {e}"))?;
-        (Box::new(io::BufWriter::new(file)), false)
+    let (out, terminal): (Box<dyn Write + Send>, bool) = if let Some(file) = &report_file {
+        let path = common
+            .output
+            .as_deref()
+            .unwrap_or(std::path::Path::new("-"));
+        let writer = file.writer().map_err(|e| cannot_write(path, &e))?;
+        (Box::new(io::BufWriter::new(writer)), false)
     } else if stdout_taken {
         (Box::new(io::stderr()), io::stderr().is_terminal())
     } else {
@@ -198,14 +200,16 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
         ignore_broken_pipe(diffs.finish(&Summary::default(), &[])).map_err(written)?;
     }
     ignore_broken_pipe(printer.finish(&summary, &failures)).map_err(written)?;
-    if let (Some(temp), Some(path)) = (report_file, &common.output) {
-        // A report written again keeps the mode it was given; a new one is readable by all.
-        let permissions = std::fs::metadata(path).map_or_else(
-            |_| std::os::unix::fs::PermissionsExt::from_mode(0o644),
-            |m| m.permissions(),
-        );
-        write::commit(temp, path, permissions, None)
-            .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?;
+    if let (Some(file), Some(path)) = (report_file, &common.output) {
+        // A run cut short leaves the last whole report where it was.
+        if interrupt.signal().is_some() {
+            eprintln!(
+                "affilint: the report was not written to {}: interrupted",
+                path.display()
+            );
+        } else {
+            file.commit().map_err(|e| cannot_write(path, &e))?;
+        }
     }
     if let Some(signal) = interrupt.signal() {
         eprintln!(
@@ -294,6 +298,7 @@ fn style(
                 .filter_map(|&id| Some((id, engine.severity(id)?)))
                 .collect(),
             fixing: mode.fixes(),
+            dry_run: matches!(mode, Mode::FixDiff),
         })),
     })
 }

@@ -16,7 +16,7 @@
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::{FileExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use affilint::Output;
@@ -105,14 +105,24 @@ impl From<io::Error> for WriteError {
     }
 }
 
-/// A new temporary file in `dir`, locked by this run.
+/// A new temporary file in `dir`, locked by this run, readable by its owner only.
 pub(crate) fn temp_in(dir: &Path) -> io::Result<NamedTempFile> {
+    temp_with(dir, None)
+}
+
+/// A new temporary file in `dir`, locked by this run; with `permissions`, created with them
+/// (less the umask, as any new file).
+fn temp_with(dir: &Path, permissions: Option<fs::Permissions>) -> io::Result<NamedTempFile> {
     for _ in 0..TEMP_ATTEMPTS {
-        let temp = tempfile::Builder::new()
+        let mut builder = tempfile::Builder::new();
+        builder
             .prefix(TEMP_PREFIX)
             .suffix(TEMP_SUFFIX)
-            .rand_bytes(TEMP_RANDOM)
-            .tempfile_in(dir)?;
+            .rand_bytes(TEMP_RANDOM);
+        if let Some(permissions) = &permissions {
+            builder.permissions(permissions.clone());
+        }
+        let temp = builder.tempfile_in(dir)?;
         // A run cleaning up leftovers may have taken it between its creation and the lock:
         // then its lock is theirs, or the name is gone, and a new one is made.
         let locked = flock(temp.as_file(), FlockOperation::NonBlockingLockExclusive).is_ok();
@@ -130,6 +140,85 @@ pub(crate) fn temp_in(dir: &Path) -> io::Result<NamedTempFile> {
     Err(io::Error::other(
         "cannot create a temporary file that stays ours",
     ))
+}
+
+/// A file affilint writes whole (a report, a baseline), so that no reader ever sees half of
+/// it and a run that fails leaves the previous one.
+pub(crate) enum WholeFile {
+    /// A regular file, or a new one: a temporary file beside it, renamed over it by
+    /// [`WholeFile::commit`], with the mode the file had (a new one: 0666 less the umask).
+    Replace {
+        temp: NamedTempFile,
+        target: PathBuf,
+        permissions: fs::Permissions,
+    },
+    /// A FIFO, a terminal or another special file (`/dev/stdout`): written straight through.
+    Through(File),
+}
+
+impl WholeFile {
+    /// Prepares to write `path`. A symlink is followed (the file it names is replaced, the
+    /// link stays); a directory, or a directory that does not exist, is an error now, before
+    /// any work.
+    pub(crate) fn create(path: &Path) -> io::Result<WholeFile> {
+        let target = match fs::canonicalize(path) {
+            Ok(real) => real,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => path.to_owned(),
+            Err(e) => return Err(e),
+        };
+        let dir = dir_of(&target);
+        let no_dir = |e: io::Error| match e.kind() {
+            io::ErrorKind::NotFound => io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no directory {}", dir.display()),
+            ),
+            _ => e,
+        };
+        match fs::metadata(&target) {
+            Ok(m) if m.is_dir() => Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "it is a directory",
+            )),
+            Ok(m) if !m.is_file() => Ok(WholeFile::Through(
+                fs::OpenOptions::new().write(true).open(&target)?,
+            )),
+            Ok(m) => Ok(WholeFile::Replace {
+                temp: temp_in(dir).map_err(no_dir)?,
+                target,
+                permissions: m.permissions(),
+            }),
+            Err(_) => {
+                let temp =
+                    temp_with(dir, Some(fs::Permissions::from_mode(0o666))).map_err(no_dir)?;
+                let permissions = temp.as_file().metadata()?.permissions();
+                Ok(WholeFile::Replace {
+                    temp,
+                    target,
+                    permissions,
+                })
+            }
+        }
+    }
+
+    /// Where the content goes.
+    pub(crate) fn writer(&self) -> io::Result<File> {
+        match self {
+            WholeFile::Replace { temp, .. } => temp.reopen(),
+            WholeFile::Through(file) => file.try_clone(),
+        }
+    }
+
+    /// Puts the file written in place (see [`commit`]).
+    pub(crate) fn commit(self) -> Result<(), WriteError> {
+        match self {
+            WholeFile::Replace {
+                temp,
+                target,
+                permissions,
+            } => commit(temp, &target, permissions, None),
+            WholeFile::Through(_) => Ok(()),
+        }
+    }
 }
 
 /// `path`, one of affilint's temporary files, opened and locked when no running affilint

@@ -29,21 +29,33 @@ fn hostile_site() -> tempfile::TempDir {
     ])
 }
 
+/// Runs affilint in `dir` under the umask `mask`.
+fn run_with_umask(dir: &Path, mask: &str, args: &[&str]) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {mask}; exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_affilint"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("affilint runs")
+}
+
+const TO_FILE: &[&str] = &[
+    "check",
+    "--format",
+    "html",
+    "--output",
+    "report.html",
+    "posts",
+];
+
 #[test]
 fn check_writes_the_report_to_the_output_file_readable_and_whole() {
     let dir = hostile_site();
-    let out = support::run(
-        dir.path(),
-        &[
-            "check",
-            "--format",
-            "html",
-            "--output",
-            "report.html",
-            "posts",
-        ],
-        None,
-    );
+    let out = run_with_umask(dir.path(), "022", TO_FILE);
     // The exit status is the same as in any format: findings are errors here.
     assert_eq!(
         out.status.code(),
@@ -73,20 +85,78 @@ fn check_writes_the_report_to_the_output_file_readable_and_whole() {
 }
 
 #[test]
+fn a_new_report_takes_the_umask() {
+    let dir = hostile_site();
+    run_with_umask(dir.path(), "077", TO_FILE);
+    let path = dir.path().join("report.html");
+    assert_eq!(path.metadata().unwrap().permissions().mode() & 0o777, 0o600);
+}
+
+#[test]
+fn a_symlink_is_followed_and_a_fifo_written_through() {
+    let dir = hostile_site();
+    std::fs::write(dir.path().join("real.html"), "old").unwrap();
+    std::os::unix::fs::symlink("real.html", dir.path().join("report.html")).unwrap();
+    support::run(dir.path(), TO_FILE, None);
+    let link = std::fs::symlink_metadata(dir.path().join("report.html")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link stays a link");
+    let real = std::fs::read_to_string(dir.path().join("real.html")).unwrap();
+    assert!(real.starts_with("<!DOCTYPE html>"));
+
+    let fifo = dir.path().join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let out = support::run(
+        dir.path(),
+        &["check", "--format", "html", "--output", "fifo", "posts"],
+        None,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(reader.join().unwrap().contains("</html>"));
+    let still = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(
+        std::os::unix::fs::FileTypeExt::is_fifo(&still),
+        "the FIFO is not replaced"
+    );
+}
+
+#[test]
+fn an_output_that_cannot_be_written_is_refused_before_the_run() {
+    let dir = hostile_site();
+    for (output, says) in [
+        ("posts", "it is a directory"),
+        ("none/r.html", "no directory"),
+    ] {
+        let out = support::run(
+            dir.path(),
+            &["check", "--format", "html", "--output", output, "posts"],
+            None,
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        let names = format!("cannot write the report to {output}");
+        assert!(stderr.contains(&names), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(
+            !stderr.contains(".affilint-"),
+            "no temporary name: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "nothing was checked");
+    }
+}
+
+#[test]
 fn a_report_written_again_keeps_its_mode() {
     let dir = hostile_site();
     let path = dir.path().join("report.html");
     std::fs::write(&path, "old").unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let args = [
-        "check",
-        "--format",
-        "html",
-        "--output",
-        "report.html",
-        "posts",
-    ];
-    support::run(dir.path(), &args, None);
+    support::run(dir.path(), TO_FILE, None);
     assert!(
         std::fs::read_to_string(&path)
             .unwrap()
@@ -161,13 +231,17 @@ struct Shown {
     requests: Vec<String>,
 }
 
-/// Opens `page` in headless Chromium (`AFFILINT_CHROMIUM`), as the machine's closed network
-/// asks: no background networking, a new profile.
-fn chromium(page: &Path) -> Shown {
+/// Opens `page` (with `fragment`, `#q=...` or empty) in headless Chromium
+/// (`AFFILINT_CHROMIUM`), as the machine's closed network asks: no background networking, a
+/// new profile.
+fn chromium(page: &Path, fragment: &str) -> Shown {
     let browser = std::env::var("AFFILINT_CHROMIUM")
         .expect("set AFFILINT_CHROMIUM to a Chromium binary (apt-get install chromium)");
     let profile = tempfile::tempdir().unwrap();
     let net_log = profile.path().join("net.json");
+    // Its output goes to files: a pipe that fills would stall it.
+    let dom_file = profile.path().join("dom.html");
+    let log_file = profile.path().join("stderr.txt");
     let mut child = Command::new(browser)
         .args([
             "--headless",
@@ -187,9 +261,10 @@ fn chromium(page: &Path) -> Shown {
         ))
         .arg(format!("--log-net-log={}", net_log.display()))
         .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .arg(format!("file://{}{fragment}", page.display()))
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&dom_file).unwrap())
+        .stderr(std::fs::File::create(&log_file).unwrap())
         .spawn()
         .expect("Chromium starts");
     let deadline = Instant::now() + Duration::from_secs(90);
@@ -200,15 +275,14 @@ fn chromium(page: &Path) -> Shown {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = std::fs::read_to_string(&log_file).unwrap_or_default();
     let console = stderr
         .lines()
         .filter(|l| l.contains(":CONSOLE"))
         .map(str::to_owned)
         .collect();
     Shown {
-        dom: String::from_utf8_lossy(&out.stdout).into_owned(),
+        dom: String::from_utf8_lossy(&std::fs::read(&dom_file).unwrap()).into_owned(),
         console,
         requests: page_requests(&net_log),
     }
@@ -247,7 +321,7 @@ fn report_file(dir: &Path, args: &[&str]) -> PathBuf {
 fn chromium_shows_the_example_report_with_no_error_and_no_request() {
     let dir = tempfile::tempdir().unwrap();
     let report = report_file(dir.path(), &["-c", "affilint.toml", "site"]);
-    let shown = chromium(&report);
+    let shown = chromium(&report, "");
     assert!(shown.console.is_empty(), "console: {:#?}", shown.console);
     assert!(shown.requests.is_empty(), "requests: {:#?}", shown.requests);
     let dom = &shown.dom;
@@ -276,6 +350,35 @@ fn chromium_shows_the_example_report_with_no_error_and_no_request() {
 
 #[test]
 #[ignore = "needs Chromium: AFFILINT_CHROMIUM=/usr/bin/chromium cargo test --release -- --ignored"]
+fn chromium_filters_the_pages_by_the_link_s_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = report_file(dir.path(), &["-c", "affilint.toml", "site"]);
+    // The travel-kit page by its path; both pages by an id they both have; none by words
+    // that are nowhere.
+    let one = chromium(&report, "#q=marathon-travel-kit");
+    assert!(one.console.is_empty(), "console: {:#?}", one.console);
+    assert!(one.dom.contains(">1 of 2 pages</span>"), "{}", one.dom);
+    let all = chromium(&report, "#q=foreign-tag");
+    assert!(all.dom.contains(">2 of 2 pages</span>"));
+    let none = chromium(&report, "#q=no%20such%20words");
+    assert!(none.dom.contains(">0 of 2 pages</span>"));
+    // The page filtered out is hidden, the one kept is not.
+    let pages: Vec<&str> = one
+        .dom
+        .match_indices("<details")
+        .map(|(at, _)| &one.dom[at..at + one.dom[at..].find('>').unwrap()])
+        .filter(|tag| !tag.contains("id=\"why-"))
+        .collect();
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    assert_eq!(
+        pages.iter().filter(|t| t.contains("hidden")).count(),
+        1,
+        "{pages:?}"
+    );
+}
+
+#[test]
+#[ignore = "needs Chromium: AFFILINT_CHROMIUM=/usr/bin/chromium cargo test --release -- --ignored"]
 fn chromium_finds_the_hostile_page_report_inert() {
     let dir = hostile_site();
     let report = dir.path().join("report.html");
@@ -291,7 +394,7 @@ fn chromium_finds_the_hostile_page_report_inert() {
         ],
         None,
     );
-    let shown = chromium(&report);
+    let shown = chromium(&report, "");
     // A script that had got in would have run, or been refused: either is a console line.
     assert!(shown.console.is_empty(), "console: {:#?}", shown.console);
     assert!(shown.requests.is_empty(), "requests: {:#?}", shown.requests);

@@ -16,6 +16,8 @@ pub(super) struct Bar {
 const MOST: usize = 15;
 const ROW: usize = 22;
 const LABEL: usize = 190;
+/// The most characters of a label that fit left of the bars (the full one is its title).
+const LABEL_CHARS: usize = 24;
 const WIDTH: usize = 600;
 /// Room right of the longest bar for its count.
 const COUNT: usize = 60;
@@ -59,7 +61,7 @@ pub(super) fn bars(title: &str, mut bars: Vec<Bar>) -> String {
     };
     for (row, bar) in bars.iter().enumerate() {
         let y = row * ROW + 2;
-        let label = shorten(&bar.label, 28);
+        let label = shorten(&bar.label, LABEL_CHARS);
         let errors = scale(bar.errors);
         let warnings = scale(bar.warnings);
         let _ = write!(

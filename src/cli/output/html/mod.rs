@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime};
 use affilint::{Finding, FindingId, Location, Severity};
 
 use super::{Style, Summary};
-use crate::cli::files::FileError;
+use crate::cli::files::{FileError, Side};
 use crate::cli::inventory::Counts;
 use crate::cli::snippet::Snippet;
 use chart::Bar;
@@ -29,7 +29,7 @@ const CSS: &str = include_str!("report.css");
 const SCRIPT: &str = include_str!("report.js");
 /// The SHA-256 of [`SCRIPT`], base64, as the Content-Security-Policy names it: the only
 /// script the report runs (a test holds it to the script).
-const SCRIPT_HASH: &str = "sha256-A4PEKkKlo4JGjyVZyDvViRbe9ZGIPpL/hDonMS/tg4A=";
+const SCRIPT_HASH: &str = "sha256-ZexEHTirS39zNT1gvSfYt9GO7AqBRBO/uY6jSmomyFk=";
 
 /// The ids that leave a page without a disclosure a reader sees.
 const NO_DISCLOSURE: &[FindingId] = &[
@@ -53,6 +53,8 @@ pub(crate) struct Meta {
     pub(crate) checks: Vec<(FindingId, Severity)>,
     /// `fix`: what is left after it.
     pub(crate) fixing: bool,
+    /// `fix --diff`: what would be left, nothing written.
+    pub(crate) dry_run: bool,
 }
 
 /// The HTML report, gathered as findings come and written at the end.
@@ -123,11 +125,16 @@ fn text(text: &str) -> String {
     out
 }
 
-/// The report's date: `SOURCE_DATE_EPOCH` (seconds, for reproducible reports) or now, in UTC.
+/// The last second a report's date can show (9999-12-31 23:59:59 UTC).
+const LAST_DATE: u64 = 253_402_300_799;
+
+/// The report's date: `SOURCE_DATE_EPOCH` (seconds, for reproducible reports; ignored past
+/// the year 9999) or now, in UTC.
 pub(crate) fn date() -> String {
     let when = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<u64>().ok())
+        .filter(|&secs| secs <= LAST_DATE)
         .map_or_else(SystemTime::now, |secs| {
             SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
         });
@@ -137,7 +144,8 @@ pub(crate) fn date() -> String {
 }
 
 /// The part of the site a page belongs to: the year of a `/YYYY/` path, else the first
-/// directory under the path checked (`(top)` for the pages right in it).
+/// directory under the path checked (`(top)` for the pages right in it). A directory's
+/// `index.html` is the page of that directory (`/slug/`), as the site serves it.
 fn section(location: &Location, roots: &[PathBuf]) -> String {
     let Some(path) = location.path() else {
         return location.to_string();
@@ -147,7 +155,7 @@ fn section(location: &Location, roots: &[PathBuf]) -> String {
         .filter_map(|root| path.strip_prefix(root).ok())
         .find(|rest| !rest.as_os_str().is_empty())
         .unwrap_or(path);
-    let dirs: Vec<&str> = relative
+    let mut dirs: Vec<&str> = relative
         .parent()
         .unwrap_or(Path::new(""))
         .components()
@@ -156,6 +164,12 @@ fn section(location: &Location, roots: &[PathBuf]) -> String {
             _ => None,
         })
         .collect();
+    let index = relative
+        .file_stem()
+        .is_some_and(|stem| stem.eq_ignore_ascii_case("index"));
+    if index {
+        dirs.pop();
+    }
     let year = dirs
         .iter()
         .find(|d| d.parse::<u16>().is_ok_and(|y| (1990..2100).contains(&y)) && d.len() == 4);
@@ -240,7 +254,7 @@ impl Html {
             out,
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
              <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
-             style-src 'unsafe-inline'; img-src data:; script-src '{SCRIPT_HASH}'; \
+             style-src 'unsafe-inline'; script-src '{SCRIPT_HASH}'; \
              base-uri 'none'; form-action 'none'\">\n\
              <meta name=\"referrer\" content=\"no-referrer\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -256,17 +270,29 @@ impl Html {
             out.push_str(&inventory);
         }
         glossary(&mut out, &meta.checks);
-        if !file_errors.is_empty() {
-            out.push_str(
-                "<section id=\"file-errors\"><h2>Not checked</h2><div class=\"wide\"><table>\
-                 <tr><th>File</th><th>What happened</th></tr>",
+        for (side, id, title) in [
+            (Side::Read, "not-read", "Not read"),
+            (
+                Side::Write,
+                "not-written",
+                "Checked, but the fix could not be written",
+            ),
+        ] {
+            let failed: Vec<&FileError> = file_errors.iter().filter(|e| e.side == side).collect();
+            if failed.is_empty() {
+                continue;
+            }
+            let _ = write!(
+                out,
+                "<section id=\"{id}\"><h2>{title}</h2><div class=\"wide\"><table>\
+                 <tr><th>File</th><th>What happened</th></tr>"
             );
-            for e in file_errors {
+            for e in failed {
                 let _ = write!(
                     out,
                     "<tr><td class=\"path\">{}</td><td>{}</td></tr>",
-                    escape(&e.location.to_string()),
-                    escape(&e.message)
+                    text(&e.location.to_string()),
+                    text(&e.message)
                 );
             }
             out.push_str("</table></div></section>\n");
@@ -290,10 +316,10 @@ impl Html {
         pages: &BTreeMap<String, Page>,
     ) {
         let meta = &self.meta;
-        let what = if meta.fixing {
-            "What is left after <code>affilint fix</code>"
-        } else {
-            "affilint report"
+        let what = match (meta.fixing, meta.dry_run) {
+            (_, true) => "What <code>affilint fix</code> would leave (nothing was written)",
+            (true, false) => "What is left after <code>affilint fix</code>",
+            (false, false) => "affilint report",
         };
         let _ = write!(
             out,
@@ -334,24 +360,38 @@ impl Html {
             .values()
             .filter(|p| p.findings.iter().any(|f| NO_DISCLOSURE.contains(&f.id)))
             .count();
+        let marked = |n: usize, class: &'static str| if n > 0 { class } else { "" };
         let mut cards = vec![
             ("files", "", plural(summary.files, "file")),
             ("links", "", plural(summary.links, "link")),
             (
                 "affiliate",
                 "",
-                format!("{} affiliate", summary.affiliate_links),
+                format!("{} affiliate links", summary.affiliate_links),
             ),
-            ("errors", "error", plural(summary.errors, "error")),
-            ("warnings", "warning", plural(summary.warnings, "warning")),
+            (
+                "errors",
+                marked(summary.errors, "error"),
+                plural(summary.errors, "error"),
+            ),
+            (
+                "warnings",
+                marked(summary.warnings, "warning"),
+                plural(summary.warnings, "warning"),
+            ),
             (
                 "undisclosed",
-                if undisclosed > 0 { "error" } else { "" },
+                marked(undisclosed, "error"),
                 format!("{undisclosed} without a disclosure"),
             ),
         ];
         if let Some(fixed) = summary.fixed {
-            cards.push(("fixed", "", format!("{fixed} fixed")));
+            let done = if meta.dry_run {
+                "would be fixed"
+            } else {
+                "fixed"
+            };
+            cards.push(("fixed", "", format!("{fixed} {done}")));
         }
         out.push_str("<section id=\"cards\" class=\"cards\" aria-label=\"Totals\">");
         for (id, class, text) in cards {
@@ -364,6 +404,39 @@ impl Html {
             );
         }
         out.push_str("</section>\n");
+        notices(out, summary);
+    }
+}
+
+/// What the totals do not say: a run cut short, findings the baseline held back, fixes
+/// not written, files not read.
+fn notices(out: &mut String, summary: &Summary) {
+    let mut notes = Vec::new();
+    if let Some(signal) = summary.interrupted {
+        notes.push(format!(
+            "The run was stopped by {signal}: the pages not reached are missing."
+        ));
+    }
+    if let Some(n) = summary.baselined.filter(|&n| n > 0) {
+        notes.push(format!(
+            "{} in the baseline left out.",
+            plural(n, "finding")
+        ));
+    }
+    if let Some(n) = summary.not_written.filter(|&n| n > 0) {
+        notes.push(format!(
+            "{} checked, but their fix could not be written (see below).",
+            plural(n, "file")
+        ));
+    }
+    if summary.not_read > 0 {
+        notes.push(format!(
+            "{} could not be read (see below).",
+            plural(summary.not_read, "file")
+        ));
+    }
+    for note in notes {
+        let _ = writeln!(out, "<p class=\"notice\">{}</p>", text(&note));
     }
 }
 

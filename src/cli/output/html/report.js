@@ -64,6 +64,8 @@
   }
   pages.forEach(function (page) {
     page.addEventListener("toggle", function () { explain(page); });
+    // A page open from the start may have toggled before this script ran.
+    explain(page);
   });
   filter.addEventListener("input", apply);
   severity.addEventListener("change", apply);
@@ -80,8 +82,24 @@
       if (entry) entry.open = true;
     });
   });
+  // Printed, every page is open with what its ids mean, and so is every id; as it was after.
+  var before = [];
+  var entries = Array.prototype.slice.call(document.querySelectorAll("#ids details"));
   window.addEventListener("beforeprint", function () {
-    pages.forEach(function (page) { page.open = true; });
+    before = pages.concat(entries).map(function (d) { return d.open; });
+    pages.concat(entries).forEach(function (d) { d.open = true; });
+    pages.forEach(explain);
   });
+  window.addEventListener("afterprint", function () {
+    pages.concat(entries).forEach(function (d, i) { d.open = before[i]; });
+  });
+  // A link to the report may carry a filter: report.html#q=foreign-tag.
+  if (location.hash.indexOf("#q=") === 0) {
+    try {
+      filter.value = decodeURIComponent(location.hash.slice(3));
+    } catch (e) {
+      filter.value = location.hash.slice(3);
+    }
+  }
   apply();
 })();

@@ -17,6 +17,7 @@ fn meta() -> Meta {
             (FindingId::MissingDisclosure, Severity::Error),
         ],
         fixing: false,
+        dry_run: false,
     }
 }
 
@@ -86,9 +87,12 @@ fn sections_are_years_or_first_directories() {
     assert_eq!(of("site/2019/05/trail-shoes/index.html"), "2019");
     assert_eq!(of("site/blog/2021/post.html"), "2021");
     assert_eq!(of("site/reviews/kettle/index.html"), "reviews/");
+    assert_eq!(of("site/reviews/kettle.html"), "reviews/");
+    // A post's `index.html` is the page `/slug/`: right in the site.
+    assert_eq!(of("site/trail-shoes/index.html"), "(top)");
     assert_eq!(of("site/index.html"), "(top)");
     // A year-like number that is not one stays a directory.
-    assert_eq!(of("site/1234/index.html"), "1234/");
+    assert_eq!(of("site/1234/post.html"), "1234/");
     assert_eq!(section(&Location::Stdin, &roots), "-");
 }
 
@@ -127,7 +131,8 @@ fn the_report_holds_cards_charts_pages_worst_first_and_ids() {
     for needle in [
         "<!DOCTYPE html>",
         "id=\"card-files\"><b>5</b>files",
-        "id=\"card-errors\"><b>2</b>errors",
+        "class=\"card error\" id=\"card-errors\"><b>2</b>errors",
+        "class=\"card warning\" id=\"card-warnings\"><b>1</b>warning",
         "id=\"card-undisclosed\"><b>1</b>without a disclosure",
         "id=\"chart-ids\"",
         "id=\"chart-sections\"",
@@ -229,4 +234,69 @@ fn ten_thousand_findings_over_five_thousand_pages_stay_under_five_megabytes() {
     // Pages but the worst start closed: the list stays usable.
     assert_eq!(report.matches("<details open").count(), 1);
     assert!(report.len() < 5 * 1024 * 1024, "{} bytes", report.len());
+}
+
+#[test]
+fn a_date_past_the_year_9999_is_ignored_not_a_crash() {
+    // SAFETY of the test: no other test reads or writes this variable.
+    for (value, year) in [("1767225600", "2026-01-01 00:00 UTC"), ("253402300800", "")] {
+        unsafe { std::env::set_var("SOURCE_DATE_EPOCH", value) };
+        let shown = date();
+        unsafe { std::env::remove_var("SOURCE_DATE_EPOCH") };
+        if year.is_empty() {
+            assert!(
+                shown.ends_with(" UTC") && !shown.starts_with("10000"),
+                "{shown}"
+            );
+        } else {
+            assert_eq!(shown, year);
+        }
+    }
+}
+
+#[test]
+fn the_report_says_what_the_totals_do_not() {
+    let html = Html::new(Meta {
+        fixing: true,
+        dry_run: true,
+        ..meta()
+    });
+    let summary = Summary {
+        interrupted: Some("SIGTERM"),
+        baselined: Some(3),
+        not_written: Some(1),
+        fixed: Some(2),
+        ..summary(4, 0, 0)
+    };
+    let errors = [
+        FileError {
+            location: file("site/a.html"),
+            side: Side::Read,
+            message: "not UTF-8 <nor> anything".to_owned(),
+        },
+        FileError {
+            location: file("site/b.html"),
+            side: Side::Write,
+            message: "No space left on device".to_owned(),
+        },
+    ];
+    let report = html.close(&summary, &errors);
+    for needle in [
+        "What <code>affilint fix</code> would leave (nothing was written)",
+        "<b>2</b>would be fixed",
+        "stopped by SIGTERM",
+        "3 findings in the baseline left out.",
+        "1 file checked, but their fix could not be written",
+        "<section id=\"not-read\"><h2>Not read</h2>",
+        "not UTF-8 &lt;nor&gt; anything",
+        "<section id=\"not-written\"><h2>Checked, but the fix could not be written</h2>",
+    ] {
+        assert!(report.contains(needle), "{needle} missing");
+    }
+    let read = report.find("id=\"not-read\"").unwrap();
+    let written = report.find("id=\"not-written\"").unwrap();
+    assert!(
+        report[read..written].contains("site/a.html")
+            && !report[read..written].contains("site/b.html")
+    );
 }
