@@ -251,7 +251,102 @@ fn bench_group(c: &mut Criterion, name: &str, pages: &[Vec<u8>]) {
     group.finish();
 }
 
+/// Markdown posts as a static-site blog commits them, made from a seed: TOML front matter
+/// with a product URL, headings, paragraphs with emphasis and inline links (a third of them
+/// to Amazon), lists, a code block, a reference definition used twice, and a bare URL.
+fn markdown_posts(count: usize) -> Vec<Vec<u8>> {
+    let mut state: u64 = 42;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    const WORDS: &[&str] = &[
+        "kettle", "trail", "water", "the", "a", "best", "review", "shoes", "light", "camp",
+        "morning", "coffee", "and", "of", "pack", "weight", "grams", "we", "tested", "stove",
+    ];
+    (0..count)
+        .map(|post| {
+            let mut md = format!(
+                "+++\ntitle = \"Post {post}\"\ndate = 2024-05-{:02}\nproduct_url = \
+                 \"https://www.amazon.com/dp/B0{post:08}\"\n+++\n\n",
+                1 + post % 28
+            );
+            for section in 0..6 {
+                md.push_str(&format!("## Section {section}\n\n"));
+                for _ in 0..3 {
+                    for w in 0..60 {
+                        let word = WORDS[next(WORDS.len())];
+                        match next(40) {
+                            0 => md.push_str(&format!(
+                                "[{word}](https://www.amazon.com/dp/B0{:08}?ref=x) ",
+                                next(1_000_000)
+                            )),
+                            1 => md.push_str(&format!("[{word}](https://example.com/{w}) ")),
+                            2 => md.push_str(&format!("*{word}* ")),
+                            3 => md.push_str(&format!("`{word}` ")),
+                            _ => {
+                                md.push_str(word);
+                                md.push(' ');
+                            }
+                        }
+                    }
+                    md.push_str("\n\n");
+                }
+                md.push_str("- one [pick][gear]\n- two\n- three https://www.amazon.com/dp/B0BARE\n\n");
+            }
+            md.push_str("```toml\n[x]\ny = 1\n```\n\nAgain: [the pick][gear].\n\n");
+            md.push_str("[gear]: https://www.amazon.com/dp/B0GEAR \"Gear\"\n");
+            md.into_bytes()
+        })
+        .collect()
+}
+
+/// Markdown `check` against a bare pulldown-cmark parse of the same posts (every event read).
+fn bench_markdown(c: &mut Criterion) {
+    let posts = markdown_posts(400);
+    let bytes: usize = posts.iter().map(Vec::len).sum();
+    let engine = engine("");
+    let options = pulldown_cmark::Options::ENABLE_TABLES
+        | pulldown_cmark::Options::ENABLE_FOOTNOTES
+        | pulldown_cmark::Options::ENABLE_STRIKETHROUGH
+        | pulldown_cmark::Options::ENABLE_TASKLISTS
+        | pulldown_cmark::Options::ENABLE_GFM
+        | pulldown_cmark::Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
+        | pulldown_cmark::Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS;
+    let mut group = c.benchmark_group("markdown");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function(BenchmarkId::new("pulldown-cmark parse", bytes), |b| {
+        b.iter(|| {
+            posts
+                .iter()
+                .map(|p| {
+                    let text = std::str::from_utf8(p).unwrap();
+                    pulldown_cmark::Parser::new_ext(text, options)
+                        .into_offset_iter()
+                        .count()
+                })
+                .sum::<usize>()
+        })
+    });
+    group.bench_function(BenchmarkId::new("check", bytes), |b| {
+        b.iter(|| {
+            posts
+                .iter()
+                .map(|p| {
+                    let mut checker = engine.checker_for(affilint::Kind::Markdown);
+                    checker.write(p).unwrap();
+                    checker.end().unwrap().findings.len()
+                })
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
+    bench_markdown(c);
     bench_group(c, "site", &site_pages());
     bench_files(c, "site files", &site_files());
     bench_group(c, "lolhtml", &lolhtml_pages());

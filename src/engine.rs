@@ -8,9 +8,10 @@ use std::sync::Arc;
 use crate::compile::Checks;
 use crate::config::Config;
 use crate::errors::{DocumentError, Error};
+use crate::markdown::Document;
 use crate::page::Output;
 use crate::pass::{Pass, READ_CHUNK};
-use crate::report::{AffiliateLink, Finding, FindingId, Report, Severity};
+use crate::report::{AffiliateLink, Finding, FindingId, Kind, Report, Severity};
 use crate::rules::{Program, RuleSet};
 use crate::site::Site;
 
@@ -154,9 +155,25 @@ impl Engine {
     /// # Ok::<(), affilint::Error>(())
     /// ```
     pub fn checker(&self) -> Checker<'_> {
-        Checker(Fixer {
-            pass: Pass::new(&self.checks, io::sink(), false),
-        })
+        self.checker_for(Kind::Html)
+    }
+
+    /// Starts checking a document of `kind` (a Markdown document is read whole, at the end).
+    ///
+    /// ```
+    /// use affilint::{Config, Engine, FindingId, Kind, RuleSet};
+    ///
+    /// let config = Config::parse("affilint.toml", "[programs.amazon]\ntag = \"mysite-20\"\n")?;
+    /// let engine = Engine::new(&RuleSet::shipped(), &config)?;
+    /// let mut checker = engine.checker_for(Kind::Markdown);
+    /// checker.write(b"Try [this kettle](https://www.amazon.com/dp/B0).\n")?;
+    /// let report = checker.end()?;
+    /// assert_eq!(report.findings[0].id, FindingId::UntaggedLink);
+    /// assert_eq!((report.findings[0].line, report.findings[0].column), (1, 5));
+    /// # Ok::<(), affilint::Error>(())
+    /// ```
+    pub fn checker_for(&self, kind: Kind) -> Checker<'_> {
+        Checker(self.document(kind, io::sink(), false))
     }
 
     /// Starts fixing a document fed in chunks or from a reader; the output goes to `output`
@@ -175,9 +192,37 @@ impl Engine {
     /// # Ok::<(), affilint::Error>(())
     /// ```
     pub fn fixer<O: Output>(&self, output: O) -> Fixer<'_, O> {
-        Fixer {
-            pass: Pass::new(&self.checks, output, true),
-        }
+        self.document(Kind::Html, output, true)
+    }
+
+    /// Starts fixing a document of `kind`; see [`Engine::fixer`]. A Markdown document is
+    /// read whole and written at the end, its destinations rewritten by its own rules.
+    ///
+    /// ```
+    /// use affilint::{Config, Engine, Kind, RuleSet};
+    ///
+    /// let config = Config::parse("affilint.toml", "[programs.amazon]\ntag = \"mysite-20\"\n")?;
+    /// let engine = Engine::new(&RuleSet::shipped(), &config)?;
+    /// let mut fixer = engine.fixer_for(Kind::Markdown, Vec::new());
+    /// fixer.write(b"[kettle]: <https://www.amazon.com/dp/B0> \"A kettle\"\n\n[A][kettle]\n")?;
+    /// let (report, md) = fixer.end()?;
+    /// assert_eq!(
+    ///     md,
+    ///     b"[kettle]: <https://www.amazon.com/dp/B0?tag=mysite-20> \"A kettle\"\n\n[A][kettle]\n"
+    /// );
+    /// assert!(report.findings.is_empty());
+    /// # Ok::<(), affilint::Error>(())
+    /// ```
+    pub fn fixer_for<O: Output>(&self, kind: Kind, output: O) -> Fixer<'_, O> {
+        self.document(kind, output, true)
+    }
+
+    fn document<O: Output>(&self, kind: Kind, output: O, fixing: bool) -> Fixer<'_, O> {
+        let inner = match kind {
+            Kind::Markdown => Inner::Markdown(Document::new(&self.checks, output, fixing)),
+            Kind::Html => Inner::Html(Box::new(Pass::new(&self.checks, output, fixing))),
+        };
+        Fixer { inner }
     }
 }
 
@@ -220,7 +265,13 @@ impl<'e> Checker<'e> {
 
 /// One document being fixed, fed in chunks; see [`Engine::fixer`].
 pub struct Fixer<'e, O: Output> {
-    pass: Pass<'e, O>,
+    inner: Inner<'e, O>,
+}
+
+/// How a document of its kind is read.
+enum Inner<'e, O: Output> {
+    Html(Box<Pass<'e, O>>),
+    Markdown(Document<'e, O>),
 }
 
 impl<'e, O: Output> Fixer<'e, O> {
@@ -229,13 +280,19 @@ impl<'e, O: Output> Fixer<'e, O> {
     /// stay empty): memory stays flat however many findings a page has. Link findings come in
     /// document order, disclosure findings at the end.
     pub fn on_finding(&mut self, sink: impl FnMut(Finding) + 'e) {
-        self.pass.each_finding(sink);
+        match &mut self.inner {
+            Inner::Html(pass) => pass.each_finding(sink),
+            Inner::Markdown(document) => document.each_finding(sink),
+        }
     }
 
     /// Hands every affiliate link to `sink` as it is met: its program, host, the id it
     /// carries and the product, for an inventory of what a site links with.
     pub fn on_affiliate_link(&mut self, sink: impl FnMut(AffiliateLink) + 'e) {
-        self.pass.each_affiliate_link(sink);
+        match &mut self.inner {
+            Inner::Html(pass) => pass.each_affiliate_link(sink),
+            Inner::Markdown(document) => document.each_affiliate_link(sink),
+        }
     }
 
     /// Places the document in `site` at URL path `path` (`/posts/a/index.html`), before the
@@ -256,23 +313,32 @@ impl<'e, O: Output> Fixer<'e, O> {
     /// # Ok::<(), affilint::Error>(())
     /// ```
     pub fn in_site(&mut self, site: &'e Site, path: &str) {
-        self.pass.in_site(site, path);
+        // A Markdown source's links are written as the author wrote them: no site to route.
+        if let Inner::Html(pass) = &mut self.inner {
+            pass.in_site(site, path);
+        }
     }
 
     /// Feeds the next chunk of the document.
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), DocumentError> {
-        self.pass.write(chunk)
+        match &mut self.inner {
+            Inner::Html(pass) => pass.write(chunk),
+            Inner::Markdown(document) => document.write(chunk),
+        }
     }
 
     /// Feeds everything `input` holds, in chunks.
     pub fn read_from(&mut self, input: impl Read) -> Result<(), DocumentError> {
-        pump(input, |chunk| self.pass.write(chunk))
+        pump(input, |chunk| self.write(chunk))
     }
 
     /// Ends the document: what is left to fix by hand, and the output (for example to commit
     /// a file only when something changed).
     pub fn end(self) -> Result<(Report, O), DocumentError> {
-        self.pass.end()
+        match self.inner {
+            Inner::Html(pass) => pass.end(),
+            Inner::Markdown(document) => document.end(),
+        }
     }
 }
 

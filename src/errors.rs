@@ -137,6 +137,18 @@ pub enum DocumentError {
         /// The encoding the fixed page would declare.
         to: &'static str,
     },
+    /// A Markdown document that is not UTF-8 (CommonMark reads Unicode text).
+    #[error("not UTF-8 (line {line}): a Markdown file must be UTF-8; convert it")]
+    NotUtf8 {
+        /// The line of the first byte that is not.
+        line: usize,
+    },
+    /// A Markdown document larger than affilint reads (it is parsed whole).
+    #[error("larger than {limit} MB, the most a Markdown file may be")]
+    TooLarge {
+        /// The limit, in megabytes.
+        limit: usize,
+    },
     /// Reading the input failed.
     #[error("cannot read: {0}")]
     Read(#[source] io::Error),

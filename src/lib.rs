@@ -40,7 +40,7 @@
 
 // Layers, each importing only from those listed before it (tests/it/layers.rs holds them to
 // it): errors, hosts; report; page; disclosure; rules, config, site; links; compile; pass;
-// engine.
+// markdown; engine.
 mod compile;
 mod config;
 mod disclosure;
@@ -48,6 +48,7 @@ mod engine;
 mod errors;
 mod hosts;
 mod links;
+mod markdown;
 mod page;
 mod pass;
 mod report;

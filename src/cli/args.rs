@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use affilint::Kind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Tag affiliate links and check affiliate disclosures in built HTML sites.
@@ -144,9 +145,40 @@ pub(crate) struct WalkArgs {
     /// Files processed in parallel [default: the number of CPUs].
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) jobs: Option<u16>,
+
+    /// Read only documents of TYPE in directories walked (repeatable) [default: both]; with
+    /// `--type markdown` alone, standard input is Markdown.
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    pub(crate) types: Vec<DocType>,
+}
+
+/// A kind of document a walk reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DocType {
+    /// Built pages: `*.html`, `*.htm`.
+    Html,
+    /// Markdown sources: `*.md`, `*.markdown` (CommonMark, GFM, front matter).
+    Markdown,
 }
 
 impl WalkArgs {
+    /// The kinds of document a walk reads.
+    pub(crate) fn kinds(&self) -> Vec<Kind> {
+        let all = [DocType::Html, DocType::Markdown];
+        let types = if self.types.is_empty() {
+            &all[..]
+        } else {
+            &self.types[..]
+        };
+        types
+            .iter()
+            .map(|t| match t {
+                DocType::Html => Kind::Html,
+                DocType::Markdown => Kind::Markdown,
+            })
+            .collect()
+    }
+
     /// How many files are processed at once.
     pub(crate) fn jobs(&self) -> usize {
         self.jobs

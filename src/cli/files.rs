@@ -6,7 +6,9 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use affilint::{AffiliateLink, DocumentError, Engine, Finding, Location, Output, Report, Site};
+use affilint::{
+    AffiliateLink, DocumentError, Engine, Finding, Kind, Location, Output, Report, Site,
+};
 
 use super::interrupt::Interrupt;
 use super::walk::Input;
@@ -137,11 +139,12 @@ pub(crate) struct Sinks<'a> {
 pub(crate) struct Placed<'a> {
     engine: &'a Engine,
     place: Option<(&'a Site, &'a str)>,
+    kind: Kind,
 }
 
 impl Placed<'_> {
     fn checker(&self) -> affilint::Checker<'_> {
-        let mut checker = self.engine.checker();
+        let mut checker = self.engine.checker_for(self.kind);
         if let Some((site, path)) = self.place {
             checker.in_site(site, path);
         }
@@ -149,7 +152,7 @@ impl Placed<'_> {
     }
 
     fn fixer<O: Output>(&self, output: O) -> affilint::Fixer<'_, O> {
-        let mut fixer = self.engine.fixer(output);
+        let mut fixer = self.engine.fixer_for(self.kind, output);
         if let Some((site, path)) = self.place {
             fixer.in_site(site, path);
         }
@@ -171,6 +174,7 @@ pub(crate) fn process(
     let engine = Placed {
         engine,
         place: site.zip(path.as_deref()),
+        kind: input.kind,
     };
     let engine = &engine;
     match (mode, &input.location) {

@@ -55,7 +55,8 @@ fn from_site(args: &InitArgs) -> Result<(String, String), String> {
     let rules = rule_set(&args.rules)?;
     let engine = Engine::new(&rules, &Config::default()).map_err(|e| e.to_string())?;
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (inputs, sites, mut failures) = inventory::inputs(&args.from, &args.exclude, jobs)?;
+    let kinds = [affilint::Kind::Html, affilint::Kind::Markdown];
+    let (inputs, sites, mut failures) = inventory::inputs(&args.from, &args.exclude, jobs, &kinds)?;
     let (counts, read_failures) = inventory::gather(&engine, &inputs, &sites, jobs)?;
     failures.extend(read_failures);
     for failure in &failures {

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Mutex;
 
-use affilint::{AffiliateLink, Engine, Location, Site};
+use affilint::{AffiliateLink, Engine, Kind, Location, Site};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -359,8 +359,9 @@ pub(crate) fn inputs(
     paths: &[std::path::PathBuf],
     exclude: &[String],
     jobs: usize,
+    kinds: &[Kind],
 ) -> Result<Inputs, String> {
-    let walk = walk::collect(paths, &Excludes::new(exclude)?, None, jobs);
+    let walk = walk::collect(paths, &Excludes::new(exclude)?, None, jobs, kinds);
     let errors = walk
         .errors
         .into_iter()
@@ -377,7 +378,8 @@ pub(crate) fn inputs(
 pub(crate) fn run(args: &InventoryArgs, out: &mut dyn Write) -> Result<u8, String> {
     let engine = build_engine(&args.engine)?;
     let jobs = args.walk.jobs();
-    let (inputs, sites, mut failures) = inputs(&args.walk.paths, &args.walk.exclude, jobs)?;
+    let kinds = args.walk.kinds();
+    let (inputs, sites, mut failures) = inputs(&args.walk.paths, &args.walk.exclude, jobs, &kinds)?;
     let (counts, read_failures) = gather(&engine, &inputs, &sites, jobs)?;
     failures.extend(read_failures);
     for failure in &failures {

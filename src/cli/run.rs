@@ -60,7 +60,8 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
         _ => None,
     };
     let jobs = common.walk.jobs();
-    let mut walk = walk::collect(&common.walk.paths, &excludes, skip, jobs);
+    let kinds = common.walk.kinds();
+    let mut walk = walk::collect(&common.walk.paths, &excludes, skip, jobs, &kinds);
     if let Some(shard) = common.shard {
         walk.inputs.retain(|input| walk::in_shard(input, shard));
     }

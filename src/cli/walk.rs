@@ -27,11 +27,11 @@ pub(crate) struct Input {
 }
 
 impl Input {
-    /// Standard input, read as HTML.
-    fn stdin() -> Input {
+    /// Standard input, read as `kind`.
+    fn stdin(kind: Kind) -> Input {
         Input {
             location: Location::Stdin,
-            kind: Kind::Html,
+            kind,
             relative: None,
             site: None,
         }
@@ -115,12 +115,14 @@ struct Found {
 }
 
 /// Collects the inputs named by `paths` (none: `.`), skipping `skip` (the `--out` directory),
-/// walking directories with `threads` threads.
+/// walking directories with `threads` threads for the documents of `kinds`. A file named is
+/// read whatever its kind; standard input is Markdown when `kinds` is Markdown alone.
 pub(crate) fn collect(
     paths: &[PathBuf],
     excludes: &Excludes,
     skip: Option<&Path>,
     threads: usize,
+    kinds: &[Kind],
 ) -> Walk {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
@@ -132,7 +134,12 @@ pub(crate) fn collect(
     let mut walk = Walk::default();
     for root in paths {
         if root.as_os_str() == "-" {
-            walk.inputs.push(Input::stdin());
+            let kind = if kinds == [Kind::Markdown] {
+                Kind::Markdown
+            } else {
+                Kind::Html
+            };
+            walk.inputs.push(Input::stdin(kind));
             continue;
         }
         let metadata = match std::fs::metadata(root) {
@@ -180,6 +187,7 @@ pub(crate) fn collect(
             .run(|| {
                 let found = &found;
                 Box::new(move |entry| {
+                    let kinds = kinds;
                     let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
                     match entry {
                         Ok(entry) => {
@@ -187,8 +195,8 @@ pub(crate) fn collect(
                             let name = entry.file_name().to_string_lossy();
                             if is_file && is_temp_name(&name) {
                                 found.leftovers.push(entry.into_path());
-                            } else if let Some(kind) =
-                                Kind::of_path(entry.path()).filter(|_| is_file)
+                            } else if let Some(kind) = Kind::of_path(entry.path())
+                                .filter(|kind| is_file && kinds.contains(kind))
                             {
                                 found.documents.push((entry.into_path(), kind));
                             }
@@ -279,7 +287,7 @@ mod tests {
             std::fs::write(path, "<p>x</p>").unwrap();
         }
         let excludes = Excludes::new(&["drafts".into(), "posts/amp/*".into()]).unwrap();
-        let walk = collect(&[root.to_path_buf()], &excludes, None, 2);
+        let walk = collect(&[root.to_path_buf()], &excludes, None, 2, &[Kind::Html]);
         let relative: Vec<String> = walk
             .inputs
             .iter()
@@ -293,8 +301,14 @@ mod tests {
     #[test]
     fn missing_paths_are_errors_and_dash_is_stdin() {
         let excludes = Excludes::new(&[]).unwrap();
-        let walk = collect(&["-".into(), "/no/such/dir".into()], &excludes, None, 1);
-        assert_eq!(walk.inputs, [Input::stdin()]);
+        let walk = collect(
+            &["-".into(), "/no/such/dir".into()],
+            &excludes,
+            None,
+            1,
+            &[Kind::Html, Kind::Markdown],
+        );
+        assert_eq!(walk.inputs, [Input::stdin(Kind::Html)]);
         assert_eq!(walk.errors.len(), 1);
         assert_eq!(walk.errors[0].0, Location::File("/no/such/dir".into()));
     }

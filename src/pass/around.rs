@@ -51,6 +51,9 @@ static AS_OF: LazyLock<Regex> = LazyLock::new(|| {
 impl Page<'_> {
     /// Whether a link of `program` needs its surroundings read.
     pub(super) fn reads_around(&self, program: usize) -> (bool, bool) {
+        if self.links_only {
+            return (false, false);
+        }
         let price = self.checks.links.programs[program].check_prices
             && self.checks.severity(FindingId::StaticPrice).is_some();
         let label = self.checks.severity(FindingId::UnlabeledLink).is_some();

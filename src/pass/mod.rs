@@ -103,7 +103,17 @@ impl<'e, O: Output> Pass<'e, O> {
     /// A pass that writes to `output`; with `fixing` false it only checks (and `output`
     /// receives the input unchanged).
     pub(crate) fn new(checks: &'e Checks, output: O, fixing: bool) -> Self {
-        let read_text = checks.checks_disclosure();
+        Pass::build_pass(checks, output, fixing, false)
+    }
+
+    /// A pass that judges links only: no disclosure, nothing around the links, nothing
+    /// inserted (the links of a Markdown document, whose page is built elsewhere).
+    pub(crate) fn links_only(checks: &'e Checks, output: O, fixing: bool) -> Self {
+        Pass::build_pass(checks, output, fixing, true)
+    }
+
+    fn build_pass(checks: &'e Checks, output: O, fixing: bool, links_only: bool) -> Self {
+        let read_text = !links_only && checks.checks_disclosure();
         let insert = fixing && read_text && checks.insert.is_some();
         let reader = read_text.then(|| {
             let mut reader = Reader::new(&checks.policy.finder, &checks.policy.statements);
@@ -132,6 +142,7 @@ impl<'e, O: Output> Pass<'e, O> {
             around: Vec::new(),
             price_marks: PriceMarks::default(),
             distant_after: None,
+            links_only,
         };
         Pass {
             state: Rc::new(RefCell::new(state)),
@@ -193,7 +204,7 @@ impl<'e, O: Output> Pass<'e, O> {
         state.decide_insertion_at_end(&found);
         let inserted = state.insertion.as_ref().is_some_and(Insertion::inserted);
         // A page that redirects at once is read by no one: its disclosure is not judged.
-        if !inserted && !state.redirect_page {
+        if !inserted && !state.redirect_page && !state.links_only {
             let facts = PageFacts {
                 programs: &state.programs,
                 first_link: state.first_link,

@@ -55,6 +55,8 @@ pub(super) struct Page<'e> {
     pub(super) price_marks: PriceMarks,
     /// Whether the page redirects at once (`<meta http-equiv="refresh" content="0; url=...">`).
     pub(super) redirect_page: bool,
+    /// Links only: no disclosure judged, nothing read around the links.
+    pub(super) links_only: bool,
 }
 
 /// A link waiting for the rest of its block.

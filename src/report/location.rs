@@ -42,14 +42,22 @@ pub enum Kind {
     /// An HTML page (`*.html`, `*.htm`, or standard input).
     #[default]
     Html,
+    /// A Markdown source (`*.md`, `*.markdown`): CommonMark with GFM and front matter.
+    Markdown,
 }
 
 impl Kind {
     /// The kind a file's name says it is, or `None` when affilint does not read such files.
     pub fn of_path(path: &Path) -> Option<Kind> {
         let extension = path.extension()?.to_str()?;
-        (extension.eq_ignore_ascii_case("html") || extension.eq_ignore_ascii_case("htm"))
-            .then_some(Kind::Html)
+        let is = |names: &[&str]| names.iter().any(|n| extension.eq_ignore_ascii_case(n));
+        if is(&["html", "htm"]) {
+            Some(Kind::Html)
+        } else if is(&["md", "markdown"]) {
+            Some(Kind::Markdown)
+        } else {
+            None
+        }
     }
 }
 
@@ -66,6 +74,8 @@ mod tests {
         assert_eq!(Location::Stdin.to_string(), "-");
         assert_eq!(Kind::of_path(Path::new("a.HTM")), Some(Kind::Html));
         assert_eq!(Kind::of_path(Path::new("notes.txt")), None);
+        assert_eq!(Kind::of_path(Path::new("post.MD")), Some(Kind::Markdown));
+        assert_eq!(Kind::of_path(Path::new("a.markdown")), Some(Kind::Markdown));
         assert_eq!(Kind::of_path(Path::new("html")), None);
     }
 }

@@ -18,6 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["links"],
     &["compile"],
     &["pass"],
+    &["markdown"],
     &["engine"],
 ];
 

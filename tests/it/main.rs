@@ -9,6 +9,7 @@ mod ecosystem;
 mod engine;
 mod fidelity;
 mod layers;
+mod markdown;
 mod policies;
 mod readme;
 mod report;

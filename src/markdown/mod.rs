@@ -1,0 +1,369 @@
+//! Markdown sources (`.md`, `.markdown`): the files authors commit, checked and fixed where
+//! their links are written. A document is read whole (pulldown-cmark parses a whole text)
+//! and its destinations found with their source offsets ([`destinations`]), front matter
+//! included ([`front_matter`]). Each destination is judged by the same link rules as a
+//! page's `<a href>`: they are handed to the page pass as a small document of links, one
+//! per line, and raw HTML in the Markdown goes through that pass as it is. A fix changes a
+//! destination's bytes only, written by the Markdown's own rules ([`syntax`]), and only
+//! when the fixed document reads as the old one apart from those destinations.
+//!
+//! Disclosures are judged on the built page (a layout adds the footer), not here.
+
+mod destinations;
+mod front_matter;
+mod lines;
+mod syntax;
+
+use std::ops::Range;
+
+use pulldown_cmark::Options;
+
+use crate::compile::Checks;
+use crate::errors::DocumentError;
+use crate::page::Output;
+use crate::page::entities::DecodedAttr;
+use crate::pass::Pass;
+use crate::report::{AffiliateLink, Finding, FindingId, Report};
+use destinations::Destination;
+use lines::Lines;
+use syntax::Syntax;
+
+/// CommonMark with GFM's tables, strikethrough, task lists, footnotes and alerts, and front
+/// matter, as Hugo, Jekyll, Eleventy and Astro read posts.
+pub(crate) const OPTIONS: Options = Options::ENABLE_TABLES
+    .union(Options::ENABLE_FOOTNOTES)
+    .union(Options::ENABLE_STRIKETHROUGH)
+    .union(Options::ENABLE_TASKLISTS)
+    .union(Options::ENABLE_GFM)
+    .union(Options::ENABLE_YAML_STYLE_METADATA_BLOCKS)
+    .union(Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS);
+
+/// The most a Markdown document may hold: it is read whole.
+pub(crate) const MAX_BYTES: usize = 32 * 1024 * 1024;
+
+/// Why a destination is left alone when rewriting it would change how the document reads.
+const REREAD: &str = "rewriting it would change how the Markdown reads";
+
+/// One Markdown document being checked or fixed, fed in chunks.
+pub(crate) struct Document<'e, O: Output> {
+    checks: &'e Checks,
+    fixing: bool,
+    text: Vec<u8>,
+    output: O,
+    finding_sink: Option<Box<dyn FnMut(Finding) + 'e>>,
+    affiliate_sink: Option<Box<dyn FnMut(AffiliateLink) + 'e>>,
+}
+
+impl<'e, O: Output> Document<'e, O> {
+    pub(crate) fn new(checks: &'e Checks, output: O, fixing: bool) -> Self {
+        Document {
+            checks,
+            fixing,
+            text: Vec::new(),
+            output,
+            finding_sink: None,
+            affiliate_sink: None,
+        }
+    }
+
+    pub(crate) fn each_finding(&mut self, sink: impl FnMut(Finding) + 'e) {
+        self.finding_sink = Some(Box::new(sink));
+    }
+
+    pub(crate) fn each_affiliate_link(&mut self, sink: impl FnMut(AffiliateLink) + 'e) {
+        self.affiliate_sink = Some(Box::new(sink));
+    }
+
+    pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<(), DocumentError> {
+        if self.text.len() + chunk.len() > MAX_BYTES {
+            return Err(DocumentError::TooLarge {
+                limit: MAX_BYTES >> 20,
+            });
+        }
+        self.text.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    pub(crate) fn end(mut self) -> Result<(Report, O), DocumentError> {
+        let text = std::str::from_utf8(&self.text).map_err(|e| {
+            let at = e.valid_up_to();
+            DocumentError::NotUtf8 {
+                line: self.text[..at].iter().filter(|&&b| b == b'\n').count() + 1,
+            }
+        })?;
+        let checked = check(
+            self.checks,
+            text,
+            self.fixing,
+            self.affiliate_sink.as_deref_mut(),
+        )?;
+        let mut report = checked.report;
+        if let Some(sink) = self.finding_sink.as_mut() {
+            report.findings.drain(..).for_each(sink);
+        }
+        let write = |output: &mut O| -> std::io::Result<()> {
+            let mut at = 0;
+            for (range, bytes) in &checked.edits {
+                output.original(&self.text[at..range.start])?;
+                output.rewritten(bytes)?;
+                at = range.end;
+            }
+            output.original(&self.text[at..])
+        };
+        write(&mut self.output).map_err(DocumentError::Write)?;
+        Ok((report, self.output))
+    }
+}
+
+/// What checking a document gave: its report, and (fixing) the edits, in order.
+struct Checked {
+    report: Report,
+    edits: Vec<(Range<usize>, Vec<u8>)>,
+}
+
+/// A destination as the page pass sees it: `<a href="...">` on a line of its own.
+fn as_html(url: &str) -> String {
+    let mut out = String::from("<a rel=\"sponsored\" href=\"");
+    for c in url.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '<' => out.push_str("&lt;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push_str("\">x</a>\n");
+    out
+}
+
+/// The links of `destinations`, each as many times as links use it, through the page pass:
+/// its report, the output (fixing), and per line of that document the destination it holds.
+fn through_pass(
+    checks: &Checks,
+    destinations: &[&Destination],
+    fixing: bool,
+    affiliate_sink: Option<&mut (dyn FnMut(AffiliateLink) + '_)>,
+) -> Result<(Report, Vec<u8>, Vec<usize>), DocumentError> {
+    let mut html = String::new();
+    let mut line_of = Vec::new();
+    for (index, d) in destinations.iter().enumerate() {
+        for _ in 0..d.uses.max(1) {
+            html.push_str(&as_html(&d.url));
+            line_of.push(index);
+        }
+    }
+    let mut pass = Pass::links_only(checks, Vec::new(), fixing);
+    if let Some(sink) = affiliate_sink {
+        pass.each_affiliate_link(sink);
+    }
+    pass.write(html.as_bytes())?;
+    let (report, out) = pass.end()?;
+    Ok((report, out, line_of))
+}
+
+/// The `href` of each line of a document [`through_pass`] fixed, decoded.
+fn fixed_urls(out: &[u8]) -> Vec<Option<String>> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|line| {
+            let start = line.find("href=\"")? + 6;
+            let end = start + line[start..].find('"')?;
+            Some(DecodedAttr::new(&line[start..end]).text().to_owned())
+        })
+        .collect()
+}
+
+/// Checks (and when `fixing`, fixes) `text`.
+fn check(
+    checks: &Checks,
+    text: &str,
+    fixing: bool,
+    mut affiliate_sink: Option<&mut (dyn FnMut(AffiliateLink) + '_)>,
+) -> Result<Checked, DocumentError> {
+    let lines = Lines::new(text);
+    let mut found = destinations::find(text);
+    if let Some((range, yaml)) = found.front_matter.clone() {
+        for value in front_matter::urls(&text[range.clone()], range.start, yaml) {
+            found.destinations.push(Destination {
+                at: value.range.start,
+                range: value.range,
+                url: value.url,
+                syntax: Syntax::Front(value.quote),
+                frozen: None,
+                uses: 1,
+            });
+        }
+        found.destinations.sort_by_key(|d| d.range.start);
+    }
+    // A URL with control characters goes nowhere a reader can follow: not a link here.
+    found
+        .destinations
+        .retain(|d| !d.url.contains(|c: char| c.is_control()));
+    let mut frozen: Vec<Option<&'static str>> =
+        found.destinations.iter().map(|d| d.frozen).collect();
+    let mut edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
+    if fixing {
+        let open: Vec<&Destination> = found
+            .destinations
+            .iter()
+            .filter(|d| d.frozen.is_none())
+            .collect();
+        let (_, out, line_of) = through_pass(checks, &open, true, None)?;
+        let fixed = fixed_urls(&out);
+        let mut seen = vec![false; open.len()];
+        for (line, url) in fixed.iter().enumerate() {
+            let (Some(&index), Some(url)) = (line_of.get(line), url) else {
+                continue;
+            };
+            let d = open[index];
+            if seen[index] || *url == d.url {
+                continue;
+            }
+            seen[index] = true;
+            let position = found
+                .destinations
+                .iter()
+                .position(|x| std::ptr::eq(x, d))
+                .unwrap_or(0);
+            match syntax::encode(url, d.syntax, &text[d.range.clone()], &d.url) {
+                Ok(written) => edits.push((d.range.clone(), written.into_bytes())),
+                Err(reason) => frozen[position] = Some(reason),
+            }
+        }
+        edits.sort_by_key(|(range, _)| range.start);
+        if !edits.is_empty() && !reads_the_same(text, &edits, &found.destinations) {
+            for (range, _) in edits.drain(..) {
+                if let Some(i) = found.destinations.iter().position(|d| d.range == range) {
+                    frozen[i] = Some(REREAD);
+                }
+            }
+        }
+    }
+    // What is left: every destination as it now reads (an edited one by its new URL).
+    let left: Vec<Destination> = found
+        .destinations
+        .iter()
+        .zip(&frozen)
+        .map(
+            |(d, reason)| match edits.iter().find(|(r, _)| *r == d.range) {
+                Some((_, written)) => Destination {
+                    url: syntax::decode(&String::from_utf8_lossy(written), d.syntax)
+                        .unwrap_or_else(|| d.url.clone()),
+                    frozen: None,
+                    ..d.clone()
+                },
+                None => Destination {
+                    frozen: *reason,
+                    ..d.clone()
+                },
+            },
+        )
+        .collect();
+    let refs: Vec<&Destination> = left.iter().collect();
+    let sink = affiliate_sink.as_deref_mut();
+    let (checked, _, line_of) = through_pass(checks, &refs, false, sink)?;
+    let mut report = Report {
+        links: found.destinations.iter().map(|d| d.uses).sum(),
+        affiliate_links: checked.affiliate_links,
+        ..Report::default()
+    };
+    for mut finding in checked.findings {
+        let line = finding.line.saturating_sub(1);
+        let Some(&index) = line_of.get(line) else {
+            continue;
+        };
+        // A destination that several links use is reported once, where it is written.
+        if finding.id == FindingId::MissingRel || is_repeat(&line_of, line) {
+            continue;
+        }
+        let d = &left[index];
+        if let Some(reason) = d.frozen {
+            let cut = ["; `affilint fix` adds it", "; `affilint fix` replaces it"];
+            for suffix in cut {
+                if let Some(kept) = finding.message.strip_suffix(suffix) {
+                    finding.message = format!("{kept}; cannot be tagged automatically: {reason}");
+                }
+            }
+        }
+        let (line, column) = lines.position(d.at);
+        finding.line = line;
+        finding.column = column;
+        finding.offset = d.at;
+        report.findings.push(finding);
+    }
+    // Raw HTML goes through the page pass as it is, its findings moved to where it is.
+    for range in &found.html {
+        let fragment = &text[range.clone()];
+        let mut pass = Pass::links_only(checks, Vec::new(), fixing);
+        if let Some(sink) = affiliate_sink.as_deref_mut() {
+            pass.each_affiliate_link(sink);
+        }
+        pass.write(fragment.as_bytes())?;
+        let (fragment_report, out) = pass.end()?;
+        report.links += fragment_report.links;
+        report.affiliate_links += fragment_report.affiliate_links;
+        for mut finding in fragment_report.findings {
+            let at = range.start + finding.offset;
+            let (line, column) = lines.position(at);
+            finding.line = line;
+            finding.column = column;
+            finding.offset = at;
+            report.findings.push(finding);
+        }
+        if fixing && out != fragment.as_bytes() {
+            edits.push((range.clone(), out));
+        }
+    }
+    edits.sort_by_key(|(range, _)| range.start);
+    report.findings.sort_by_key(|f| f.offset);
+    report.changed = !edits.is_empty();
+    Ok(Checked { report, edits })
+}
+
+/// Whether a line of the pass's document repeats the destination of the line before.
+fn is_repeat(line_of: &[usize], line: usize) -> bool {
+    line > 0 && line_of[line - 1] == line_of[line]
+}
+
+/// Whether `text` with `edits` reads as `text` does apart from the edited destinations:
+/// the same destinations, in order, each meaning what it meant or its new URL.
+fn reads_the_same(text: &str, edits: &[(Range<usize>, Vec<u8>)], before: &[Destination]) -> bool {
+    let mut fixed = String::with_capacity(text.len() + 64);
+    let mut at = 0;
+    for (range, bytes) in edits {
+        fixed.push_str(&text[at..range.start]);
+        fixed.push_str(&String::from_utf8_lossy(bytes));
+        at = range.end;
+    }
+    fixed.push_str(&text[at..]);
+    let after = destinations::find(&fixed);
+    let body = |ds: &[Destination]| -> Vec<Syntax> {
+        ds.iter()
+            .filter(|d| !matches!(d.syntax, Syntax::Front(_)))
+            .map(|d| d.syntax)
+            .collect()
+    };
+    let expected: Vec<&Destination> = before
+        .iter()
+        .filter(|d| !matches!(d.syntax, Syntax::Front(_)))
+        .collect();
+    if body(&after.destinations) != expected.iter().map(|d| d.syntax).collect::<Vec<_>>() {
+        return false;
+    }
+    after
+        .destinations
+        .iter()
+        .filter(|d| !matches!(d.syntax, Syntax::Front(_)))
+        .zip(expected)
+        .all(|(a, b)| match edits.iter().find(|(r, _)| *r == b.range) {
+            Some((_, written)) => {
+                syntax::decode(&String::from_utf8_lossy(written), b.syntax).as_deref()
+                    == Some(a.url.as_str())
+            }
+            None => a.url == b.url,
+        })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,93 @@
+use super::*;
+
+fn checks(config: &str) -> Checks {
+    let config = crate::config::Config::parse("affilint.toml", config).expect("config");
+    Checks::new(&crate::rules::RuleSet::shipped(), &config).expect("checks")
+}
+
+const CONFIG: &str = "[programs.amazon]\ntag = \"mysite-20\"\n";
+
+fn fix(text: &str) -> (String, Report) {
+    let checks = checks(CONFIG);
+    let checked = check(&checks, text, true, None).expect("fix");
+    let mut out = String::new();
+    let mut at = 0;
+    for (range, bytes) in &checked.edits {
+        out.push_str(&text[at..range.start]);
+        out.push_str(std::str::from_utf8(bytes).unwrap());
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    (out, checked.report)
+}
+
+fn ids(report: &Report) -> Vec<(&'static str, usize, usize)> {
+    report
+        .findings
+        .iter()
+        .map(|f| (f.id.as_str(), f.line, f.column))
+        .collect()
+}
+
+#[test]
+fn inline_reference_auto_and_bare_links_are_checked_where_they_are_written() {
+    let checks = checks(CONFIG);
+    let text = "# Kettles\n\nThe [best](https://www.amazon.com/dp/B01) one, \
+                <https://www.amazon.com/dp/B02> and https://www.amazon.com/dp/B03.\n\
+                \n[Again][k] and [k].\n\n[k]: https://www.amazon.com/dp/B04\n\
+                ![a photo](https://www.amazon.com/dp/B05)\n";
+    let report = check(&checks, text, false, None).unwrap().report;
+    assert_eq!(
+        ids(&report),
+        [
+            ("untagged-link", 3, 5),
+            ("untagged-link", 3, 48),
+            ("untagged-link", 3, 84),
+            ("untagged-link", 7, 1),
+        ]
+    );
+    // The reference definition is one destination, used twice; the image is not a link.
+    assert_eq!(report.links, 5);
+    assert_eq!(report.affiliate_links, 5);
+}
+
+#[test]
+fn fix_changes_only_destinations_and_keeps_their_spelling() {
+    let text = "+++\ntitle = \"K\"\nproduct_url = \"https://www.amazon.de/dp/B0?ref=x\"\n+++\n\
+                See [it](<https://www.amazon.com/dp/B1> \"t\"), [this](https://www.amazon.com/dp/B2?a=1&amp;b=\\_2)\n\
+                and `[code](https://www.amazon.com/dp/B3)` and {{< shop https://www.amazon.com/dp/B4 >}}.\n\n\
+                ```\n[block](https://www.amazon.com/dp/B5)\n```\n\n<!-- https://www.amazon.com/dp/B6 -->\n\
+                <a href=\"https://www.amazon.com/dp/B7\">raw</a> [r][x]\n\n[x]: https://www.amazon.com/dp/B8 'T'\n";
+    let (fixed, report) = fix(text);
+    let expected = "+++\ntitle = \"K\"\nproduct_url = \"https://www.amazon.de/dp/B0?ref=x&tag=mysite-20\"\n+++\n\
+                See [it](<https://www.amazon.com/dp/B1?tag=mysite-20> \"t\"), [this](https://www.amazon.com/dp/B2?a=1&amp;b=\\_2&tag=mysite-20)\n\
+                and `[code](https://www.amazon.com/dp/B3)` and {{< shop https://www.amazon.com/dp/B4 >}}.\n\n\
+                ```\n[block](https://www.amazon.com/dp/B5)\n```\n\n<!-- https://www.amazon.com/dp/B6 -->\n\
+                <a href=\"https://www.amazon.com/dp/B7?tag=mysite-20\" rel=\"sponsored\">raw</a> [r][x]\n\n[x]: https://www.amazon.com/dp/B8?tag=mysite-20 'T'\n";
+    // Raw HTML is fixed as a page is: its link tagged and marked sponsored.
+    assert_eq!(fixed, expected);
+    // Left: the link in template code, which fix does not touch.
+    let left: Vec<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
+    assert!(left.contains(&"untagged-link"), "{left:?}");
+    let template = report
+        .findings
+        .iter()
+        .find(|f| f.id == FindingId::UntaggedLink)
+        .unwrap();
+    assert!(
+        template.message.contains("inside template code"),
+        "{}",
+        template.message
+    );
+    // Fixed again: nothing more changes.
+    let (again, _) = fix(&fixed);
+    assert_eq!(again, fixed);
+}
+
+#[test]
+fn a_document_without_a_program_link_is_left_byte_for_byte() {
+    let text = "Café &amp; [x](https://example.com/a\\_b \"t\")\r\n\ttabs\u{a0}and  spaces  \n";
+    let (fixed, report) = fix(text);
+    assert_eq!(fixed, text);
+    assert!(!report.changed);
+}
