@@ -294,7 +294,9 @@ fn markdown_posts(count: usize) -> Vec<Vec<u8>> {
                     }
                     md.push_str("\n\n");
                 }
-                md.push_str("- one [pick][gear]\n- two\n- three https://www.amazon.com/dp/B0BARE\n\n");
+                md.push_str(
+                    "- one [pick][gear]\n- two\n- three https://www.amazon.com/dp/B0BARE\n\n",
+                );
             }
             md.push_str("```toml\n[x]\ny = 1\n```\n\nAgain: [the pick][gear].\n\n");
             md.push_str("[gear]: https://www.amazon.com/dp/B0GEAR \"Gear\"\n");

@@ -56,6 +56,8 @@ pub(crate) struct Checks {
     pub(crate) max_distance_words: Option<u32>,
     /// Under these, a statement is `inconspicuous-disclosure`.
     pub(crate) thresholds: Thresholds,
+    /// Whether Markdown sources get disclosure findings.
+    pub(crate) markdown_disclosure: bool,
 }
 
 impl Checks {
@@ -125,6 +127,7 @@ impl Checks {
             ),
             link_labels: config.link_labels.clone(),
             max_distance_words: config.max_distance_words,
+            markdown_disclosure: config.markdown_disclosure,
             thresholds: Thresholds {
                 min_font_px: config
                     .min_font_px

@@ -48,6 +48,25 @@ struct ConfigFile {
     severity: BTreeMap<FindingId, Level>,
     #[serde(default)]
     links: LinksFile,
+    #[serde(default)]
+    markdown: MarkdownFile,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct MarkdownFile {
+    disclosure: Option<MarkdownDisclosure>,
+}
+
+/// Whether Markdown sources get disclosure findings (`[markdown] disclosure`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum MarkdownDisclosure {
+    /// Judged on the built page, where a layout adds the footer (the default).
+    #[default]
+    Off,
+    /// Judged on the post itself, for sites whose posts carry their own statement.
+    Check,
 }
 
 #[derive(Deserialize)]
@@ -191,6 +210,8 @@ pub struct Config {
     pub(crate) min_contrast: Option<f32>,
     /// Path prefixes of cloaked links (`opaque-link`); `None`: [`CLOAKING_PREFIXES`].
     pub(crate) cloaking_prefixes: Option<Vec<String>>,
+    /// Whether Markdown sources get disclosure findings (`[markdown] disclosure = "check"`).
+    pub(crate) markdown_disclosure: bool,
 }
 
 /// Whether `id` is a publisher id affilint will write into a page: letters, digits, `-`, `_`
@@ -357,6 +378,8 @@ impl Config {
             }
             config.cloaking_prefixes = Some(list);
         }
+        config.markdown_disclosure =
+            file.markdown.disclosure.unwrap_or_default() == MarkdownDisclosure::Check;
         config.severity = file.severity;
         Ok(config)
     }

@@ -7,9 +7,13 @@
 //! destination's bytes only, written by the Markdown's own rules ([`syntax`]), and only
 //! when the fixed document reads as the old one apart from those destinations.
 //!
-//! Disclosures are judged on the built page (a layout adds the footer), not here.
+//! Disclosures are judged on the built page (a layout adds the footer), unless the config
+//! says `[markdown] disclosure = "check"`: then the document is rendered as pulldown-cmark
+//! renders it and its disclosure is judged there ([`disclosure`]), its findings moved back to
+//! the Markdown.
 
 mod destinations;
+mod disclosure;
 mod front_matter;
 mod lines;
 mod syntax;
@@ -314,6 +318,11 @@ fn check(
         if fixing && out != fragment.as_bytes() {
             edits.push((range.clone(), out));
         }
+    }
+    if checks.markdown_disclosure {
+        report
+            .findings
+            .extend(disclosure::findings(checks, text, &lines)?);
     }
     edits.sort_by_key(|(range, _)| range.start);
     report.findings.sort_by_key(|f| f.offset);

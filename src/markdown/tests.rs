@@ -91,3 +91,23 @@ fn a_document_without_a_program_link_is_left_byte_for_byte() {
     assert_eq!(fixed, text);
     assert!(!report.changed);
 }
+
+#[test]
+fn disclosures_are_judged_on_markdown_only_when_asked() {
+    let post = "# Kettles\n\nThe [best](https://www.amazon.com/dp/B01?tag=mysite-20).\n\n\
+                *As an Amazon Associate I earn from qualifying purchases.*\n";
+    let off = checks(CONFIG);
+    let report = check(&off, post, false, None).unwrap().report;
+    assert!(report.findings.is_empty(), "{:?}", ids(&report));
+    let on = checks(&format!("{CONFIG}[markdown]\ndisclosure = \"check\"\n"));
+    let report = check(&on, post, false, None).unwrap().report;
+    // The statement comes after the link: late, and pointed at in the Markdown.
+    assert_eq!(ids(&report), [("late-disclosure", 5, 2)]);
+    let before = "*As an Amazon Associate I earn from qualifying purchases.*\n\n\
+                  The [best](https://www.amazon.com/dp/B01?tag=mysite-20).\n";
+    assert!(check(&on, before, false, None).unwrap().report.findings.is_empty());
+    let none = "The [best](https://www.amazon.com/dp/B01?tag=mysite-20).\n";
+    let report = check(&on, none, false, None).unwrap().report;
+    assert_eq!(report.findings[0].id, FindingId::MissingDisclosure);
+    assert_eq!(report.findings[0].line, 1);
+}
