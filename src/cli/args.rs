@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use affilint::Kind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Tag affiliate links and check affiliate disclosures in built HTML sites.
+/// Tag affiliate links and check affiliate disclosures in built HTML sites and Markdown sources.
 #[derive(Debug, Parser)]
 #[command(name = "affilint", version, about, long_about = None)]
 #[command(
@@ -19,7 +19,7 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Check files or directories (walked for *.html, *.htm); never writes.
+    /// Check files or directories (walked for *.html, *.htm, *.md, *.markdown); never writes them.
     Check(CheckArgs),
     /// Tag links in place (atomically, keeping each file's mode), or into --out DIR.
     Fix(FixArgs),
@@ -176,7 +176,12 @@ impl WalkArgs {
                 DocType::Html => Kind::Html,
                 DocType::Markdown => Kind::Markdown,
             })
-            .collect()
+            .fold(Vec::new(), |mut kinds, kind| {
+                if !kinds.contains(&kind) {
+                    kinds.push(kind);
+                }
+                kinds
+            })
     }
 
     /// How many files are processed at once.

@@ -1,4 +1,5 @@
 //! Finding the documents to read: files named on the command line, and `*.html` / `*.htm`
+//! pages and `*.md` / `*.markdown` sources (not those under `node_modules` or `vendor`)
 //! under directories, minus `--exclude` globs. Each is an [`Input`]: its [`Location`] (what
 //! findings name), its [`Kind`], and for `--out` its path relative to its argument.
 //!
@@ -114,6 +115,13 @@ struct Found {
     leftovers: Vec<PathBuf>,
 }
 
+/// Whether `path` is in a package manager's dependencies (`node_modules`, `vendor`): their
+/// READMEs are not the site's Markdown.
+fn in_dependencies(path: &Path) -> bool {
+    path.components()
+        .any(|c| matches!(c.as_os_str().to_str(), Some("node_modules" | "vendor")))
+}
+
 /// Collects the inputs named by `paths` (none: `.`), skipping `skip` (the `--out` directory),
 /// walking directories with `threads` threads for the documents of `kinds`. A file named is
 /// read whatever its kind; standard input is Markdown when `kinds` is Markdown alone.
@@ -197,6 +205,9 @@ pub(crate) fn collect(
                                 found.leftovers.push(entry.into_path());
                             } else if let Some(kind) = Kind::of_path(entry.path())
                                 .filter(|kind| is_file && kinds.contains(kind))
+                                .filter(|kind| {
+                                    *kind == Kind::Html || !in_dependencies(entry.path())
+                                })
                             {
                                 found.documents.push((entry.into_path(), kind));
                             }
@@ -222,7 +233,12 @@ pub(crate) fn collect(
         errors.sort();
         leftovers.sort();
         walk.leftovers.extend(leftovers);
-        let documents: Vec<PathBuf> = paths.iter().map(|(path, _)| path.clone()).collect();
+        // Only pages can be redirect pages.
+        let documents: Vec<PathBuf> = paths
+            .iter()
+            .filter(|(_, kind)| *kind == Kind::Html)
+            .map(|(path, _)| path.clone())
+            .collect();
         let (site, notes) = site::gather(root, &documents);
         walk.notes.extend(notes);
         let index = walk.sites.len();

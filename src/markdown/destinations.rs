@@ -7,10 +7,12 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use pulldown_cmark::{CowStr, Event, LinkType, MetadataBlockKind, Parser, Tag, TagEnd};
+use std::collections::HashMap;
 
-use super::OPTIONS;
+use pulldown_cmark::{CowStr, Event, LinkType, Parser, Tag, TagEnd};
+
 use super::syntax::{self, Syntax};
+use super::{BODY, front_matter};
 
 /// One destination as the document writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,11 +64,8 @@ fn templates(text: &str) -> Vec<Range<usize>> {
                 spans.push(start..end);
                 i = end;
             }
-            None => {
-                // An unclosed one runs to the end: nothing after it is edited.
-                spans.push(start..bytes.len());
-                break;
-            }
+            // An unclosed one (`{{` in prose, say) is not template code.
+            None => i = start + 2,
         }
     }
     spans
@@ -78,30 +77,38 @@ fn overlaps(spans: &[Range<usize>], range: &Range<usize>) -> bool {
         .any(|s| s.start < range.end && range.start < s.end)
 }
 
-/// Finds the destinations and raw HTML of `text`.
+/// How a reference definition a link uses is found: its span and destination.
+type Definition = (Range<usize>, String);
+
+/// Finds the destinations and raw HTML of `text`. Front matter counts only at the very top
+/// (as site generators read it): the body after it is parsed on its own, so a pair of `---`
+/// rules further down is Markdown, not front matter.
 pub(crate) fn find(text: &str) -> Found {
     let templates = templates(text);
-    let parser = Parser::new_ext(text, OPTIONS);
-    let definitions: Vec<(String, Range<usize>, String)> = parser
-        .reference_definitions()
-        .iter()
-        .map(|(label, def)| (label.to_lowercase(), def.span.clone(), def.dest.to_string()))
-        .collect();
-    let mut events = parser.into_offset_iter();
     let mut found = Found::default();
-    // Per reference definition used: its label and index in `found.destinations`.
-    let mut used: Vec<(String, usize)> = Vec::new();
+    let base = match front_matter::block(text) {
+        Some((content, end, yaml)) => {
+            found.front_matter = Some((content, yaml));
+            end
+        }
+        None => 0,
+    };
+    let body = &text[base..];
+    let at = |r: Range<usize>| r.start + base..r.end + base;
+    let mut events = Parser::new_ext(body, BODY).into_offset_iter();
+    // Per reference definition used (by where it starts): its index in `found.destinations`.
+    let mut used: HashMap<usize, usize> = HashMap::new();
     // Inside an image or a code block: no link is read there, and no text searched.
     let mut images = 0usize;
     let mut code = 0usize;
-    let mut metadata: Option<bool> = None;
+    // Where the HTML block being read started.
+    let mut block: Option<usize> = None;
     // Text, merged while it is contiguous in the source.
     let mut run: Option<Range<usize>> = None;
     while let Some((event, range)) = events.next() {
+        let range = at(range);
         if let Event::Text(_) = event {
-            if let Some(yaml) = metadata {
-                found.front_matter = Some((range, yaml));
-            } else if images == 0 && code == 0 {
+            if images == 0 && code == 0 {
                 run = match run.take() {
                     Some(r) if r.end == range.start => Some(r.start..range.end),
                     Some(r) => {
@@ -117,14 +124,20 @@ pub(crate) fn find(text: &str) -> Found {
             bare_urls(text, r, &templates, &mut found.destinations);
         }
         match event {
-            Event::Start(Tag::MetadataBlock(kind)) => {
-                metadata = Some(kind == MetadataBlockKind::YamlStyle);
-            }
-            Event::End(TagEnd::MetadataBlock(_)) => metadata = None,
             Event::Start(Tag::Image { .. }) => images += 1,
             Event::End(TagEnd::Image) => images = images.saturating_sub(1),
             Event::Start(Tag::CodeBlock(_)) => code += 1,
             Event::End(TagEnd::CodeBlock) => code = code.saturating_sub(1),
+            Event::Start(Tag::HtmlBlock) => block = Some(range.start),
+            // A whole HTML block is one fragment: a tag or comment may span its lines.
+            Event::End(TagEnd::HtmlBlock) => {
+                if let Some(start) = block.take() {
+                    html_fragment(text, start..range.end, &templates, &mut found.html);
+                }
+            }
+            Event::InlineHtml(_) if images == 0 => {
+                html_fragment(text, range, &templates, &mut found.html);
+            }
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
@@ -136,6 +149,7 @@ pub(crate) fn find(text: &str) -> Found {
                 let mut text_end = range.start + 1;
                 let mut depth = 1usize;
                 for (inner, inner_range) in events.by_ref() {
+                    let inner_range = at(inner_range);
                     match inner {
                         Event::Start(Tag::Link { .. }) => depth += 1,
                         Event::End(TagEnd::Link) => depth -= 1,
@@ -148,24 +162,18 @@ pub(crate) fn find(text: &str) -> Found {
                         text_end = text_end.max(inner_range.end);
                     }
                 }
+                // The definition as the parser matched the label (Unicode case folding).
+                let definition: Option<Definition> = events
+                    .reference_definitions()
+                    .get(&id)
+                    .map(|def| (at(def.span.clone()), def.dest.to_string()));
                 let link = Link {
                     kind: link_type,
                     url: &dest_url,
-                    label: &id,
-                    range: range.clone(),
+                    range,
                     text_end,
                 };
-                link.destination(text, &templates, &definitions, &mut used, &mut found);
-            }
-            Event::Html(_) | Event::InlineHtml(_) if images == 0 => {
-                let html = &text[range.clone()];
-                if memchr::memmem::find(html.to_ascii_lowercase().as_bytes(), b"href").is_some() {
-                    // Lines of one HTML block come as several events: one fragment.
-                    match found.html.last_mut() {
-                        Some(last) if last.end == range.start => last.end = range.end,
-                        _ => found.html.push(range.clone()),
-                    }
-                }
+                link.destination(text, &templates, definition, &mut used, &mut found);
             }
             _ => {}
         }
@@ -177,11 +185,25 @@ pub(crate) fn find(text: &str) -> Found {
     found
 }
 
+/// Keeps a raw HTML fragment that may hold a link (it mentions `href`), unless template code
+/// writes it.
+fn html_fragment(
+    text: &str,
+    range: Range<usize>,
+    templates: &[Range<usize>],
+    html: &mut Vec<Range<usize>>,
+) {
+    let fragment = text[range.clone()].as_bytes();
+    let mentions = fragment.windows(4).any(|w| w.eq_ignore_ascii_case(b"href"));
+    if mentions && !overlaps(templates, &range) {
+        html.push(range);
+    }
+}
+
 /// A link as pulldown-cmark reports it, and where its text ends.
 struct Link<'a, 'e> {
     kind: LinkType,
     url: &'a CowStr<'e>,
-    label: &'a CowStr<'e>,
     range: Range<usize>,
     text_end: usize,
 }
@@ -197,8 +219,8 @@ impl Link<'_, '_> {
         &self,
         text: &str,
         templates: &[Range<usize>],
-        definitions: &[(String, Range<usize>, String)],
-        used: &mut Vec<(String, usize)>,
+        definition: Option<Definition>,
+        used: &mut HashMap<usize, usize>,
         found: &mut Found,
     ) {
         let frozen = |range: &Range<usize>, syntax: Syntax, url: &str| {
@@ -242,24 +264,23 @@ impl Link<'_, '_> {
                 });
             }
             LinkType::Reference | LinkType::Collapsed | LinkType::Shortcut => {
-                let label = self.label.to_lowercase();
-                if let Some((_, index)) = used.iter().find(|(l, _)| *l == label) {
-                    destinations[*index].uses += 1;
-                    return;
-                }
-                let Some((_, span, url)) = definitions.iter().find(|(l, _, _)| *l == label) else {
+                let Some((span, url)) = definition else {
                     return;
                 };
+                if let Some(&index) = used.get(&span.start) {
+                    destinations[index].uses += 1;
+                    return;
+                }
                 let Some((range, syntax)) = syntax::definition_destination(text, span.clone())
                 else {
                     return;
                 };
-                used.push((label, destinations.len()));
+                used.insert(span.start, destinations.len());
                 destinations.push(Destination {
                     at: span.start,
-                    frozen: frozen(&range, syntax, url),
+                    frozen: frozen(&range, syntax, &url),
                     range,
-                    url: url.clone(),
+                    url,
                     syntax,
                     uses: 1,
                 });
@@ -299,7 +320,8 @@ fn bare_urls(
             continue;
         }
         let len = syntax::bare_url_len(rest);
-        if len == 0 {
+        // A URL the run cuts short (emphasis delimiters inside it) is not read as one.
+        if len == 0 || syntax::bare_url_len(&text[run.start + i..]) != len {
             continue;
         }
         let url = &rest[..len];

@@ -16,6 +16,9 @@ pub(crate) enum Quote {
     TomlLiteral,
     /// A YAML plain scalar.
     YamlPlain,
+    /// A YAML plain scalar in a flow collection (`[...]`, `{...}`), where YAML 1.1 readers
+    /// refuse a `?` or `:` inside: read, never written.
+    YamlFlow,
 }
 
 /// A URL value: where its characters are (inside the quotes), what it means, its quoting.
@@ -24,6 +27,35 @@ pub(crate) struct Value {
     pub(crate) range: Range<usize>,
     pub(crate) url: String,
     pub(crate) quote: Quote,
+}
+
+/// The front matter at the top of `text` (after a byte-order mark): `---` ... `---` (or
+/// `...`) for YAML, `+++` ... `+++` for TOML, each on a line of its own. Its content, where
+/// the body starts, and whether it is YAML.
+pub(crate) fn block(text: &str) -> Option<(Range<usize>, usize, bool)> {
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let rest = &text[start..];
+    let (delimiter, yaml) = if rest.starts_with("---") {
+        ("---", true)
+    } else if rest.starts_with("+++") {
+        ("+++", false)
+    } else {
+        return None;
+    };
+    let first_end = rest.find('\n')?;
+    if rest[..first_end].trim_end() != delimiter {
+        return None;
+    }
+    let content_start = start + first_end + 1;
+    let mut at = content_start;
+    for line in text[content_start..].split_inclusive('\n') {
+        let bare = line.trim_end();
+        if bare == delimiter || (yaml && bare == "...") {
+            return Some((content_start..at, at + line.len(), yaml));
+        }
+        at += line.len();
+    }
+    None
 }
 
 /// The URL values of front matter `text` (at `base` in the document).
@@ -47,13 +79,40 @@ pub(crate) fn urls(text: &str, base: usize, yaml: bool) -> Vec<Value> {
             Some('"') => Quote::Double,
             Some('\'') if yaml => Quote::YamlSingle,
             Some('\'') => Quote::TomlLiteral,
-            Some(c) if yaml && (c == ' ' || c == '\t' || c == '[' || c == ',') => Quote::YamlPlain,
+            Some(_) if yaml => Quote::YamlPlain,
             _ => continue,
+        };
+        // Only a value that is the URL and nothing else: what starts it is the quote, or for
+        // a plain scalar a key's `:`, a list's `-` or a flow collection's `[`, `,`, `{`.
+        let opener = before[..before.len() - usize::from(quote != Quote::YamlPlain)].trim_end();
+        let starts_value =
+            opener.ends_with([':', '=', '[', ',', '{']) || opener.trim_start() == "-";
+        let spaced = quote != Quote::YamlPlain || before.ends_with([' ', '\t']);
+        if !starts_value || !spaced {
+            continue;
+        }
+        let flow = before.matches(['[', '{']).count() > before.matches([']', '}']).count();
+        let quote = if quote == Quote::YamlPlain && flow {
+            Quote::YamlFlow
+        } else {
+            quote
         };
         let rest = &text[at..];
         let Some((len, url)) = read(rest, quote) else {
             continue;
         };
+        // What follows on the line: the value's end, then a comment, a flow separator or
+        // nothing.
+        let after = rest[len..].split(['\n', '\r']).next().unwrap_or("");
+        let after = after
+            .strip_prefix(['"', '\''])
+            .filter(|_| !matches!(quote, Quote::YamlPlain | Quote::YamlFlow))
+            .unwrap_or(after)
+            .trim_start();
+        let ends_value = after.is_empty() || after.starts_with(['#', ',', ']', '}']);
+        if !ends_value || url.contains(char::is_whitespace) {
+            continue;
+        }
         values.push(Value {
             range: base + at..base + at + len,
             url,
@@ -93,7 +152,7 @@ fn read(rest: &str, quote: Quote) -> Option<(usize, String)> {
                 match c {
                     '"' => return Some((at, out)),
                     '\\' => match chars.next() {
-                        Some((_, e @ ('\\' | '"' | '/'))) => out.push(e),
+                        Some((_, e @ ('\\' | '"'))) => out.push(e),
                         _ => return None,
                     },
                     '\n' => return None,
@@ -127,13 +186,13 @@ fn read(rest: &str, quote: Quote) -> Option<(usize, String)> {
             let end = rest.find(['\'', '\n'])?;
             (rest.as_bytes()[end] == b'\'').then(|| (end, rest[..end].to_owned()))
         }
-        Quote::YamlPlain => {
+        Quote::YamlPlain | Quote::YamlFlow => {
             // Up to the line's end, a comment, or (in a flow sequence) `,` or `]`.
             let mut end = rest.find(['\n', '\r']).unwrap_or(rest.len());
             if let Some(comment) = rest[..end].find(" #") {
                 end = comment;
             }
-            if let Some(flow) = rest[..end].find([',', ']']) {
+            if let Some(flow) = rest[..end].find([',', ']', '}']) {
                 end = flow;
             }
             let value = rest[..end].trim_end();
@@ -147,7 +206,7 @@ pub(crate) fn read_value(source: &str, quote: Quote) -> Option<String> {
     let close = match quote {
         Quote::Double => "\"",
         Quote::YamlSingle | Quote::TomlLiteral => "'",
-        Quote::YamlPlain => "",
+        Quote::YamlPlain | Quote::YamlFlow => "",
     };
     let (len, url) = read(&format!("{source}{close}"), quote)?;
     (len == source.len()).then_some(url)
@@ -163,11 +222,14 @@ pub(crate) fn write(url: &str, quote: Quote) -> Result<String, &'static str> {
         }
         Quote::TomlLiteral => Ok(url.to_owned()),
         Quote::YamlPlain
-            if url.contains(" #") || url.contains(": ") || url.contains([',', ']', '\n']) =>
+            if url.contains(" #") || url.contains(": ") || url.contains([',', ']', '}', '\n']) =>
         {
             Err("the new URL cannot be written as a plain YAML value")
         }
         Quote::YamlPlain => Ok(url.to_owned()),
+        Quote::YamlFlow => {
+            Err("a plain value in a YAML flow collection cannot take it: quote the URL")
+        }
     }
 }
 
@@ -221,9 +283,39 @@ mod tests {
                 ("https://a.example/x".to_owned(), Quote::YamlPlain),
                 ("https://a.example/it's".to_owned(), Quote::YamlSingle),
                 ("https://a.example/c".to_owned(), Quote::Double),
-                ("https://a.example/d".to_owned(), Quote::YamlPlain),
+                ("https://a.example/d".to_owned(), Quote::YamlFlow),
             ]
         );
+    }
+
+    #[test]
+    fn front_matter_is_at_the_top_with_its_own_delimiters() {
+        let text = "---\r\ntitle: x\r\nurl: https://a.example/x\r\n---\r\nBody\n";
+        let (content, end, yaml) = block(text).unwrap();
+        assert_eq!(&text[content], "title: x\r\nurl: https://a.example/x\r\n");
+        assert_eq!(&text[end..], "Body\n");
+        assert!(yaml);
+        assert!(block("+++\na = 1\n+++\n").is_some_and(|(_, _, yaml)| !yaml));
+        assert!(block("Intro\n---\na: b\n---\n").is_none());
+        assert!(block("---\nno end\n").is_none());
+        assert!(block("--- not a delimiter\n---\n").is_none());
+    }
+
+    #[test]
+    fn a_url_inside_a_longer_value_or_a_block_scalar_is_not_one() {
+        let yaml = "title: \"Buy at https://a.example/x now\"\ndesc: see https://a.example/y for more\n\
+                    body: |\n  https://a.example/z\nmap: {url: https://a.example/w}\nlist:\n  - https://a.example/v\n";
+        assert_eq!(
+            urls_of(yaml, true),
+            ["https://a.example/w", "https://a.example/v"]
+        );
+        let toml =
+            "title = \"Buy at https://a.example/x now\"\nurl = \"https://a.example/y\" # ok\n";
+        assert_eq!(urls_of(toml, false), ["https://a.example/y"]);
+    }
+
+    fn urls_of(text: &str, yaml: bool) -> Vec<String> {
+        urls(text, 0, yaml).into_iter().map(|v| v.url).collect()
     }
 
     #[test]

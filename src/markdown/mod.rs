@@ -18,6 +18,7 @@ mod front_matter;
 mod lines;
 mod syntax;
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use pulldown_cmark::Options;
@@ -41,6 +42,11 @@ pub(crate) const OPTIONS: Options = Options::ENABLE_TABLES
     .union(Options::ENABLE_GFM)
     .union(Options::ENABLE_YAML_STYLE_METADATA_BLOCKS)
     .union(Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS);
+
+/// [`OPTIONS`] for the body after the front matter, which is found apart.
+pub(crate) const BODY: Options = OPTIONS
+    .difference(Options::ENABLE_YAML_STYLE_METADATA_BLOCKS)
+    .difference(Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS);
 
 /// The most a Markdown document may hold: it is read whole.
 pub(crate) const MAX_BYTES: usize = 32 * 1024 * 1024;
@@ -119,10 +125,13 @@ impl<'e, O: Output> Document<'e, O> {
     }
 }
 
+/// New bytes for a range of the document.
+type Edit = (Range<usize>, Vec<u8>);
+
 /// What checking a document gave: its report, and (fixing) the edits, in order.
 struct Checked {
     report: Report,
-    edits: Vec<(Range<usize>, Vec<u8>)>,
+    edits: Vec<Edit>,
 }
 
 /// A destination as the page pass sees it: `<a href="...">` on a line of its own.
@@ -200,69 +209,34 @@ fn check(
         }
         found.destinations.sort_by_key(|d| d.range.start);
     }
-    // A URL with control characters goes nowhere a reader can follow: not a link here.
-    found
-        .destinations
-        .retain(|d| !d.url.contains(|c: char| c.is_control()));
+    followable(&mut found.destinations);
     let mut frozen: Vec<Option<&'static str>> =
         found.destinations.iter().map(|d| d.frozen).collect();
-    let mut edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
+    let mut edits: Vec<Edit> = Vec::new();
     if fixing {
-        let open: Vec<&Destination> = found
-            .destinations
-            .iter()
-            .filter(|d| d.frozen.is_none())
-            .collect();
-        let (_, out, line_of) = through_pass(checks, &open, true, None)?;
-        let fixed = fixed_urls(&out);
-        let mut seen = vec![false; open.len()];
-        for (line, url) in fixed.iter().enumerate() {
-            let (Some(&index), Some(url)) = (line_of.get(line), url) else {
-                continue;
-            };
-            let d = open[index];
-            if seen[index] || *url == d.url {
-                continue;
-            }
-            seen[index] = true;
-            let position = found
-                .destinations
-                .iter()
-                .position(|x| std::ptr::eq(x, d))
-                .unwrap_or(0);
-            match syntax::encode(url, d.syntax, &text[d.range.clone()], &d.url) {
-                Ok(written) => edits.push((d.range.clone(), written.into_bytes())),
-                Err(reason) => frozen[position] = Some(reason),
-            }
-        }
-        edits.sort_by_key(|(range, _)| range.start);
-        if !edits.is_empty() && !reads_the_same(text, &edits, &found.destinations) {
-            for (range, _) in edits.drain(..) {
-                if let Some(i) = found.destinations.iter().position(|d| d.range == range) {
-                    frozen[i] = Some(REREAD);
-                }
-            }
-        }
+        edits = fix_destinations(checks, text, &found.destinations, &mut frozen)?;
     }
     // What is left: every destination as it now reads (an edited one by its new URL).
+    let edited: HashMap<usize, &[u8]> = edits
+        .iter()
+        .map(|(range, bytes)| (range.start, bytes.as_slice()))
+        .collect();
     let left: Vec<Destination> = found
         .destinations
         .iter()
         .zip(&frozen)
-        .map(
-            |(d, reason)| match edits.iter().find(|(r, _)| *r == d.range) {
-                Some((_, written)) => Destination {
-                    url: syntax::decode(&String::from_utf8_lossy(written), d.syntax)
-                        .unwrap_or_else(|| d.url.clone()),
-                    frozen: None,
-                    ..d.clone()
-                },
-                None => Destination {
-                    frozen: *reason,
-                    ..d.clone()
-                },
+        .map(|(d, reason)| match edited.get(&d.range.start) {
+            Some(written) => Destination {
+                url: syntax::decode(&String::from_utf8_lossy(written), d.syntax)
+                    .unwrap_or_else(|| d.url.clone()),
+                frozen: None,
+                ..d.clone()
             },
-        )
+            None => Destination {
+                frozen: *reason,
+                ..d.clone()
+            },
+        })
         .collect();
     let refs: Vec<&Destination> = left.iter().collect();
     let sink = affiliate_sink.as_deref_mut();
@@ -330,6 +304,66 @@ fn check(
     Ok(Checked { report, edits })
 }
 
+/// Leaves out the destinations whose URL holds a control character: it goes nowhere a reader
+/// can follow.
+fn followable(destinations: &mut Vec<Destination>) {
+    destinations.retain(|d| !d.url.contains(|c: char| c.is_control()));
+}
+
+/// The edits that tag `destinations` (those not frozen), each written by its syntax's rules;
+/// a destination that cannot be written so, or whose edit would make the document read
+/// differently, is frozen with the reason instead.
+fn fix_destinations(
+    checks: &Checks,
+    text: &str,
+    destinations: &[Destination],
+    frozen: &mut [Option<&'static str>],
+) -> Result<Vec<Edit>, DocumentError> {
+    let open_at: Vec<usize> = (0..destinations.len())
+        .filter(|&i| destinations[i].frozen.is_none())
+        .collect();
+    let open: Vec<&Destination> = open_at.iter().map(|&i| &destinations[i]).collect();
+    let (_, out, line_of) = through_pass(checks, &open, true, None)?;
+    let mut edits = Vec::new();
+    let mut seen = vec![false; open.len()];
+    for (line, url) in fixed_urls(&out).iter().enumerate() {
+        let (Some(&index), Some(url)) = (line_of.get(line), url) else {
+            continue;
+        };
+        let d = open[index];
+        if seen[index] || *url == d.url {
+            continue;
+        }
+        seen[index] = true;
+        match syntax::encode(url, d.syntax, &text[d.range.clone()], &d.url) {
+            Ok(written) => edits.push((d.range.clone(), written.into_bytes())),
+            Err(reason) => frozen[open_at[index]] = Some(reason),
+        }
+    }
+    edits.sort_by_key(|(range, _)| range.start);
+    if edits.is_empty() || reads_the_same(text, &edits, destinations) {
+        return Ok(edits);
+    }
+    // Each edit alone, then those that pass alone together; the others are refused.
+    let (mut kept, mut refused): (Vec<_>, Vec<_>) = edits
+        .into_iter()
+        .partition(|edit| reads_the_same(text, std::slice::from_ref(edit), destinations));
+    if !reads_the_same(text, &kept, destinations) {
+        refused.append(&mut kept);
+    }
+    let index: HashMap<usize, usize> = destinations
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.range.start, i))
+        .collect();
+    for (range, _) in &refused {
+        if let Some(&i) = index.get(&range.start) {
+            frozen[i] = Some(REREAD);
+        }
+    }
+    Ok(kept)
+}
+
 /// Whether a line of the pass's document repeats the destination of the line before.
 fn is_repeat(line_of: &[usize], line: usize) -> bool {
     line > 0 && line_of[line - 1] == line_of[line]
@@ -337,7 +371,7 @@ fn is_repeat(line_of: &[usize], line: usize) -> bool {
 
 /// Whether `text` with `edits` reads as `text` does apart from the edited destinations:
 /// the same destinations, in order, each meaning what it meant or its new URL.
-fn reads_the_same(text: &str, edits: &[(Range<usize>, Vec<u8>)], before: &[Destination]) -> bool {
+fn reads_the_same(text: &str, edits: &[Edit], before: &[Destination]) -> bool {
     let mut fixed = String::with_capacity(text.len() + 64);
     let mut at = 0;
     for (range, bytes) in edits {
@@ -346,28 +380,29 @@ fn reads_the_same(text: &str, edits: &[(Range<usize>, Vec<u8>)], before: &[Desti
         at = range.end;
     }
     fixed.push_str(&text[at..]);
-    let after = destinations::find(&fixed);
-    let body = |ds: &[Destination]| -> Vec<Syntax> {
-        ds.iter()
-            .filter(|d| !matches!(d.syntax, Syntax::Front(_)))
-            .map(|d| d.syntax)
-            .collect()
-    };
-    let expected: Vec<&Destination> = before
-        .iter()
-        .filter(|d| !matches!(d.syntax, Syntax::Front(_)))
-        .collect();
-    if body(&after.destinations) != expected.iter().map(|d| d.syntax).collect::<Vec<_>>() {
+    let mut after = destinations::find(&fixed);
+    followable(&mut after.destinations);
+    let in_body = |d: &&Destination| !matches!(d.syntax, Syntax::Front(_));
+    let after: Vec<&Destination> = after.destinations.iter().filter(in_body).collect();
+    let expected: Vec<&Destination> = before.iter().filter(in_body).collect();
+    if after.len() != expected.len()
+        || after
+            .iter()
+            .zip(&expected)
+            .any(|(a, b)| a.syntax != b.syntax)
+    {
         return false;
     }
-    after
-        .destinations
+    let written: HashMap<usize, &[u8]> = edits
         .iter()
-        .filter(|d| !matches!(d.syntax, Syntax::Front(_)))
+        .map(|(range, bytes)| (range.start, bytes.as_slice()))
+        .collect();
+    after
+        .iter()
         .zip(expected)
-        .all(|(a, b)| match edits.iter().find(|(r, _)| *r == b.range) {
-            Some((_, written)) => {
-                syntax::decode(&String::from_utf8_lossy(written), b.syntax).as_deref()
+        .all(|(a, b)| match written.get(&b.range.start) {
+            Some(bytes) => {
+                syntax::decode(&String::from_utf8_lossy(bytes), b.syntax).as_deref()
                     == Some(a.url.as_str())
             }
             None => a.url == b.url,

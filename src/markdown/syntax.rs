@@ -113,6 +113,13 @@ fn destination_at(text: &str, from: usize, end: usize) -> Option<(Range<usize>, 
 pub(crate) fn decode(source: &str, syntax: Syntax) -> Option<String> {
     match syntax {
         Syntax::Front(quote) => front_matter::read_value(source, quote),
+        // A bare `www.` URL means an `http://` one.
+        Syntax::Bare
+            if source.len() > 4 && source.as_bytes()[..4].eq_ignore_ascii_case(b"www.") =>
+        {
+            Some(format!("http://{source}"))
+        }
+        Syntax::Autolink | Syntax::Bare => Some(source.to_owned()),
         // Most destinations hold neither an escape nor a reference: as written.
         _ if !source.contains(['\\', '&']) => Some(source.to_owned()),
         _ => Some(decode_map(source, syntax).0),

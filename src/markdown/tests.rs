@@ -105,7 +105,13 @@ fn disclosures_are_judged_on_markdown_only_when_asked() {
     assert_eq!(ids(&report), [("late-disclosure", 5, 2)]);
     let before = "*As an Amazon Associate I earn from qualifying purchases.*\n\n\
                   The [best](https://www.amazon.com/dp/B01?tag=mysite-20).\n";
-    assert!(check(&on, before, false, None).unwrap().report.findings.is_empty());
+    assert!(
+        check(&on, before, false, None)
+            .unwrap()
+            .report
+            .findings
+            .is_empty()
+    );
     let none = "The [best](https://www.amazon.com/dp/B01?tag=mysite-20).\n";
     let report = check(&on, none, false, None).unwrap().report;
     assert_eq!(report.findings[0].id, FindingId::MissingDisclosure);

@@ -238,3 +238,30 @@ fn images_code_and_comments_hold_no_links() {
     };
     assert_eq!(checked.findings[0].id, FindingId::ForeignTag);
 }
+
+#[test]
+fn dependencies_readmes_are_not_the_sites_markdown() {
+    let dir = support::site(&[
+        ("affilint.toml", CONFIG),
+        (
+            "node_modules/pkg/README.md",
+            "[a](https://www.amazon.com/dp/B01)\n",
+        ),
+        ("vendor/x/README.md", "[a](https://www.amazon.com/dp/B02)\n"),
+        (
+            "content/post.md",
+            "Intro\n\n---\nBuy [this](https://www.amazon.com/dp/B03) now\n---\n",
+        ),
+    ]);
+    let out = support::run(dir.path(), &["check", "--format", "short", "-q"], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains("node_modules") && !text.contains("vendor"),
+        "{text}"
+    );
+    // A pair of rules in the middle of a post is Markdown, not front matter.
+    assert!(
+        text.contains("content/post.md:4:5: error[untagged-link]"),
+        "{text}"
+    );
+}
