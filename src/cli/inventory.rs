@@ -16,7 +16,7 @@ use super::args::{InventoryArgs, InventoryFormat};
 use super::files::{self, FileError, Mode, Side, Sinks};
 use super::interrupt::Interrupt;
 use super::walk::{self, Excludes, Input};
-use super::{CLEAN, FAILURE, build_engine};
+use super::{CLEAN, FAILURE, build_engine, plural};
 
 /// An id row: program, the program's host (as its rule lists it) or short-link host, and the
 /// id (`None`: a short link, or a link without an id).
@@ -86,14 +86,6 @@ impl Inventory {
 
     pub(crate) fn into_counts(self) -> Counts {
         self.counts.into_inner().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }
 

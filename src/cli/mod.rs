@@ -72,6 +72,15 @@ pub(crate) fn stable_hash(parts: &[&[u8]]) -> u64 {
     })
 }
 
+/// `n word` or `n words`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// The engine for `check`, `fix` and `inventory`: the shipped rules plus each `--rules`
 /// directory, the config (`-c`, or `./affilint.toml` when there is one) and the `--tag`
 /// overrides.

@@ -8,6 +8,7 @@ use anstyle::{AnsiColor, Style as Paint};
 
 use super::{Style, Summary};
 use crate::cli::files::FileError;
+use crate::cli::plural;
 use crate::cli::snippet::Snippet;
 
 const PATH: Paint = Paint::new().bold();
@@ -94,13 +95,6 @@ impl Style for Human {
         if self.quiet {
             return String::new();
         }
-        let plural = |n: usize, word: &str| {
-            if n == 1 {
-                format!("{n} {word}")
-            } else {
-                format!("{n} {word}s")
-            }
-        };
         let errors = plural(summary.errors, "error");
         let errors = if summary.errors > 0 {
             self.paint(ERROR, &errors)

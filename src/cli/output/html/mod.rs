@@ -22,6 +22,7 @@ use affilint::{Finding, FindingId, Location, Severity};
 use super::{Style, Summary};
 use crate::cli::files::{FileError, Side};
 use crate::cli::inventory::Counts;
+use crate::cli::plural;
 use crate::cli::snippet::Snippet;
 use chart::Bar;
 
@@ -96,29 +97,24 @@ impl Html {
 /// `text` with `&`, `<`, `>`, `"` and `'` written as references: safe in text and in quoted
 /// attribute values.
 pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    references(text, true)
 }
 
 /// `text` with `&`, `<` and `>` written as references: safe as element content (not in an
 /// attribute value: [`escape`] is for those).
 fn text(text: &str) -> String {
+    references(text, false)
+}
+
+fn references(text: &str, quotes: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
+            '"' if quotes => out.push_str("&quot;"),
+            '\'' if quotes => out.push_str("&#39;"),
             c => out.push(c),
         }
     }
@@ -177,14 +173,6 @@ fn section(location: &Location, roots: &[PathBuf]) -> String {
         (Some(year), _) => (*year).to_owned(),
         (None, Some(first)) => format!("{first}/"),
         (None, None) => "(top)".to_owned(),
-    }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }
 
