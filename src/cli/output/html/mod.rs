@@ -10,6 +10,7 @@
 //! it is written whole at the end, sorted worst first.
 
 mod chart;
+mod sections;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -25,6 +26,7 @@ use crate::cli::inventory::Counts;
 use crate::cli::plural;
 use crate::cli::snippet::Snippet;
 use chart::Bar;
+use sections::{glossary, inventory};
 
 const CSS: &str = include_str!("report.css");
 const SCRIPT: &str = include_str!("report.js");
@@ -38,9 +40,6 @@ const NO_DISCLOSURE: &[FindingId] = &[
     FindingId::HiddenDisclosure,
     FindingId::NegatedDisclosure,
 ];
-
-/// How many products the inventory lists (the most linked first).
-const PRODUCTS: usize = 50;
 
 /// What the report says about the run itself.
 pub(crate) struct Meta {
@@ -552,77 +551,6 @@ fn finding(out: &mut String, f: &Record) {
         );
     }
     out.push_str("</div>");
-}
-
-/// The programs, ids and products the pages link with.
-fn inventory(counts: &Counts) -> String {
-    let mut out = String::from(
-        "<section id=\"inventory\"><h2>Inventory</h2><div class=\"wide\"><table>\
-         <tr><th>Program</th><th>Host</th><th>Affiliate id</th><th class=\"n\">Links</th><th class=\"n\">Pages</th></tr>",
-    );
-    for ((program, host, id), (count, short)) in &counts.ids {
-        let id = match (id, short) {
-            (Some(id), _) => format!("<code>{}</code>", escape(id)),
-            (None, true) => "short links".to_owned(),
-            (None, false) => "none".to_owned(),
-        };
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{id}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             </tr>",
-            escape(program),
-            escape(host),
-            count.links,
-            count.pages
-        );
-    }
-    out.push_str("</table></div>");
-    if !counts.products.is_empty() {
-        let mut products: Vec<_> = counts.products.iter().collect();
-        products.sort_by(|a, b| b.1.links.cmp(&a.1.links).then_with(|| a.0.cmp(b.0)));
-        let _ = write!(
-            out,
-            "<h3>Products ({} linked; the {} most linked)</h3><div class=\"wide\"><table>\
-             <tr><th>Program</th><th>Product</th><th class=\"n\">Links</th><th class=\"n\">Pages</th></tr>",
-            products.len(),
-            products.len().min(PRODUCTS)
-        );
-        for ((program, product), count) in products.into_iter().take(PRODUCTS) {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td>\
-                 <td class=\"n\">{}</td></tr>",
-                escape(program),
-                escape(product),
-                count.links,
-                count.pages
-            );
-        }
-        out.push_str("</table></div>");
-    }
-    out.push_str("</section>\n");
-    out
-}
-
-/// Every finding id in force: its severity, what it means and what to do.
-fn glossary(out: &mut String, checks: &[(FindingId, Severity)]) {
-    out.push_str(
-        "<section id=\"ids\" class=\"glossary\"><h2>Finding ids in force</h2>\
-         <p class=\"meta\"><code>affilint explain ID</code> prints the same.</p>",
-    );
-    for (id, severity) in checks {
-        let name = id.as_str();
-        let _ = write!(
-            out,
-            "<details id=\"why-{name}\"><summary><code>{name}</code> ({severity}): {}</summary>",
-            escape(id.summary())
-        );
-        for paragraph in id.explanation().split("\n\n") {
-            let _ = write!(out, "<p>{}</p>", escape(paragraph.trim()));
-        }
-        out.push_str("</details>");
-    }
-    out.push_str("</section>\n");
 }
 
 #[cfg(test)]
