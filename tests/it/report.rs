@@ -316,11 +316,17 @@ fn report_file(dir: &Path, args: &[&str]) -> PathBuf {
     path
 }
 
+/// The example site's report, as the README writes it, in a temporary directory.
+fn example_report() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let report = report_file(dir.path(), &["-c", "affilint.toml", "site"]);
+    (dir, report)
+}
+
 #[test]
 #[ignore = "needs Chromium: AFFILINT_CHROMIUM=/usr/bin/chromium cargo test --release -- --ignored"]
 fn chromium_shows_the_example_report_with_no_error_and_no_request() {
-    let dir = tempfile::tempdir().unwrap();
-    let report = report_file(dir.path(), &["-c", "affilint.toml", "site"]);
+    let (_dir, report) = example_report();
     let shown = chromium(&report, "");
     assert!(shown.console.is_empty(), "console: {:#?}", shown.console);
     assert!(shown.requests.is_empty(), "requests: {:#?}", shown.requests);
@@ -351,8 +357,7 @@ fn chromium_shows_the_example_report_with_no_error_and_no_request() {
 #[test]
 #[ignore = "needs Chromium: AFFILINT_CHROMIUM=/usr/bin/chromium cargo test --release -- --ignored"]
 fn chromium_filters_the_pages_by_the_link_s_query() {
-    let dir = tempfile::tempdir().unwrap();
-    let report = report_file(dir.path(), &["-c", "affilint.toml", "site"]);
+    let (_dir, report) = example_report();
     // The travel-kit page by its path; both pages by an id they both have; none by words
     // that are nowhere.
     let one = chromium(&report, "#q=marathon-travel-kit");
