@@ -465,43 +465,68 @@ pub(crate) fn find_close(bytes: &[u8], name: &[u8]) -> Close {
     Close::None
 }
 
-/// The lexical context at `pos`, looking back no further than `floor` (a place known to be in
-/// data): inside an unclosed comment, an unclosed raw-text element, or in data.
+/// The lexical context at `pos`, read forward from `floor` (a place known to be in data):
+/// inside an unclosed comment, an unclosed raw-text element, or in data (a position inside
+/// a tag is in data). Tags are read as the tokenizer reads them, quoted `>` and all, so a
+/// `<style>` inside a comment or an attribute opens nothing.
 pub(crate) fn context_at(source: &Source, pos: usize, floor: usize) -> Lex {
-    let Some(before) = source.bytes(floor.min(pos)..pos) else {
+    let base = floor.min(pos);
+    let Some(bytes) = source.bytes(base..pos) else {
         return Lex::Data;
     };
-    let base = floor.min(pos);
-    for lt in memchr::memrchr_iter(b'<', before) {
-        let rest = &before[lt..];
+    let mut i = 0;
+    while let Some(lt) = memchr::memchr(b'<', &bytes[i..]) {
+        let at = i + lt;
+        let rest = &bytes[at..];
         if rest.starts_with(b"<!--") {
-            return if memchr::memmem::find(&rest[2..], b"-->").is_some() {
-                Lex::Data
-            } else {
-                Lex::Comment {
-                    start: base + lt + 4,
-                    search: base + lt + 2,
+            // `<!-->` and `<!--->` are whole comments too.
+            match memchr::memmem::find(&rest[2..], b"-->") {
+                Some(end) => i = at + 2 + end + 3,
+                None => {
+                    return Lex::Comment {
+                        start: base + at + 4,
+                        search: base + at + 2,
+                    };
                 }
-            };
+            }
+            continue;
         }
         let closing = rest.get(1) == Some(&b'/');
-        let name_start = 1 + usize::from(closing);
-        let name = &rest[name_start..name_start + tag_name_len(&rest[name_start..])];
-        if let Some(raw) = RAW_TEXT
-            .iter()
-            .find(|r| r.as_bytes().eq_ignore_ascii_case(name))
-        {
-            if closing || name_start + name.len() >= rest.len() {
-                return Lex::Data;
+        let name_at = 1 + usize::from(closing);
+        if !rest.get(name_at).is_some_and(u8::is_ascii_alphabetic) {
+            // `<!...>`, `<?...>` and `</ ...>` are bogus comments up to the next `>`; a lone
+            // `<` is text.
+            let bogus = matches!(rest.get(1), Some(b'!' | b'?' | b'/'));
+            match memchr::memchr(b'>', &rest[1..]) {
+                Some(gt) if bogus => i = at + 1 + gt + 1,
+                None if bogus => return Lex::Data,
+                _ => i = at + 1,
             }
-            return match memchr::memchr(b'>', rest) {
-                Some(gt) => Lex::RawText {
-                    name: raw,
-                    start: base + lt + gt + 1,
-                    search: base + lt + gt + 1,
-                },
-                None => Lex::Data,
-            };
+            continue;
+        }
+        // An end tag's attributes are read like a start tag's.
+        let Some(tag) = parse_start_tag(&rest[name_at - 1..]) else {
+            return Lex::Data;
+        };
+        let after = at + name_at - 1 + tag.len;
+        let raw = RAW_TEXT
+            .iter()
+            .find(|r| r.as_bytes().eq_ignore_ascii_case(tag.name));
+        match raw {
+            Some(raw) if !closing => match find_close(&bytes[after..], tag.name) {
+                Close::At(_, end) => i = after + end,
+                _ => {
+                    return Lex::RawText {
+                        name: raw,
+                        start: base + after,
+                        search: base + after,
+                    };
+                }
+            },
+            _ if !closing && tag.name.eq_ignore_ascii_case(b"plaintext") => {
+                return Lex::Plaintext;
+            }
+            _ => i = after,
         }
     }
     Lex::Data
@@ -520,6 +545,35 @@ mod tests {
         assert_eq!(tag.attribute(b"HIDDEN"), Some(&b""[..]));
         assert_eq!(tag.attribute(b"id"), Some(&b"z"[..]));
         assert!(parse_start_tag(b"<p class=\"unterminated").is_none());
+    }
+
+    #[test]
+    fn the_context_is_read_forward_as_the_tokenizer_reads_it() {
+        let page = "<!-- <style> --><p title='<style>'>a<style>b{}</style><!-->c<script x='>'>d";
+        let mut source = Source::new();
+        source.push(page.as_bytes());
+        let at = |needle: &str| page.find(needle).unwrap();
+        assert_eq!(context_at(&source, at("a<style"), 0), Lex::Data);
+        assert!(matches!(
+            context_at(&source, at("b{}"), 0),
+            Lex::RawText { name: "style", .. }
+        ));
+        assert_eq!(context_at(&source, at("c<script"), 0), Lex::Data);
+        assert!(matches!(
+            context_at(&source, at("d"), 0),
+            Lex::RawText { name: "script", .. }
+        ));
+        // A `<style>` in a comment is text of the comment, one in an attribute a value.
+        let comment = "<!--x<style>y";
+        let mut source = Source::new();
+        source.push(comment.as_bytes());
+        assert_eq!(
+            context_at(&source, comment.len(), 0),
+            Lex::Comment {
+                start: 4,
+                search: 2
+            }
+        );
     }
 
     #[test]
