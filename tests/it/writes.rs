@@ -371,10 +371,13 @@ fn large_page_site() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-/// Waits until `fix` has started writing its temporary file (anywhere under `dir`).
+/// Waits until `fix` has started writing its temporary file (anywhere under `dir`): it holds
+/// bytes. (An empty one a moment old may be a run's that is about to lock it, and is left
+/// alone by the next run's clean-up.)
 fn wait_for_temporary_file(dir: &Path) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while temporary_files(dir).is_empty() {
+    let written = |path: &PathBuf| fs::metadata(path).is_ok_and(|m| m.len() > 0);
+    while !temporary_files(dir).iter().any(written) {
         assert!(Instant::now() < deadline, "fix never started writing");
         std::thread::sleep(Duration::from_millis(1));
     }
