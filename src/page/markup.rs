@@ -197,9 +197,29 @@ pub(crate) fn tag_name_len(bytes: &[u8]) -> usize {
 /// Parses the start tag at the start of `bytes` (which begin with `<` and a letter), as the
 /// HTML tokenizer does: quotes only matter around attribute values.
 pub(crate) fn parse_start_tag(bytes: &[u8]) -> Option<Tag<'_>> {
+    let mut attributes = Vec::new();
+    let (name, len) = walk_start_tag(bytes, |name, value| attributes.push((name, value)))?;
+    Some(Tag {
+        name,
+        attributes,
+        len,
+    })
+}
+
+/// The length of the tag at the start of `bytes`, read as [`parse_start_tag`] reads it
+/// (an end tag from its `/`), without keeping its attributes.
+fn tag_len(bytes: &[u8]) -> Option<usize> {
+    walk_start_tag(bytes, |_, _| {}).map(|(_, len)| len)
+}
+
+/// Reads the start tag at the start of `bytes`, handing each attribute to `attribute`: its
+/// name and its length, or `None` when the tag does not end in `bytes`.
+fn walk_start_tag<'a>(
+    bytes: &'a [u8],
+    mut attribute: impl FnMut(&'a [u8], &'a [u8]),
+) -> Option<(&'a [u8], usize)> {
     let name_len = tag_name_len(&bytes[1..]);
     let name = &bytes[1..1 + name_len];
-    let mut attributes = Vec::new();
     let mut i = 1 + name_len;
     let space = |b: u8| matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/');
     loop {
@@ -207,23 +227,19 @@ pub(crate) fn parse_start_tag(bytes: &[u8]) -> Option<Tag<'_>> {
             i += 1;
         }
         if *bytes.get(i)? == b'>' {
-            return Some(Tag {
-                name,
-                attributes,
-                len: i + 1,
-            });
+            return Some((name, i + 1));
         }
         let name_start = i;
         i += 1;
         while i < bytes.len() && !space(bytes[i]) && !matches!(bytes[i], b'=' | b'>') {
             i += 1;
         }
-        let attribute = &bytes[name_start..i];
+        let key = &bytes[name_start..i];
         while i < bytes.len() && matches!(bytes[i], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ') {
             i += 1;
         }
         if bytes.get(i) != Some(&b'=') {
-            attributes.push((attribute, &b""[..]));
+            attribute(key, &b""[..]);
             continue;
         }
         i += 1;
@@ -247,7 +263,7 @@ pub(crate) fn parse_start_tag(bytes: &[u8]) -> Option<Tag<'_>> {
                 &bytes[start..i]
             }
         };
-        attributes.push((attribute, value));
+        attribute(key, value);
     }
 }
 
@@ -468,25 +484,34 @@ pub(crate) fn find_close(bytes: &[u8], name: &[u8]) -> Close {
 /// The lexical context at `pos`, read forward from `floor` (a place known to be in data):
 /// inside an unclosed comment, an unclosed raw-text element, or in data (a position inside
 /// a tag is in data). Tags are read as the tokenizer reads them, quoted `>` and all, so a
-/// `<style>` inside a comment or an attribute opens nothing.
+/// `<style>` inside a comment or an attribute opens nothing, and every caller sees the same
+/// markup from the same floor.
 pub(crate) fn context_at(source: &Source, pos: usize, floor: usize) -> Lex {
+    context_and_data(source, pos, floor).0
+}
+
+/// [`context_at`], and the last place the reading went through in data (a later reading
+/// can start there).
+pub(crate) fn context_and_data(source: &Source, pos: usize, floor: usize) -> (Lex, usize) {
     let base = floor.min(pos);
     let Some(bytes) = source.bytes(base..pos) else {
-        return Lex::Data;
+        return (Lex::Data, base);
     };
     let mut i = 0;
     while let Some(lt) = memchr::memchr(b'<', &bytes[i..]) {
         let at = i + lt;
         let rest = &bytes[at..];
+        let data = base + at;
         if rest.starts_with(b"<!--") {
             // `<!-->` and `<!--->` are whole comments too.
             match memchr::memmem::find(&rest[2..], b"-->") {
                 Some(end) => i = at + 2 + end + 3,
                 None => {
-                    return Lex::Comment {
-                        start: base + at + 4,
-                        search: base + at + 2,
+                    let comment = Lex::Comment {
+                        start: data + 4,
+                        search: data + 2,
                     };
+                    return (comment, data);
                 }
             }
             continue;
@@ -499,37 +524,39 @@ pub(crate) fn context_at(source: &Source, pos: usize, floor: usize) -> Lex {
             let bogus = matches!(rest.get(1), Some(b'!' | b'?' | b'/'));
             match memchr::memchr(b'>', &rest[1..]) {
                 Some(gt) if bogus => i = at + 1 + gt + 1,
-                None if bogus => return Lex::Data,
+                None if bogus => return (Lex::Data, data),
                 _ => i = at + 1,
             }
             continue;
         }
         // An end tag's attributes are read like a start tag's.
-        let Some(tag) = parse_start_tag(&rest[name_at - 1..]) else {
-            return Lex::Data;
+        let Some(len) = tag_len(&rest[name_at - 1..]) else {
+            return (Lex::Data, data);
         };
-        let after = at + name_at - 1 + tag.len;
+        let name = &rest[name_at..name_at + tag_name_len(&rest[name_at..])];
+        let after = at + name_at - 1 + len;
         let raw = RAW_TEXT
             .iter()
-            .find(|r| r.as_bytes().eq_ignore_ascii_case(tag.name));
+            .find(|r| r.as_bytes().eq_ignore_ascii_case(name));
         match raw {
-            Some(raw) if !closing => match find_close(&bytes[after..], tag.name) {
+            Some(raw) if !closing => match find_close(&bytes[after..], name) {
                 Close::At(_, end) => i = after + end,
                 _ => {
-                    return Lex::RawText {
+                    let raw = Lex::RawText {
                         name: raw,
                         start: base + after,
                         search: base + after,
                     };
+                    return (raw, data);
                 }
             },
-            _ if !closing && tag.name.eq_ignore_ascii_case(b"plaintext") => {
-                return Lex::Plaintext;
+            _ if !closing && name.eq_ignore_ascii_case(b"plaintext") => {
+                return (Lex::Plaintext, data);
             }
             _ => i = after,
         }
     }
-    Lex::Data
+    (Lex::Data, base + i)
 }
 
 #[cfg(test)]

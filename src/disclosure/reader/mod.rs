@@ -30,7 +30,8 @@ use super::words::{OffsetMap, TextStream};
 use crate::page::elements::{Break, VOID, is_one_of};
 use crate::page::hiding::{Hiding, tag_hiding};
 use crate::page::markup::{
-    Enclosing, Frame, LOOKBACK, Lex, MAX_FRAMES, Tag, context_at, enclosing_start_tag, inside_tag,
+    Enclosing, Frame, LOOKBACK, Lex, MAX_FRAMES, Tag, context_and_data, context_at,
+    enclosing_start_tag, inside_tag,
 };
 use crate::page::source::Source;
 use crate::style::{Sheet, Thresholds};
@@ -347,7 +348,10 @@ impl<'e> Reader<'e> {
     fn start_region(&mut self, source: &mut Source, anchor: usize, prefix: usize) {
         let safe = self.safe_before(anchor);
         let floor = safe.max(source.base_offset());
-        let context = context_at(source, anchor, floor.max(anchor.saturating_sub(LOOKBACK)));
+        let (context, data) =
+            context_and_data(source, anchor, floor.max(anchor.saturating_sub(LOOKBACK)));
+        // The next anchors' readings start from there.
+        self.note_data(data);
         if matches!(context, Lex::RawText { name, .. } if name != "noscript") {
             return;
         }
@@ -361,7 +365,12 @@ impl<'e> Reader<'e> {
             {
                 start += gt + 1;
             }
-            lex = context_at(source, start, floor.max(start.saturating_sub(LOOKBACK)));
+            let from = if data <= start {
+                data
+            } else {
+                floor.max(start.saturating_sub(LOOKBACK))
+            };
+            lex = context_at(source, start, from);
         }
         self.region = Some(Region {
             pos: start,
