@@ -42,6 +42,12 @@ pub(crate) enum Command {
 pub(crate) struct CheckArgs {
     #[command(flatten)]
     pub(crate) common: CommonArgs,
+
+    /// The site's Markdown (Hugo's content/, say): each finding on a built page goes to the
+    /// file and line of the Markdown that wrote it (JSON adds `built`, SARIF
+    /// `relatedLocations`). Repeatable.
+    #[arg(long = "sources", value_name = "DIR")]
+    pub(crate) sources: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

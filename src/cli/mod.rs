@@ -12,6 +12,7 @@ mod output;
 mod run;
 mod site;
 mod snippet;
+mod sources;
 mod walk;
 mod write;
 
@@ -38,14 +39,14 @@ pub(crate) fn main() -> ExitCode {
     // Not locked here: `fix -` writes the document to stdout from a worker thread.
     let mut stdout = io::stdout();
     let result = match cli.command {
-        Command::Check(args) => run::lint(args.common, Mode::Check),
+        Command::Check(args) => run::lint(args.common, Mode::Check, &args.sources),
         Command::Fix(args) => {
             let mode = match (args.out, args.diff) {
                 (_, true) => Mode::FixDiff,
                 (Some(dir), false) => Mode::FixInto(dir),
                 (None, false) => Mode::FixInPlace,
             };
-            run::lint(args.common, mode)
+            run::lint(args.common, mode, &[])
         }
         Command::Explain(args) => commands::explain(&args, &mut stdout),
         Command::Init(args) => init::init(&args, &mut stdout),

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 
 use affilint::{CONFIG_FILE_NAME, Engine, Finding, FindingId, Location, Site};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -13,8 +14,11 @@ use super::baseline::{self, Baseline, FileBaseline, Recorder};
 use super::files::{self, FileError, Mode, Side, Sinks};
 use super::interrupt::{self, Interrupt};
 use super::inventory::{Counts, Inventory, PageLinks};
-use super::output::{self, Github, Html, Human, Json, Meta, Plain, Printer, Sarif, Style, Summary};
+use super::output::{
+    self, Built, Github, Html, Human, Json, Meta, Plain, Printer, Sarif, Style, Summary,
+};
 use super::snippet::Snippets;
+use super::sources::{self, Sources};
 use super::walk::{self, Excludes, Input};
 use super::write;
 use super::{CLEAN, FAILURE, FINDINGS, build_engine};
@@ -50,7 +54,7 @@ fn progress(common: &CommonArgs, files: usize) -> Option<ProgressBar> {
 }
 
 /// `check` and `fix`.
-pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
+pub(crate) fn lint(common: CommonArgs, mode: Mode, sources: &[PathBuf]) -> Result<u8, String> {
     let engine = build_engine(&common.engine)?;
     let baseline = common.baseline.as_deref().map(Baseline::load).transpose()?;
     let recorder = common.write_baseline.as_ref().map(|_| Recorder::default());
@@ -61,6 +65,22 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
     };
     let jobs = common.walk.jobs();
     let kinds = common.walk.kinds();
+    let sources = if sources.is_empty() {
+        None
+    } else {
+        let (sources, notes) = Sources::load(sources, &excludes, jobs)?;
+        if !common.quiet {
+            for note in &notes {
+                eprintln!("affilint: note: {note}");
+            }
+            if sources.len() == 0 {
+                eprintln!(
+                    "affilint: note: --sources: no Markdown found; findings stay on the built pages"
+                );
+            }
+        }
+        Some(sources)
+    };
     let mut walk = walk::collect(&common.walk.paths, &excludes, skip, jobs, &kinds);
     if let Some(shard) = common.shard {
         walk.inputs.retain(|input| walk::in_shard(input, shard));
@@ -149,6 +169,7 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
         diffs: diffs.as_ref(),
         baseline: baseline.as_ref(),
         recorder: recorder.as_ref(),
+        sources: sources.as_ref(),
     };
     let outcomes: Vec<(Location, Outcome)> = pool.install(|| {
         walk.inputs
@@ -162,6 +183,7 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode) -> Result<u8, String> {
         fixed: mode.fixes().then_some(0),
         not_written: mode.fixes().then_some(0),
         baselined: baseline.as_ref().map(|_| 0),
+        mapped: sources.as_ref().map(|_| 0),
         ..Summary::default()
     };
     let mut reached = 0;
@@ -359,6 +381,8 @@ struct Run<'a> {
     inventory: &'a Inventory,
     /// The sites of the directories walked.
     sites: &'a [Site],
+    /// With `--sources`: the Markdown that the pages were built from.
+    sources: Option<&'a Sources>,
 }
 
 impl Run<'_> {
@@ -390,8 +414,12 @@ impl Run<'_> {
             },
             baseline: self.baseline.map(|b| b.take(location)),
             recorded: self.recorder.map(|_| HashMap::new()),
+            page: self
+                .sources
+                .map(|sources| sources.page(input.relative.as_deref())),
             counts: Summary {
                 baselined: self.baseline.map(|_| 0),
+                mapped: self.sources.map(|_| 0),
                 ..Summary::default()
             },
         };
@@ -440,6 +468,8 @@ struct FileRun<'a> {
     baseline: Option<FileBaseline>,
     /// With `--write-baseline`: the keys of the file's findings.
     recorded: Option<HashMap<baseline::Key, usize>>,
+    /// With `--sources`: the page's mapping to its source.
+    page: Option<sources::Page<'a>>,
     counts: Summary,
 }
 
@@ -455,6 +485,20 @@ impl FileRun<'_> {
         }
         self.counts.count(finding.severity);
         let style = self.printer.style();
+        if let Some(written) = self.page.as_mut().and_then(|page| page.written(&finding)) {
+            let built = Built {
+                file: self.location.to_string(),
+                line: finding.line,
+                column: finding.column,
+            };
+            let mut finding = finding;
+            finding.line = written.line;
+            finding.column = written.column;
+            self.counts.mapped = Some(self.counts.mapped.unwrap_or(0) + 1);
+            let item = style.mapped_finding(written.location, &finding, &built);
+            self.printer.item(self.index, item);
+            return;
+        }
         let snippet = if style.wants_snippets() {
             self.snippets.at(finding.offset, finding.line)
         } else {

@@ -187,14 +187,53 @@ fn fixed_urls(out: &[u8]) -> Vec<Option<String>> {
         .collect()
 }
 
-/// Checks (and when `fixing`, fixes) `text`.
-fn check(
-    checks: &Checks,
-    text: &str,
-    fixing: bool,
-    mut affiliate_sink: Option<&mut (dyn FnMut(AffiliateLink) + '_)>,
-) -> Result<Checked, DocumentError> {
+/// A link destination written in a Markdown document, and where: what a site generator
+/// renders into an `href`. See [`markdown_links`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MarkdownLink {
+    /// The URL it means, escapes and character references decoded.
+    pub url: String,
+    /// 1-based line where the link starts (its `[`, the `<` of an autolink, a bare URL, a
+    /// reference definition's label, a front-matter value).
+    pub line: usize,
+    /// 1-based column (characters) there.
+    pub column: usize,
+}
+
+/// The links a Markdown document writes, in document order, each with where it is written:
+/// inline links, reference definitions (once each, however many links use them), autolinks,
+/// GFM bare URLs and URL values of the front matter (YAML `---` or TOML `+++`), read as
+/// [`Engine::checker_for`](crate::Engine::checker_for) reads them. Images are not links;
+/// links inside raw HTML are not listed. For mapping what a built page links to back to the
+/// source that wrote it.
+///
+/// ```
+/// let post = "+++\nproduct_url = \"https://www.amazon.com/dp/B0\"\n+++\n\nSee [it](https://a.example/x).\n";
+/// let links = affilint::markdown_links(post);
+/// assert_eq!(links[0].url, "https://www.amazon.com/dp/B0");
+/// assert_eq!((links[0].line, links[0].column), (2, 16));
+/// assert_eq!((links[1].url.as_str(), links[1].line), ("https://a.example/x", 5));
+/// ```
+pub fn markdown_links(text: &str) -> Vec<MarkdownLink> {
     let lines = Lines::new(text);
+    all_destinations(text)
+        .destinations
+        .into_iter()
+        .map(|d| {
+            let (line, column) = lines.position(d.at);
+            MarkdownLink {
+                url: d.url,
+                line,
+                column,
+            }
+        })
+        .collect()
+}
+
+/// The body's destinations and raw HTML, and the front matter's URL values among the
+/// destinations, in document order; those no reader can follow left out.
+fn all_destinations(text: &str) -> destinations::Found {
     let mut found = destinations::find(text);
     if let Some((range, yaml)) = found.front_matter.clone() {
         for value in front_matter::urls(&text[range.clone()], range.start, yaml) {
@@ -210,6 +249,18 @@ fn check(
         found.destinations.sort_by_key(|d| d.range.start);
     }
     followable(&mut found.destinations);
+    found
+}
+
+/// Checks (and when `fixing`, fixes) `text`.
+fn check(
+    checks: &Checks,
+    text: &str,
+    fixing: bool,
+    mut affiliate_sink: Option<&mut (dyn FnMut(AffiliateLink) + '_)>,
+) -> Result<Checked, DocumentError> {
+    let lines = Lines::new(text);
+    let found = all_destinations(text);
     let mut frozen: Vec<Option<&'static str>> =
         found.destinations.iter().map(|d| d.frozen).collect();
     let mut edits: Vec<Edit> = Vec::new();

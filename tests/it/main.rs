@@ -14,5 +14,6 @@ mod policies;
 mod readme;
 mod report;
 mod robustness;
+mod sources;
 mod support;
 mod writes;

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use affilint::{Finding, Location, Severity};
 use anstyle::{AnsiColor, Style as Paint};
 
-use super::{Style, Summary};
+use super::{Built, Style, Summary};
 use crate::cli::files::FileError;
 use crate::cli::plural;
 use crate::cli::snippet::Snippet;
@@ -91,6 +91,20 @@ impl Style for Human {
         out
     }
 
+    fn mapped_finding(&self, location: &Location, f: &Finding, built: &Built) -> String {
+        let mut out = self.finding(location, f, None);
+        let at = format!("{}:{}:{}", built.file, built.line, built.column);
+        let line = format!(" {} built: {at}\n", self.paint(GUTTER, "="));
+        // After the first line (and its help, with snippets on).
+        let end = if self.snippets {
+            out.trim_end_matches('\n').len() + 1
+        } else {
+            out.len()
+        };
+        out.insert_str(end, &line);
+        out
+    }
+
     fn close(&self, summary: &Summary, _: &[FileError]) -> String {
         if self.quiet {
             return String::new();
@@ -120,6 +134,9 @@ impl Style for Human {
                 "fixed"
             };
             let _ = write!(out, "; {} {done}", plural(fixed, "file"));
+        }
+        if let Some(mapped) = summary.mapped {
+            let _ = write!(out, "; {} placed in the sources", plural(mapped, "finding"));
         }
         if let Some(baselined) = summary.baselined {
             let _ = write!(out, "; {} in the baseline", plural(baselined, "finding"));

@@ -3,7 +3,7 @@
 use affilint::{Finding, Location};
 use serde::Serialize;
 
-use super::{Style, Summary};
+use super::{Built, Style, Summary};
 use crate::cli::files::FileError;
 use crate::cli::snippet::Snippet;
 
@@ -22,6 +22,9 @@ struct JsonFinding<'a> {
     /// The affiliate id the link carries.
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a str>,
+    /// With `--sources`, for a finding placed in its source: where the built page has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    built: Option<&'a Built>,
 }
 
 #[derive(Serialize)]
@@ -45,18 +48,11 @@ impl Style for Json {
     }
 
     fn finding(&self, location: &Location, f: &Finding, _: Option<&Snippet>) -> String {
-        serde_json::to_string(&JsonFinding {
-            rule: f.id.as_str(),
-            severity: f.severity.as_str(),
-            file: &location.to_string(),
-            line: f.line,
-            column: f.column,
-            message: &f.message,
-            url: f.url.as_deref(),
-            program: f.program.as_deref(),
-            id: f.affiliate_id.as_deref(),
-        })
-        .unwrap_or_default()
+        json_finding(location, f, None)
+    }
+
+    fn mapped_finding(&self, location: &Location, f: &Finding, built: &Built) -> String {
+        json_finding(location, f, Some(built))
     }
 
     fn close(&self, summary: &Summary, file_errors: &[FileError]) -> String {
@@ -77,4 +73,20 @@ impl Style for Json {
         out.push_str("\n}\n");
         out
     }
+}
+
+fn json_finding(location: &Location, f: &Finding, built: Option<&Built>) -> String {
+    serde_json::to_string(&JsonFinding {
+        rule: f.id.as_str(),
+        severity: f.severity.as_str(),
+        file: &location.to_string(),
+        line: f.line,
+        column: f.column,
+        message: &f.message,
+        url: f.url.as_deref(),
+        program: f.program.as_deref(),
+        id: f.affiliate_id.as_deref(),
+        built,
+    })
+    .unwrap_or_default()
 }

@@ -30,6 +30,14 @@ use super::files::FileError;
 use super::inventory::Counts;
 use super::snippet::Snippet;
 
+/// Where on the built page a finding placed in its source was met (`--sources`).
+#[derive(Debug, Serialize)]
+pub(crate) struct Built {
+    pub(crate) file: String,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+}
+
 /// Totals over every document read.
 #[derive(Debug, Default, Serialize)]
 pub(crate) struct Summary {
@@ -47,6 +55,9 @@ pub(crate) struct Summary {
     pub(crate) not_written: Option<usize>,
     /// Documents that could not be read (not counted in `files`).
     pub(crate) not_read: usize,
+    /// Findings placed in their Markdown source. With `--sources` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) mapped: Option<usize>,
     /// Findings left out because the baseline holds them. With `--baseline` only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) baselined: Option<usize>,
@@ -78,6 +89,7 @@ impl Summary {
             }
         };
         add(&mut self.fixed, other.fixed);
+        add(&mut self.mapped, other.mapped);
         add(&mut self.baselined, other.baselined);
     }
 }
@@ -108,6 +120,13 @@ pub(crate) trait Style: Send + Sync {
 
     /// One finding of the document at `location`.
     fn finding(&self, location: &Location, finding: &Finding, snippet: Option<&Snippet>) -> String;
+
+    /// One finding that `--sources` placed in its source (`location`, with the finding's
+    /// line and column there), met on a built page at `built`.
+    fn mapped_finding(&self, location: &Location, finding: &Finding, built: &Built) -> String {
+        let _ = built;
+        self.finding(location, finding, None)
+    }
 
     /// Written after the last item: the summary, and the inputs that could not be read.
     fn close(&self, summary: &Summary, file_errors: &[FileError]) -> String;

@@ -9,7 +9,7 @@ use affilint::{Finding, FindingId, Location, Severity};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Value, json};
 
-use super::{Style, Summary};
+use super::{Built, Style, Summary};
 use crate::cli::baseline;
 use crate::cli::files::FileError;
 use crate::cli::snippet::Snippet;
@@ -160,6 +160,21 @@ impl Style for Sarif {
                 result["properties"]["id"] = json!(id);
             }
         }
+        serde_json::to_string(&result).unwrap_or_default()
+    }
+
+    fn mapped_finding(&self, location: &Location, f: &Finding, built: &Built) -> String {
+        let mut result: Value =
+            serde_json::from_str(&self.finding(location, f, None)).unwrap_or_default();
+        let built_at = Location::File(built.file.clone().into());
+        result["relatedLocations"] = json!([{
+            "id": 0,
+            "message": { "text": "where the built page has it" },
+            "physicalLocation": {
+                "artifactLocation": self.location(&built_at),
+                "region": { "startLine": built.line, "startColumn": built.column },
+            }
+        }]);
         serde_json::to_string(&result).unwrap_or_default()
     }
 
