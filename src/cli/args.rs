@@ -48,6 +48,49 @@ pub(crate) struct CheckArgs {
     /// `relatedLocations`). Repeatable.
     #[arg(long = "sources", value_name = "DIR")]
     pub(crate) sources: Vec<PathBuf>,
+
+    #[cfg(feature = "live")]
+    #[command(flatten)]
+    pub(crate) live: LiveArgs,
+}
+
+/// How a live site (`check https://...`) is read.
+#[cfg(feature = "live")]
+#[derive(Debug, Args)]
+pub(crate) struct LiveArgs {
+    /// Live sites: requests in flight at once to the site.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) connections: u16,
+
+    /// Live sites: requests a second to a host at most (robots.txt's Crawl-delay can slow
+    /// it further; 0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 10.0)]
+    pub(crate) rate: f64,
+
+    /// Live sites: pages checked at most.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub(crate) max_pages: usize,
+
+    /// Live sites: seconds for a whole request, body included.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub(crate) timeout: u64,
+
+    /// Live sites: seconds to connect.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub(crate) connect_timeout: u64,
+
+    /// Live sites: retries of a request met by 429, 5xx or a network error (with backoff,
+    /// honouring Retry-After).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub(crate) retries: u32,
+
+    /// Live sites: a page larger than this (MiB, decompressed) is not checked.
+    #[arg(long, value_name = "MIB", default_value_t = 32)]
+    pub(crate) max_page_mib: u64,
+
+    /// Live sites: requests for HOST:PORT go to HOST2:PORT2 instead, as curl's (repeatable).
+    #[arg(long, value_name = "HOST:PORT:HOST2:PORT2")]
+    pub(crate) connect_to: Vec<crate::cli::live::ConnectTo>,
 }
 
 #[derive(Debug, Args)]

@@ -160,11 +160,21 @@ impl Placed<'_> {
     }
 }
 
-/// Checks or fixes one input (of `site`, if it is in a walked directory), handing each
+/// Where a document is read from, beyond the file system.
+#[derive(Clone, Copy)]
+pub(crate) struct From<'a> {
+    /// The site of a walked directory the document is in.
+    pub(crate) site: Option<&'a Site>,
+    /// The live sites being read (`check https://...`).
+    #[cfg(feature = "live")]
+    pub(crate) live: Option<&'a crate::cli::live::Live>,
+}
+
+/// Checks or fixes one input (of `from.site`, if it is in a walked directory), handing each
 /// finding and affiliate link over as it is known.
 pub(crate) fn process(
     engine: &Engine,
-    site: Option<&Site>,
+    from: From<'_>,
     input: &Input,
     mode: &Mode,
     interrupt: &Interrupt,
@@ -173,7 +183,7 @@ pub(crate) fn process(
     let path = input.relative.as_deref().map(super::site::url_path);
     let engine = Placed {
         engine,
-        place: site.zip(path.as_deref()),
+        place: from.site.zip(path.as_deref()),
         kind: input.kind,
     };
     let engine = &engine;
@@ -184,6 +194,12 @@ pub(crate) fn process(
         (Mode::Check, Location::File(path)) => match File::open(path) {
             Ok(file) => check(engine, file, sinks),
             Err(e) => Processed::unreadable(format!("cannot read: {e}")),
+        },
+        #[cfg(feature = "live")]
+        (Mode::Check, Location::Url(url)) => match from.live.map(|live| live.open(url)) {
+            Some(Ok(body)) => check(engine, body, sinks),
+            Some(Err(e)) => Processed::unreadable(e),
+            None => Processed::unreadable("a live page, but no live site is being read"),
         },
         (Mode::FixInPlace, Location::File(path)) => fix_in_place(engine, path, interrupt, sinks),
         (Mode::FixInto(dir), Location::File(path)) => {

@@ -325,7 +325,12 @@ pub(crate) fn gather(
                 affiliate_link: &mut |link| page.record(link),
             };
             let site = input.site.map(|i| &sites[i]);
-            let processed = files::process(engine, site, input, &Mode::Check, &interrupt, sinks);
+            let from = files::From {
+                site,
+                #[cfg(feature = "live")]
+                live: None,
+            };
+            let processed = files::process(engine, from, input, &Mode::Check, &interrupt, sinks);
             match processed.failure {
                 Some((side, message)) => {
                     failures

@@ -8,6 +8,8 @@ mod files;
 mod init;
 mod interrupt;
 mod inventory;
+#[cfg(feature = "live")]
+mod live;
 mod output;
 mod run;
 mod site;
@@ -39,14 +41,21 @@ pub(crate) fn main() -> ExitCode {
     // Not locked here: `fix -` writes the document to stdout from a worker thread.
     let mut stdout = io::stdout();
     let result = match cli.command {
-        Command::Check(args) => run::lint(args.common, Mode::Check, &args.sources),
+        Command::Check(args) => {
+            let options = run::CheckOptions {
+                sources: &args.sources,
+                #[cfg(feature = "live")]
+                live: Some(&args.live),
+            };
+            run::lint(args.common, Mode::Check, &options)
+        }
         Command::Fix(args) => {
             let mode = match (args.out, args.diff) {
                 (_, true) => Mode::FixDiff,
                 (Some(dir), false) => Mode::FixInto(dir),
                 (None, false) => Mode::FixInPlace,
             };
-            run::lint(args.common, mode, &[])
+            run::lint(args.common, mode, &run::CheckOptions::default())
         }
         Command::Explain(args) => commands::explain(&args, &mut stdout),
         Command::Init(args) => init::init(&args, &mut stdout),

@@ -5,15 +5,19 @@ use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
-use affilint::{CONFIG_FILE_NAME, Engine, Finding, FindingId, Location, Site};
+use affilint::{CONFIG_FILE_NAME, Engine, Finding, FindingId, Kind, Location, Site};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
+#[cfg(feature = "live")]
+use super::args::LiveArgs;
 use super::args::{ColorChoice, CommonArgs, Format};
 use super::baseline::{self, Baseline, FileBaseline, Recorder};
 use super::files::{self, FileError, Mode, Side, Sinks};
 use super::interrupt::{self, Interrupt};
 use super::inventory::{Counts, Inventory, PageLinks};
+#[cfg(feature = "live")]
+use super::live::{Discovered, Live, Politeness};
 use super::output::{
     self, Built, Github, Html, Human, Json, Meta, Plain, Printer, Sarif, Style, Summary,
 };
@@ -53,8 +57,75 @@ fn progress(common: &CommonArgs, files: usize) -> Option<ProgressBar> {
     })
 }
 
+/// What `check` has that `fix` has not.
+#[derive(Default)]
+pub(crate) struct CheckOptions<'a> {
+    /// `--sources DIR`.
+    pub(crate) sources: &'a [PathBuf],
+    /// How live sites are read (`check https://...`).
+    #[cfg(feature = "live")]
+    pub(crate) live: Option<&'a LiveArgs>,
+}
+
+/// Whether a command-line argument names a live site rather than a file.
+fn is_url(arg: &std::path::Path) -> bool {
+    arg.to_str()
+        .is_some_and(|a| a.starts_with("http://") || a.starts_with("https://"))
+}
+
+/// The live sites named on the command line, read: the client and the pages found.
+#[cfg(feature = "live")]
+fn live_inputs(
+    urls: &[&str],
+    mode: &Mode,
+    options: &CheckOptions<'_>,
+) -> Result<Option<(Live, Discovered)>, String> {
+    if urls.is_empty() {
+        return Ok(None);
+    }
+    let Some(args) = options.live.filter(|_| !mode.fixes()) else {
+        return Err(refuse_fix(urls[0]));
+    };
+    let politeness = Politeness {
+        rate: (args.rate > 0.0).then_some(args.rate),
+        connect_timeout: std::time::Duration::from_secs(args.connect_timeout),
+        timeout: std::time::Duration::from_secs(args.timeout),
+        retries: args.retries,
+        max_bytes: args.max_page_mib.saturating_mul(1024 * 1024),
+        connect_to: args.connect_to.clone(),
+    };
+    let (live, roots) = Live::new(urls, politeness)?;
+    let found = live.discover(&roots, args.max_pages);
+    Ok(Some((live, found)))
+}
+
+fn refuse_fix(url: &str) -> String {
+    format!(
+        "{url}: fix works on files, not on a live site; check it with `affilint check {url}`, \
+         then fix the files it is built from"
+    )
+}
+
 /// `check` and `fix`.
-pub(crate) fn lint(common: CommonArgs, mode: Mode, sources: &[PathBuf]) -> Result<u8, String> {
+pub(crate) fn lint(
+    common: CommonArgs,
+    mode: Mode,
+    options: &CheckOptions<'_>,
+) -> Result<u8, String> {
+    let sources = options.sources;
+    let (urls, paths): (Vec<PathBuf>, Vec<PathBuf>) =
+        common.walk.paths.iter().cloned().partition(|p| is_url(p));
+    let urls: Vec<&str> = urls.iter().filter_map(|u| u.to_str()).collect();
+    #[cfg(feature = "live")]
+    let live = live_inputs(&urls, &mode, options)?;
+    #[cfg(not(feature = "live"))]
+    if let Some(url) = urls.first() {
+        return Err(if mode.fixes() {
+            refuse_fix(url)
+        } else {
+            format!("{url}: this affilint was built without live-site support (the `live` feature)")
+        });
+    }
     let engine = build_engine(&common.engine)?;
     let baseline = common.baseline.as_deref().map(Baseline::load).transpose()?;
     let recorder = common.write_baseline.as_ref().map(|_| Recorder::default());
@@ -81,7 +152,23 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode, sources: &[PathBuf]) -> Resul
         }
         Some(sources)
     };
-    let mut walk = walk::collect(&common.walk.paths, &excludes, skip, jobs, &kinds);
+    let mut walk = if paths.is_empty() && !urls.is_empty() {
+        walk::Walk::default()
+    } else {
+        walk::collect(&paths, &excludes, skip, jobs, &kinds)
+    };
+    #[cfg(feature = "live")]
+    let (live, jobs) = match live {
+        Some((live, found)) => {
+            walk.inputs.extend(found.pages.into_iter().map(Input::page));
+            walk.errors.extend(found.errors);
+            walk.notes.extend(found.notes);
+            // Network-bound: as many at once as the site is asked, no more.
+            let connections = options.live.map_or(jobs, |a| usize::from(a.connections));
+            (Some(live), connections)
+        }
+        None => (None, jobs),
+    };
     if let Some(shard) = common.shard {
         walk.inputs.retain(|input| walk::in_shard(input, shard));
     }
@@ -170,6 +257,8 @@ pub(crate) fn lint(common: CommonArgs, mode: Mode, sources: &[PathBuf]) -> Resul
         baseline: baseline.as_ref(),
         recorder: recorder.as_ref(),
         sources: sources.as_ref(),
+        #[cfg(feature = "live")]
+        live: live.as_ref(),
     };
     let outcomes: Vec<(Location, Outcome)> = pool.install(|| {
         walk.inputs
@@ -383,6 +472,9 @@ struct Run<'a> {
     sites: &'a [Site],
     /// With `--sources`: the Markdown that the pages were built from.
     sources: Option<&'a Sources>,
+    /// The live sites being read.
+    #[cfg(feature = "live")]
+    live: Option<&'a Live>,
 }
 
 impl Run<'_> {
@@ -414,9 +506,17 @@ impl Run<'_> {
             },
             baseline: self.baseline.map(|b| b.take(location)),
             recorded: self.recorder.map(|_| HashMap::new()),
+            // Built pages only: Markdown met in the same walk is its own source.
             page: self
                 .sources
-                .map(|sources| sources.page(input.relative.as_deref())),
+                .filter(|_| input.kind == Kind::Html)
+                .and_then(|sources| match (&input.location, &input.relative) {
+                    (Location::File(_), Some(relative)) if input.site.is_some() => {
+                        Some(sources.page(relative, true))
+                    }
+                    (Location::File(path), _) => Some(sources.page(path, false)),
+                    _ => None,
+                }),
             counts: Summary {
                 baselined: self.baseline.map(|_| 0),
                 mapped: self.sources.map(|_| 0),
@@ -429,7 +529,12 @@ impl Run<'_> {
             affiliate_link: &mut |link| links.record(link),
         };
         let site = input.site.map(|i| &self.sites[i]);
-        let processed = files::process(self.engine, site, input, self.mode, self.interrupt, sinks);
+        let from = files::From {
+            site,
+            #[cfg(feature = "live")]
+            live: self.live,
+        };
+        let processed = files::process(self.engine, from, input, self.mode, self.interrupt, sinks);
         self.inventory.add(links);
         if processed.interrupted && processed.report.is_none() {
             return Outcome::Skipped;
@@ -479,13 +584,15 @@ impl FileRun<'_> {
         if let Some(recorded) = &mut self.recorded {
             *recorded.entry(baseline::key(&finding)).or_default() += 1;
         }
+        // Placed before the baseline may hold it back: the n-th link to a URL counts them all.
+        let written = self.page.as_mut().and_then(|page| page.written(&finding));
         if self.baseline.as_mut().is_some_and(|b| b.absorbs(&finding)) {
             self.counts.baselined = Some(self.counts.baselined.unwrap_or(0) + 1);
             return;
         }
         self.counts.count(finding.severity);
         let style = self.printer.style();
-        if let Some(written) = self.page.as_mut().and_then(|page| page.written(&finding)) {
+        if let Some(written) = written {
             let built = Built {
                 file: self.location.to_string(),
                 line: finding.line,

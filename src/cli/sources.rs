@@ -97,7 +97,7 @@ impl Sources {
         }
         let links = markdown_links(text);
         for link in &links {
-            let files = self.by_url.entry(link.url.clone()).or_default();
+            let files = self.by_url.entry(normal_url(&link.url)).or_default();
             if files.last() != Some(&index) {
                 files.push(index);
             }
@@ -110,16 +110,29 @@ impl Sources {
         self.files.len()
     }
 
-    /// The mapping of one built page, `relative` to the directory checked.
-    pub(crate) fn page(&self, relative: Option<&Path>) -> Page<'_> {
-        let source = relative.and_then(|r| {
-            built_keys(r)
-                .into_iter()
-                .find_map(|key| match self.by_key.get(&key) {
-                    Some(files) if files.len() == 1 => Some(files[0]),
-                    _ => None,
-                })
-        });
+    /// The mapping of one built page: `path` relative to the directory walked, or (`walked`
+    /// false) a file named on the command line, whose path is matched from its end.
+    pub(crate) fn page(&self, path: &Path, walked: bool) -> Page<'_> {
+        let key = built_key(path);
+        let candidates: Vec<&str> = if walked {
+            vec![key.as_str()]
+        } else {
+            // `public/posts/x` is tried as itself, `posts/x`, then `x`; never as the root.
+            let mut from = Some(key.as_str());
+            std::iter::from_fn(|| {
+                let current = from?;
+                from = current.split_once('/').map(|(_, rest)| rest);
+                Some(current)
+            })
+            .filter(|k| !k.is_empty())
+            .collect()
+        };
+        let source = candidates
+            .into_iter()
+            .find_map(|key| match self.by_key.get(key) {
+                Some(files) if files.len() == 1 => Some(files[0]),
+                _ => None,
+            });
         Page {
             sources: self,
             source,
@@ -161,7 +174,8 @@ impl<'s> Page<'s> {
                 0
             }
         };
-        let writers = sources.by_url.get(url)?;
+        let normal = normal_url(url);
+        let writers = sources.by_url.get(&normal)?;
         let file = match self.source {
             Some(source) if writers.contains(&source) => source,
             _ if writers.len() == 1 => {
@@ -171,8 +185,9 @@ impl<'s> Page<'s> {
             _ => return None,
         };
         let file = &sources.files[file];
-        let places: Vec<&MarkdownLink> = file.links.iter().filter(|l| l.url == *url).collect();
-        let link = places.get(nth).or(places.last())?;
+        let places = file.links.iter().filter(|l| normal_url(&l.url) == normal);
+        let last = places.clone().next_back();
+        let link = places.clone().nth(nth).or(last)?;
         Some(Written {
             location: &file.location,
             line: link.line,
@@ -193,8 +208,10 @@ fn page_keys(relative: &Path, text: &str) -> Vec<String> {
     let dir = path.parent().map(key_of).unwrap_or_default();
     let mut keys = Vec::new();
     let matter = front_matter_fields(text);
-    if let Some(url) = matter.get("url").or(matter.get("permalink")) {
-        keys.push(key_of(Path::new(url)));
+    let placed = matter.get("url").or(matter.get("permalink"));
+    // `permalink: false` (Eleventy) builds no page; `:title` patterns are not paths.
+    if let Some(url) = placed.filter(|u| *u != "false" && !u.contains(':')) {
+        keys.push(built_key(Path::new(url)));
     }
     let base = if stem == "index" || stem == "_index" {
         dir.clone()
@@ -221,20 +238,20 @@ fn page_keys(relative: &Path, text: &str) -> Vec<String> {
     keys
 }
 
-/// The keys a built page may have: `posts/x/index.html` and `posts/x.html` are `posts/x`.
-fn built_keys(relative: &Path) -> Vec<String> {
-    let key = key_of(relative);
-    let mut keys = Vec::new();
-    for suffix in ["/index.html", "/index.htm", ".html", ".htm"] {
-        if let Some(stripped) = format!("/{key}").strip_suffix(suffix) {
-            keys.push(stripped.trim_start_matches('/').to_owned());
-            break;
-        }
-    }
-    if keys.is_empty() {
-        keys.push(key);
-    }
-    keys
+/// The key of a built page: `posts/x/index.html` and `posts/x.html` are `posts/x`.
+fn built_key(path: &Path) -> String {
+    let key = format!("/{}", key_of(path));
+    let stripped = ["/index.html", "/index.htm", ".html", ".htm"]
+        .iter()
+        .find_map(|suffix| key.strip_suffix(suffix))
+        .unwrap_or(&key);
+    stripped.trim_start_matches('/').to_owned()
+}
+
+/// A URL as the key it is found by: parsed and written back when it parses (a generator
+/// may percent-encode what the Markdown wrote plainly), as it is otherwise.
+fn normal_url(url: &str) -> String {
+    url::Url::parse(url).map_or_else(|_| url.to_owned(), String::from)
 }
 
 /// A path as a key: `/`-separated, lowercase, no leading or trailing `/`.
@@ -304,10 +321,15 @@ mod tests {
             keys("_posts/2024-05-01-Kettle.md", ""),
             ["_posts/2024-05-01-kettle", "2024/05/01/kettle", "kettle"]
         );
-        let built = |path: &str| built_keys(Path::new(path));
-        assert_eq!(built("posts/kettle/index.html"), ["posts/kettle"]);
-        assert_eq!(built("posts/kettle.html"), ["posts/kettle"]);
-        assert_eq!(built("index.html"), [""]);
+        assert_eq!(
+            keys("a.md", "---\npermalink: /gear/kettle.html\n---\n"),
+            ["gear/kettle", "a"]
+        );
+        assert_eq!(keys("a.md", "---\npermalink: false\n---\n"), ["a"]);
+        let built = |path: &str| built_key(Path::new(path));
+        assert_eq!(built("posts/kettle/index.html"), "posts/kettle");
+        assert_eq!(built("posts/kettle.html"), "posts/kettle");
+        assert_eq!(built("index.html"), "");
     }
 
     #[test]
@@ -330,7 +352,7 @@ mod tests {
             f.offset = offset;
             f
         };
-        let mut page = sources.page(Some(Path::new("a/index.html")));
+        let mut page = sources.page(Path::new("a/index.html"), true);
         let at = |w: Option<Written<'_>>| w.map(|w| (w.location.to_string(), w.line, w.column));
         assert_eq!(
             at(page.written(&finding(Some("https://x.example/a"), 10))),
@@ -360,7 +382,7 @@ mod tests {
             Some(("content/a.md".into(), 1, 1))
         );
         // A page whose path matches nothing learns its source from a URL only one writes.
-        let mut moved = sources.page(Some(Path::new("elsewhere/index.html")));
+        let mut moved = sources.page(Path::new("elsewhere/index.html"), true);
         assert!(moved.written(&finding(None, 0)).is_none());
         assert!(
             moved
@@ -371,5 +393,14 @@ mod tests {
             at(moved.written(&finding(None, 0))),
             Some(("content/b.md".into(), 1, 1))
         );
+        // A file named on the command line matches from the end of its path, never as the
+        // site's root.
+        let mut named = sources.page(Path::new("public/b/index.html"), false);
+        assert_eq!(
+            at(named.written(&finding(None, 0))),
+            Some(("content/b.md".into(), 1, 1))
+        );
+        let mut root = sources.page(Path::new("public/index.html"), false);
+        assert!(root.written(&finding(None, 0)).is_none());
     }
 }

@@ -28,6 +28,17 @@ pub(crate) struct Input {
 }
 
 impl Input {
+    /// A page of a live site.
+    #[cfg(feature = "live")]
+    pub(crate) fn page(location: Location) -> Input {
+        Input {
+            location,
+            kind: Kind::Html,
+            relative: None,
+            site: None,
+        }
+    }
+
     /// Standard input, read as `kind`.
     fn stdin(kind: Kind) -> Input {
         Input {

@@ -13,6 +13,8 @@ pub enum Location {
     File(PathBuf),
     /// Standard input (`-` on the command line).
     Stdin,
+    /// A page of a live site, by its URL (`affilint check https://...`).
+    Url(String),
 }
 
 impl Location {
@@ -20,17 +22,18 @@ impl Location {
     pub fn path(&self) -> Option<&Path> {
         match self {
             Location::File(path) => Some(path),
-            Location::Stdin => None,
+            Location::Stdin | Location::Url(_) => None,
         }
     }
 }
 
 impl fmt::Display for Location {
-    /// How findings name the document: the path as walked, or `-`.
+    /// How findings name the document: the path as walked, `-`, or the page's URL.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::File(path) => write!(f, "{}", path.display()),
             Location::Stdin => f.write_str("-"),
+            Location::Url(url) => f.write_str(url),
         }
     }
 }

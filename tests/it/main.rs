@@ -9,6 +9,8 @@ mod ecosystem;
 mod engine;
 mod fidelity;
 mod layers;
+#[cfg(feature = "live")]
+mod live;
 mod markdown;
 mod policies;
 mod readme;

@@ -64,7 +64,8 @@ fn built_site() -> tempfile::TempDir {
         ),
         (
             "content/posts/stove/index.md",
-            "---\ntitle: Stove\n---\n\nAt <https://www.amazon.com/dp/B0STOVE002>.\n",
+            "---\ntitle: Stove\n---\n\nAt <https://www.amazon.com/dp/B0STOVE002>.\n\
+             Again: <https://www.amazon.com/dp/B0STOVE002>.\n",
         ),
         (
             "content/drafts/renamed.md",
@@ -349,4 +350,94 @@ fn hugo_example_findings_land_on_the_markdown_and_fix_content_cleans_the_build()
         .filter(|f| f.get("url").is_some())
         .collect();
     assert!(left.is_empty(), "link findings after fix: {left:?}");
+}
+
+#[test]
+fn named_files_short_output_markdown_inputs_and_baselines_keep_the_mapping_right() {
+    let dir = built_site();
+    // A page named on the command line matches from the end of its path.
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            "public/posts/stove/index.html",
+            "--sources",
+            "content",
+            "--format",
+            "short",
+        ],
+        None,
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "content/posts/stove/index.md:1:1: error[missing-disclosure]: affiliate links"
+        ) && text.contains("(built: public/posts/stove/index.html:2:7)\n"),
+        "{text}"
+    );
+    // `short` stays one line per finding.
+    assert!(text.lines().all(|l| !l.starts_with(' ')), "{text}");
+    // Markdown met in the same walk is reported where it is, not mapped to itself.
+    let out = run(
+        dir.path(),
+        &["check", ".", "--sources", "content", "--format", "json"],
+        None,
+    );
+    let report = json(&out);
+    for f in report["findings"].as_array().unwrap() {
+        let built = f["built"]["file"].as_str();
+        assert!(
+            built.is_none_or(|b| b.ends_with(".html")),
+            "only built pages are mapped: {f}"
+        );
+    }
+    // A baseline that holds the first link to a URL does not move the second one.
+    let baseline = dir.path().join("baseline.json");
+    let held = run(
+        dir.path(),
+        &[
+            "check",
+            "public/posts/stove",
+            "--write-baseline",
+            baseline.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(held.status.code(), Some(0), "{}", stderr(&held));
+    let page = dir.path().join("public/posts/stove/index.html");
+    let html = std::fs::read_to_string(&page).unwrap().replace(
+        "</body>",
+        "<p><a href=\"https://www.amazon.com/dp/B0STOVE002\" rel=\"sponsored\">again</a></p></body>",
+    );
+    std::fs::write(&page, html).unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            "public",
+            "--sources",
+            "content",
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let report = json(&out);
+    let new: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["built"]["file"] == "public/posts/stove/index.html")
+        .collect();
+    assert_eq!(new.len(), 1, "{}", stdout(&out));
+    // The second link to the URL goes to the second place the source writes it.
+    assert_eq!(
+        (&new[0]["file"], &new[0]["line"]),
+        (
+            &Value::from("content/posts/stove/index.md"),
+            &Value::from(6)
+        )
+    );
 }

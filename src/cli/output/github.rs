@@ -35,24 +35,37 @@ impl Style for Github {
         } else {
             format!("{} ({})", f.message, f.id.help())
         };
-        format!(
-            "::{command} file={},line={},col={},title={}::{}\n",
-            escape_property(&location.to_string()),
-            f.line,
-            f.column,
-            escape_property(&format!("affilint {}", f.id)),
-            escape_data(&message)
-        )
+        let title = escape_property(&format!("affilint {}", f.id));
+        match location {
+            // A live page is no file of the repository: the annotation names it in its text.
+            Location::Url(url) => format!(
+                "::{command} title={title}::{}\n",
+                escape_data(&format!("{url}:{}:{}: {message}", f.line, f.column))
+            ),
+            _ => format!(
+                "::{command} file={},line={},col={},title={title}::{}\n",
+                escape_property(&location.to_string()),
+                f.line,
+                f.column,
+                escape_data(&message)
+            ),
+        }
     }
 
     fn close(&self, summary: &Summary, file_errors: &[FileError]) -> String {
         let mut out = String::new();
         for error in file_errors {
-            out.push_str(&format!(
-                "::error file={},title=affilint::{}\n",
-                escape_property(&error.location.to_string()),
-                escape_data(&error.message)
-            ));
+            out.push_str(&match &error.location {
+                Location::Url(url) => format!(
+                    "::error title=affilint::{}\n",
+                    escape_data(&format!("{url}: {}", error.message))
+                ),
+                location => format!(
+                    "::error file={},title=affilint::{}\n",
+                    escape_property(&location.to_string()),
+                    escape_data(&error.message)
+                ),
+            });
         }
         if !self.quiet {
             out.push_str(&format!(

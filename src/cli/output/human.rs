@@ -94,14 +94,14 @@ impl Style for Human {
     fn mapped_finding(&self, location: &Location, f: &Finding, built: &Built) -> String {
         let mut out = self.finding(location, f, None);
         let at = format!("{}:{}:{}", built.file, built.line, built.column);
-        let line = format!(" {} built: {at}\n", self.paint(GUTTER, "="));
-        // After the first line (and its help, with snippets on).
-        let end = if self.snippets {
-            out.trim_end_matches('\n').len() + 1
+        if self.snippets {
+            // After the first line and its help.
+            let end = out.trim_end_matches('\n').len() + 1;
+            out.insert_str(end, &format!(" {} built: {at}\n", self.paint(GUTTER, "=")));
         } else {
-            out.len()
-        };
-        out.insert_str(end, &line);
+            // `short`: one line per finding, for problem matchers.
+            out.insert_str(out.len() - 1, &format!(" (built: {at})"));
+        }
         out
     }
 

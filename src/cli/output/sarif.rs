@@ -48,7 +48,11 @@ impl Sarif {
     /// The artifact location of a document.
     fn location(&self, location: &Location) -> Value {
         let Some(path) = location.path() else {
-            return json!({ "uri": "stdin" });
+            return match location {
+                // A live page: its URL.
+                Location::Url(url) => json!({ "uri": url }),
+                _ => json!({ "uri": "stdin" }),
+            };
         };
         let file = path.to_string_lossy();
         let relative = if path.is_absolute() {

@@ -1,0 +1,350 @@
+//! The HTTP client of a live check: one agent for the run, talking only to the site being
+//! checked, at a polite pace. Redirects are followed by hand, inside the site only; 429 and
+//! 503 are retried after their `Retry-After`, other server errors after a backoff; a body is
+//! streamed, capped (after decompression: a gzip bomb stops at the cap), and only HTML is
+//! handed to the engine.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use ureq::Agent;
+use ureq::http::{StatusCode, Uri, header};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use url::{Origin, Url};
+
+/// Who affilint is, to the sites it reads.
+pub(crate) const USER_AGENT: &str = concat!(
+    "affilint/",
+    env!("CARGO_PKG_VERSION"),
+    " (+",
+    env!("CARGO_PKG_REPOSITORY"),
+    ")"
+);
+
+/// How many redirects a request follows before it is given up as a loop.
+const MAX_REDIRECTS: usize = 10;
+/// The longest `Retry-After` waited for.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// How politely the site is read.
+#[derive(Debug, Clone)]
+pub(crate) struct Politeness {
+    /// Requests at most this many a second to the site.
+    pub(crate) rate: Option<f64>,
+    pub(crate) connect_timeout: Duration,
+    /// For a whole request, body included.
+    pub(crate) timeout: Duration,
+    /// Retries of a request that met a server error or 429.
+    pub(crate) retries: u32,
+    /// Bytes read of a body at most (decompressed).
+    pub(crate) max_bytes: u64,
+    /// `--connect-to HOST:PORT:HOST2:PORT2`: who answers for a host.
+    pub(crate) connect_to: Vec<ConnectTo>,
+}
+
+/// One `--connect-to` mapping, as curl's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ConnectTo {
+    host: String,
+    port: u16,
+    to_host: String,
+    to_port: u16,
+}
+
+impl std::str::FromStr for ConnectTo {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<ConnectTo, String> {
+        let parts: Vec<&str> = text.split(':').collect();
+        let port = |p: &str| {
+            p.parse::<u16>()
+                .map_err(|_| format!("`{p}` is not a port (HOST:PORT:HOST2:PORT2)"))
+        };
+        match parts[..] {
+            [host, p, to_host, to_p] if !host.is_empty() && !to_host.is_empty() => Ok(ConnectTo {
+                host: host.to_ascii_lowercase(),
+                port: port(p)?,
+                to_host: to_host.to_owned(),
+                to_port: port(to_p)?,
+            }),
+            _ => Err(format!(
+                "`{text}`: expected HOST:PORT:HOST2:PORT2 (as curl's --connect-to)"
+            )),
+        }
+    }
+}
+
+/// Resolves hosts as the system does, but for the `--connect-to` ones.
+#[derive(Debug)]
+struct ConnectToResolver {
+    map: Vec<ConnectTo>,
+}
+
+impl Resolver for ConnectToResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let host = uri.host().unwrap_or_default().to_ascii_lowercase();
+        let https = uri.scheme_str() == Some("https");
+        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let target = self.map.iter().find(|m| m.host == host && m.port == port);
+        match target {
+            Some(m) => {
+                let to: Uri = format!("http://{}:{}/", m.to_host, m.to_port)
+                    .parse()
+                    .map_err(|_| ureq::Error::HostNotFound)?;
+                DefaultResolver::default().resolve(&to, config, timeout)
+            }
+            None => DefaultResolver::default().resolve(uri, config, timeout),
+        }
+    }
+}
+
+/// A body, streamed.
+pub(crate) type Body = Box<dyn Read + Send>;
+
+/// Why a request gave nothing to check.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum FetchError {
+    #[error("HTTP {status}{retried}")]
+    Status { status: u16, retried: String },
+    #[error("redirected off the site, to {0}: not followed")]
+    OffSite(String),
+    #[error("too many redirects (a loop?): gave up after {MAX_REDIRECTS}")]
+    RedirectLoop,
+    #[error("a redirect without a usable Location")]
+    BadRedirect,
+    #[error("not HTML (Content-Type: {0}): not checked")]
+    NotHtml(String),
+    #[error("{0}")]
+    Transport(String),
+}
+
+/// The run's HTTP client.
+pub(crate) struct Client {
+    agent: Agent,
+    politeness: Politeness,
+    /// The sites this run may talk to: the URLs given on the command line.
+    sites: HashSet<Origin>,
+    /// When each host may next be asked (`--rate`, robots.txt's Crawl-delay).
+    next: Mutex<HashMap<String, Instant>>,
+    /// The least time between two requests to a host; robots.txt may raise it.
+    interval: Mutex<HashMap<String, Duration>>,
+}
+
+impl Client {
+    pub(crate) fn new(politeness: Politeness, sites: HashSet<Origin>) -> Client {
+        let config = Agent::config_builder()
+            .user_agent(USER_AGENT)
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(politeness.connect_timeout))
+            .timeout_global(Some(politeness.timeout))
+            .build();
+        let resolver = ConnectToResolver {
+            map: politeness.connect_to.clone(),
+        };
+        Client {
+            agent: Agent::with_parts(config, DefaultConnector::default(), resolver),
+            politeness,
+            sites,
+            next: Mutex::new(HashMap::new()),
+            interval: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether `url` belongs to a site being checked.
+    pub(crate) fn on_site(&self, url: &Url) -> bool {
+        self.sites.contains(&url.origin())
+    }
+
+    /// Asks for at least `delay` between two requests to `url`'s host (robots.txt).
+    pub(crate) fn slow_down(&self, url: &Url, delay: Duration) {
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let mut intervals = self.interval.lock().unwrap_or_else(|p| p.into_inner());
+        let interval = intervals.entry(host).or_default();
+        *interval = (*interval).max(delay);
+    }
+
+    /// Waits for `url`'s host's turn.
+    fn wait_turn(&self, url: &Url) {
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let rate = self
+            .politeness
+            .rate
+            .filter(|r| *r > 0.0)
+            .map_or(Duration::ZERO, |r| Duration::from_secs_f64(1.0 / r));
+        let robots = self
+            .interval
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&host)
+            .copied()
+            .unwrap_or_default();
+        let interval = rate.max(robots);
+        if interval.is_zero() {
+            return;
+        }
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            let slot = next.get(&host).copied().unwrap_or(now).max(now);
+            next.insert(host, slot + interval);
+            slot
+        };
+        std::thread::sleep(slot.saturating_duration_since(Instant::now()));
+    }
+
+    /// Reads `url`, following redirects inside the site; `html` asks for an HTML body (any
+    /// other is refused unread).
+    pub(crate) fn get(&self, url: &Url, html: bool) -> Result<Body, FetchError> {
+        let mut url = url.clone();
+        let mut seen = HashSet::new();
+        loop {
+            if !seen.insert(url.clone()) || seen.len() > MAX_REDIRECTS {
+                return Err(FetchError::RedirectLoop);
+            }
+            let response = self.get_once(&url)?;
+            let status = response.status();
+            if status.is_redirection() {
+                let next = response
+                    .headers()
+                    .get(header::LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .and_then(|l| url.join(l).ok())
+                    .ok_or(FetchError::BadRedirect)?;
+                if !self.on_site(&next) {
+                    return Err(FetchError::OffSite(next.to_string()));
+                }
+                url = next;
+                continue;
+            }
+            if !status.is_success() {
+                return Err(FetchError::Status {
+                    status: status.as_u16(),
+                    retried: String::new(),
+                });
+            }
+            if html {
+                let kind = response
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|c| c.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned();
+                let essence = kind
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                if !matches!(essence.as_str(), "text/html" | "application/xhtml+xml") {
+                    return Err(FetchError::NotHtml(if kind.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        kind
+                    }));
+                }
+            }
+            let body = response
+                .into_body()
+                .into_with_config()
+                .limit(self.politeness.max_bytes)
+                .reader();
+            return Ok(Box::new(body));
+        }
+    }
+
+    /// One request, retried on 429, 5xx and transport errors.
+    fn get_once(&self, url: &Url) -> Result<ureq::http::Response<ureq::Body>, FetchError> {
+        let mut attempt = 0;
+        loop {
+            self.wait_turn(url);
+            let result = self.agent.get(url.as_str()).call();
+            let retry_in = match &result {
+                Ok(r)
+                    if r.status() == StatusCode::TOO_MANY_REQUESTS
+                        || r.status() == StatusCode::SERVICE_UNAVAILABLE =>
+                {
+                    Some(retry_after(r).unwrap_or_else(|| backoff(attempt)))
+                }
+                Ok(r) if r.status().is_server_error() => Some(backoff(attempt)),
+                Ok(_) => None,
+                Err(ureq::Error::Timeout(_) | ureq::Error::Io(_)) => Some(backoff(attempt)),
+                Err(_) => None,
+            };
+            match (retry_in, attempt < self.politeness.retries) {
+                (Some(wait), true) => {
+                    attempt += 1;
+                    std::thread::sleep(wait);
+                }
+                _ => {
+                    return match result {
+                        Ok(r) if attempt > 0 && !r.status().is_success() => {
+                            Err(FetchError::Status {
+                                status: r.status().as_u16(),
+                                retried: format!(
+                                    " after {attempt} {}",
+                                    if attempt == 1 { "retry" } else { "retries" }
+                                ),
+                            })
+                        }
+                        Ok(r) => Ok(r),
+                        Err(e) => Err(FetchError::Transport(e.to_string())),
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// A `Retry-After` in seconds (the HTTP-date form is waited for as a backoff), capped.
+fn retry_after(response: &ureq::http::Response<ureq::Body>) -> Option<Duration> {
+    let seconds: u64 = response
+        .headers()
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER))
+}
+
+/// 0.5 s, 1 s, 2 s, ...
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(500 << attempt.min(6))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_to_reads_as_curls() {
+        let m: ConnectTo = "shop.example:443:127.0.0.1:8080".parse().unwrap();
+        assert_eq!(
+            m,
+            ConnectTo {
+                host: "shop.example".into(),
+                port: 443,
+                to_host: "127.0.0.1".into(),
+                to_port: 8080
+            }
+        );
+        assert!("shop.example:443:127.0.0.1".parse::<ConnectTo>().is_err());
+        assert!("shop.example:x:127.0.0.1:1".parse::<ConnectTo>().is_err());
+    }
+
+    #[test]
+    fn the_user_agent_names_affilint_its_version_and_repository() {
+        assert!(USER_AGENT.starts_with("affilint/0."));
+        assert!(USER_AGENT.contains("github.com/affilint/affilint"));
+    }
+}

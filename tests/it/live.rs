@@ -1,0 +1,456 @@
+//! `check URL`: a live site served by a server these tests start on 127.0.0.1 (and nothing
+//! else is ever asked): the example site as a WordPress site (a `wp-sitemap.xml` index, one
+//! of its sitemaps gzipped, a robots.txt that disallows a directory), and endpoints that
+//! misbehave. The live findings equal those of `check` on the same files, page for page.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::{repo, run, stderr, stdout};
+
+/// What the server answers.
+enum Body {
+    Bytes(Vec<u8>),
+    /// This many bytes of filler HTML, written as they go.
+    Endless(usize),
+    /// Nothing for this long, then a page.
+    Late(Duration),
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Body,
+}
+
+fn answer(status: u16, kind: &str, body: impl Into<Vec<u8>>) -> Answer {
+    Answer {
+        status,
+        headers: vec![("Content-Type", kind.to_owned())],
+        body: Body::Bytes(body.into()),
+    }
+}
+
+/// A server on 127.0.0.1: each request's path and User-Agent are logged.
+struct Server {
+    base: String,
+    log: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+fn serve(routes: impl Fn(&str, &str) -> Answer + Send + Sync + 'static) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let routes = Arc::new(routes);
+    let server_log = log.clone();
+    let server_base = base.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (routes, log, base) = (routes.clone(), server_log.clone(), server_base.clone());
+            std::thread::spawn(move || {
+                let _ = respond(stream, &base, &*routes, &log);
+            });
+        }
+    });
+    Server { base, log }
+}
+
+fn respond(
+    mut stream: TcpStream,
+    base: &str,
+    routes: &dyn Fn(&str, &str) -> Answer,
+    log: &Mutex<Vec<(String, String)>>,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
+    let mut agent = String::new();
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header)?;
+        if header.trim().is_empty() {
+            break;
+        }
+        if let Some(value) = header.to_ascii_lowercase().strip_prefix("user-agent:") {
+            agent = value.trim().to_owned();
+        }
+    }
+    log.lock().unwrap().push((path.clone(), agent));
+    let answer = routes(&path, base);
+    let mut head = format!("HTTP/1.1 {} X\r\nConnection: close\r\n", answer.status);
+    for (name, value) in &answer.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    match answer.body {
+        Body::Bytes(bytes) => {
+            head.push_str(&format!("Content-Length: {}\r\n\r\n", bytes.len()));
+            stream.write_all(head.as_bytes())?;
+            stream.write_all(&bytes)?;
+        }
+        Body::Endless(size) => {
+            head.push_str(&format!("Content-Length: {size}\r\n\r\n"));
+            stream.write_all(head.as_bytes())?;
+            let chunk = "<p>filler</p>\n".repeat(4096);
+            let mut sent = 0;
+            while sent < size {
+                stream.write_all(chunk.as_bytes())?;
+                sent += chunk.len();
+            }
+        }
+        Body::Late(wait) => {
+            std::thread::sleep(wait);
+            head.push_str("Content-Length: 4\r\n\r\n<p>x");
+            stream.write_all(head.as_bytes())?;
+        }
+    }
+    stream.flush()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut out = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    out.write_all(bytes).unwrap();
+    out.finish().unwrap()
+}
+
+fn urlset(base: &str, paths: &[&str]) -> String {
+    let urls: String = paths
+        .iter()
+        .map(|p| format!("<url><loc>{base}{p}</loc></url>"))
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">{urls}</urlset>"
+    )
+}
+
+/// The example site's pages, by URL path, and the file each is.
+fn example_pages() -> Vec<(String, std::path::PathBuf)> {
+    let root = repo().join("examples/site");
+    let mut pages = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "html") {
+                let relative = path
+                    .strip_prefix(&root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                let url = format!("/{}", relative.trim_end_matches("index.html"));
+                pages.push((url, path));
+            }
+        }
+    }
+    pages.sort();
+    pages
+}
+
+/// The example site as WordPress serves it, and the endpoints that misbehave.
+fn wordpress() -> Server {
+    let pages: HashMap<String, Vec<u8>> = example_pages()
+        .into_iter()
+        .map(|(url, path)| (url, std::fs::read(path).unwrap()))
+        .collect();
+    let flaky = Arc::new(AtomicUsize::new(0));
+    let busy = Arc::new(AtomicUsize::new(0));
+    serve(move |path, base| {
+        let html = "text/html; charset=UTF-8";
+        match path {
+            "/robots.txt" => answer(
+                200,
+                "text/plain",
+                format!("User-agent: *\nDisallow: /private/\n\nSitemap: {base}/wp-sitemap.xml\n"),
+            ),
+            "/wp-sitemap.xml" => answer(
+                200,
+                "application/xml",
+                format!(
+                    "<?xml version=\"1.0\"?><sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\
+                     <sitemap><loc>{base}/wp-sitemap-posts-post-1.xml</loc></sitemap>\
+                     <sitemap><loc>{base}/wp-sitemap-posts-page-1.xml.gz</loc></sitemap>\
+                     <sitemap><loc>{base}/wp-sitemap-broken.xml</loc></sitemap></sitemapindex>"
+                ),
+            ),
+            "/wp-sitemap-posts-post-1.xml" => {
+                let mut paths: Vec<&str> = pages
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|p| !p.starts_with("/about"))
+                    .collect();
+                paths.sort();
+                paths.extend([
+                    "/private/secret/",
+                    "/flaky/",
+                    "/busy/",
+                    "/loop/",
+                    "/away/",
+                    "/big/",
+                    "/bomb/",
+                    "/data.json",
+                    "/slow/",
+                    "/gone/",
+                ]);
+                answer(200, "application/xml", urlset(base, &paths))
+            }
+            "/wp-sitemap-posts-page-1.xml.gz" => answer(
+                200,
+                "application/gzip",
+                gzip(urlset(base, &["/about/"]).as_bytes()),
+            ),
+            "/wp-sitemap-broken.xml" => answer(200, "application/xml", "<urlset><url><loc>x</url>"),
+            "/flaky/" if flaky.fetch_add(1, Ordering::SeqCst) == 0 => answer(500, html, "oops"),
+            "/busy/" if busy.fetch_add(1, Ordering::SeqCst) == 0 => Answer {
+                status: 429,
+                headers: vec![("Retry-After", "1".to_owned())],
+                body: Body::Bytes(Vec::new()),
+            },
+            "/flaky/" | "/busy/" => answer(200, html, "<p>Back.</p>"),
+            "/loop/" => Answer {
+                status: 302,
+                headers: vec![("Location", "/loop/".to_owned())],
+                body: Body::Bytes(Vec::new()),
+            },
+            "/away/" => Answer {
+                status: 301,
+                headers: vec![("Location", "http://127.0.0.2:9/elsewhere".to_owned())],
+                body: Body::Bytes(Vec::new()),
+            },
+            "/big/" => Answer {
+                status: 200,
+                headers: vec![("Content-Type", html.to_owned())],
+                body: Body::Endless(100 << 20),
+            },
+            "/bomb/" => Answer {
+                status: 200,
+                headers: vec![
+                    ("Content-Type", html.to_owned()),
+                    ("Content-Encoding", "gzip".to_owned()),
+                ],
+                body: Body::Bytes(gzip(&vec![b' '; 100 << 20])),
+            },
+            "/data.json" => answer(200, "application/json", "{}"),
+            "/slow/" => Answer {
+                status: 200,
+                headers: vec![("Content-Type", html.to_owned())],
+                body: Body::Late(Duration::from_secs(5)),
+            },
+            _ => match pages.get(path) {
+                Some(page) => answer(200, html, page.clone()),
+                None => answer(404, html, "<p>Not found</p>"),
+            },
+        }
+    })
+}
+
+/// Findings per document: (rule, line, column, message).
+fn by_file(report: &Value) -> HashMap<String, Vec<(String, u64, u64, String)>> {
+    let mut out: HashMap<String, Vec<_>> = HashMap::new();
+    for f in report["findings"].as_array().unwrap() {
+        out.entry(f["file"].as_str().unwrap().to_owned())
+            .or_default()
+            .push((
+                f["rule"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_owned(),
+            ));
+    }
+    out
+}
+
+#[test]
+fn a_live_wordpress_site_is_checked_page_for_page_as_its_files_are() {
+    let server = wordpress();
+    let dir = tempfile::tempdir().unwrap();
+    let site = format!("{}/", server.base);
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            &site,
+            "--format",
+            "json",
+            "--rate",
+            "0",
+            "--timeout",
+            "2",
+            "--max-page-mib",
+            "1",
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "pages could not be read: {}",
+        stderr(&out)
+    );
+    let live = serde_json::from_str::<Value>(&stdout(&out)).unwrap();
+    let on_disk = run(
+        &repo(),
+        &["check", "examples/site", "--format", "json"],
+        None,
+    );
+    let on_disk: Value = serde_json::from_str(&stdout(&on_disk)).unwrap();
+    let live_files = by_file(&live);
+    let disk_files = by_file(&on_disk);
+    for (url, path) in example_pages() {
+        let file = path
+            .strip_prefix(repo())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert_eq!(
+            live_files.get(&format!("{}{url}", server.base)),
+            disk_files.get(&file),
+            "{url} live and {file} on disk"
+        );
+    }
+    // What could not be checked, each with why; the others were checked all the same.
+    let errors: HashMap<String, String> = live["file_errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let file = e["file"].as_str().unwrap();
+            let path = file.strip_prefix(&server.base).unwrap_or(file).to_owned();
+            (path, e["message"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    let expect = |path: &str, says: &str| {
+        let message = errors
+            .get(path)
+            .unwrap_or_else(|| panic!("{path} in file_errors: {errors:?}"));
+        assert!(message.contains(says), "{path}: {message}");
+    };
+    expect("/loop/", "too many redirects");
+    expect(
+        "/away/",
+        "redirected off the site, to http://127.0.0.2:9/elsewhere",
+    );
+    expect("/big/", "");
+    expect("/bomb/", "");
+    expect("/data.json", "not HTML (Content-Type: application/json)");
+    expect("/slow/", "");
+    expect("/gone/", "HTTP 404");
+    expect("/wp-sitemap-broken.xml", "sitemap not read");
+    assert!(
+        !errors.contains_key("/flaky/") && !errors.contains_key("/busy/"),
+        "{errors:?}"
+    );
+    let summary = &live["summary"];
+    assert_eq!(
+        summary["files"].as_u64().unwrap() as usize,
+        example_pages().len() + 2,
+        "the example's pages, /flaky/ and /busy/: {summary}"
+    );
+    // robots.txt was read first and obeyed; every request says who is asking.
+    let log = server.log.lock().unwrap();
+    assert_eq!(log[0].0, "/robots.txt");
+    assert!(
+        log.iter().all(|(path, _)| !path.starts_with("/private/")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter().all(|(_, agent)| agent.starts_with("affilint/")),
+        "{log:?}"
+    );
+    let retried = |p: &str| log.iter().filter(|(path, _)| path == p).count();
+    assert_eq!((retried("/flaky/"), retried("/busy/")), (2, 2));
+}
+
+#[test]
+fn a_page_url_is_checked_by_itself_and_fix_refuses_urls() {
+    let server = wordpress();
+    let dir = tempfile::tempdir().unwrap();
+    let page = format!("{}/2015/03/pyongyang-marathon/", server.base);
+    let out = run(dir.path(), &["check", &page, "--format", "sarif"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let sarif: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for result in results {
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            page.as_str()
+        );
+    }
+    let requested: Vec<String> = server
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(p, _)| p.clone())
+        .collect();
+    assert_eq!(requested, ["/robots.txt", "/2015/03/pyongyang-marathon/"]);
+
+    // GitHub annotations name no file for a live page: the URL is in their text.
+    let out = run(dir.path(), &["check", &page, "--format", "github"], None);
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .filter(|l| l.starts_with("::"))
+            .all(|l| !l.contains("file=")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("::{page}:39:133: ")) || text.contains(&format!("{page}:39:133")),
+        "{text}"
+    );
+
+    let out = run(dir.path(), &["fix", &page], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("fix works on files, not on a live site"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn connect_to_sends_a_host_to_the_test_server() {
+    let server = wordpress();
+    let port = server.base.rsplit(':').next().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let mapping = format!("blog.example:80:127.0.0.1:{port}");
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            "http://blog.example/2015/03/pyongyang-marathon/",
+            "--connect-to",
+            &mapping,
+            "--format",
+            "short",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "http://blog.example/2015/03/pyongyang-marathon/:39:133: error[incomplete-disclosure]"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let bad = run(
+        dir.path(),
+        &["check", "http://x.example/", "--connect-to", "nope"],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("HOST:PORT:HOST2:PORT2"),
+        "{}",
+        stderr(&bad)
+    );
+}
