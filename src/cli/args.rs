@@ -72,11 +72,11 @@ pub(crate) struct LiveArgs {
     pub(crate) max_pages: usize,
 
     /// Live sites: seconds for a whole request, body included.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) timeout: u64,
 
     /// Live sites: seconds to connect.
-    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) connect_timeout: u64,
 
     /// Live sites: retries of a request met by 429, 5xx or a network error (with backoff,
@@ -85,7 +85,7 @@ pub(crate) struct LiveArgs {
     pub(crate) retries: u32,
 
     /// Live sites: a page larger than this (MiB, decompressed) is not checked.
-    #[arg(long, value_name = "MIB", default_value_t = 32)]
+    #[arg(long, value_name = "MIB", default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) max_page_mib: u64,
 
     /// Live sites: requests for HOST:PORT go to HOST2:PORT2 instead, as curl's (repeatable).

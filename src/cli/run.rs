@@ -86,6 +86,12 @@ fn live_inputs(
     let Some(args) = options.live.filter(|_| !mode.fixes()) else {
         return Err(refuse_fix(urls[0]));
     };
+    if !(args.rate.is_finite() && args.rate >= 0.0) {
+        return Err(format!(
+            "--rate {}: give the requests a second as a number, 0 for no limit",
+            args.rate
+        ));
+    }
     let politeness = Politeness {
         rate: (args.rate > 0.0).then_some(args.rate),
         connect_timeout: std::time::Duration::from_secs(args.connect_timeout),
@@ -116,8 +122,6 @@ pub(crate) fn lint(
     let (urls, paths): (Vec<PathBuf>, Vec<PathBuf>) =
         common.walk.paths.iter().cloned().partition(|p| is_url(p));
     let urls: Vec<&str> = urls.iter().filter_map(|u| u.to_str()).collect();
-    #[cfg(feature = "live")]
-    let live = live_inputs(&urls, &mode, options)?;
     #[cfg(not(feature = "live"))]
     if let Some(url) = urls.first() {
         return Err(if mode.fixes() {
@@ -130,6 +134,10 @@ pub(crate) fn lint(
     let baseline = common.baseline.as_deref().map(Baseline::load).transpose()?;
     let recorder = common.write_baseline.as_ref().map(|_| Recorder::default());
     let excludes = Excludes::new(&common.walk.exclude)?;
+    // Once the config and the rest of the command line are known good: finding a live
+    // site's pages may take a while.
+    #[cfg(feature = "live")]
+    let live = live_inputs(&urls, &mode, options)?;
     let skip = match &mode {
         Mode::FixInto(dir) => Some(dir.as_path()),
         _ => None,

@@ -98,10 +98,13 @@ impl Excludes {
 /// Whether `input` belongs to shard `k` of `n` (1-based): a stable hash of its path, so the
 /// split is the same on every machine and run. Standard input belongs to every shard.
 pub(crate) fn in_shard(input: &Input, (k, n): (u32, u32)) -> bool {
-    let Some(path) = input.location.path() else {
-        return true;
+    let name = match &input.location {
+        Location::File(path) => path.to_string_lossy(),
+        // A live site's pages are shared out too: each shard asks for its own.
+        Location::Url(url) => url.into(),
+        _ => return true,
     };
-    let hash = super::stable_hash(&[path.to_string_lossy().as_bytes()]);
+    let hash = super::stable_hash(&[name.as_bytes()]);
     hash % u64::from(n) == u64::from(k - 1)
 }
 

@@ -43,7 +43,16 @@ struct Server {
     log: Arc<Mutex<Vec<(String, String)>>>,
 }
 
-fn serve(routes: impl Fn(&str, &str) -> Answer + Send + Sync + 'static) -> Server {
+/// A request as the routes see it.
+struct Asked<'a> {
+    path: &'a str,
+    /// The `Host` header.
+    host: &'a str,
+    /// `http://127.0.0.1:PORT`.
+    base: &'a str,
+}
+
+fn serve(routes: impl Fn(&Asked<'_>) -> Answer + Send + Sync + 'static) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let log = Arc::new(Mutex::new(Vec::new()));
@@ -64,26 +73,33 @@ fn serve(routes: impl Fn(&str, &str) -> Answer + Send + Sync + 'static) -> Serve
 fn respond(
     mut stream: TcpStream,
     base: &str,
-    routes: &dyn Fn(&str, &str) -> Answer,
+    routes: &dyn Fn(&Asked<'_>) -> Answer,
     log: &Mutex<Vec<(String, String)>>,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
-    let mut agent = String::new();
+    let (mut agent, mut host) = (String::new(), String::new());
     loop {
         let mut header = String::new();
         reader.read_line(&mut header)?;
         if header.trim().is_empty() {
             break;
         }
-        if let Some(value) = header.to_ascii_lowercase().strip_prefix("user-agent:") {
+        let lower = header.to_ascii_lowercase();
+        if let Some(value) = lower.strip_prefix("user-agent:") {
             agent = value.trim().to_owned();
+        } else if let Some(value) = lower.strip_prefix("host:") {
+            host = value.trim().to_owned();
         }
     }
     log.lock().unwrap().push((path.clone(), agent));
-    let answer = routes(&path, base);
+    let answer = routes(&Asked {
+        path: &path,
+        host: &host,
+        base,
+    });
     let mut head = format!("HTTP/1.1 {} X\r\nConnection: close\r\n", answer.status);
     for (name, value) in &answer.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
@@ -162,13 +178,32 @@ fn wordpress() -> Server {
         .collect();
     let flaky = Arc::new(AtomicUsize::new(0));
     let busy = Arc::new(AtomicUsize::new(0));
-    serve(move |path, base| {
+    // Made once: a page of 8 MiB of spaces, gzipped to a few kilobytes.
+    let bomb = gzip(&vec![b' '; 8 << 20]);
+    serve(move |asked| {
+        let Asked { path, host, base } = *asked;
         let html = "text/html; charset=UTF-8";
+        // The bare host sends everyone to `www.`, as WordPress sites do.
+        if host.starts_with("blog.example") {
+            return Answer {
+                status: 301,
+                headers: vec![("Location", format!("http://www.blog.example{path}"))],
+                body: Body::Bytes(Vec::new()),
+            };
+        }
+        let base = if host.starts_with("www.blog.example") {
+            "http://www.blog.example"
+        } else {
+            base
+        };
         match path {
             "/robots.txt" => answer(
                 200,
                 "text/plain",
-                format!("User-agent: *\nDisallow: /private/\n\nSitemap: {base}/wp-sitemap.xml\n"),
+                format!(
+                    "User-agent: *\nDisallow: /private/\n\nSitemap: {base}/wp-sitemap.xml\n\
+                     Sitemap: http://127.0.0.2:9/sitemap.xml\n"
+                ),
             ),
             "/wp-sitemap.xml" => answer(
                 200,
@@ -196,10 +231,18 @@ fn wordpress() -> Server {
                     "/big/",
                     "/bomb/",
                     "/data.json",
-                    "/slow/",
                     "/gone/",
                 ]);
-                answer(200, "application/xml", urlset(base, &paths))
+                // Yoast and Rank Math list each post's images too: not pages.
+                let images = format!(
+                    "<url><loc>{base}/gone/</loc><image:image><image:loc>{base}/a.jpg</image:loc>\
+                     </image:image></url></urlset>"
+                );
+                let set = urlset(base, &paths).replace("</urlset>", &images).replace(
+                    "<urlset ",
+                    "<urlset xmlns:image=\"http://www.google.com/schemas/sitemap-image/1.1\" ",
+                );
+                answer(200, "application/xml", set)
             }
             "/wp-sitemap-posts-page-1.xml.gz" => answer(
                 200,
@@ -235,7 +278,7 @@ fn wordpress() -> Server {
                     ("Content-Type", html.to_owned()),
                     ("Content-Encoding", "gzip".to_owned()),
                 ],
-                body: Body::Bytes(gzip(&vec![b' '; 100 << 20])),
+                body: Body::Bytes(bomb.clone()),
             },
             "/data.json" => answer(200, "application/json", "{}"),
             "/slow/" => Answer {
@@ -281,8 +324,6 @@ fn a_live_wordpress_site_is_checked_page_for_page_as_its_files_are() {
             "json",
             "--rate",
             "0",
-            "--timeout",
-            "2",
             "--max-page-mib",
             "1",
         ],
@@ -292,6 +333,13 @@ fn a_live_wordpress_site_is_checked_page_for_page_as_its_files_are() {
         out.status.code(),
         Some(2),
         "pages could not be read: {}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains(
+            "robots.txt names a sitemap on another site, http://127.0.0.2:9/sitemap.xml: not read"
+        ),
+        "{}",
         stderr(&out)
     );
     let live = serde_json::from_str::<Value>(&stdout(&out)).unwrap();
@@ -337,10 +385,9 @@ fn a_live_wordpress_site_is_checked_page_for_page_as_its_files_are() {
         "/away/",
         "redirected off the site, to http://127.0.0.2:9/elsewhere",
     );
-    expect("/big/", "");
-    expect("/bomb/", "");
+    expect("/big/", "larger than 1 MiB once decompressed");
+    expect("/bomb/", "larger than 1 MiB once decompressed");
     expect("/data.json", "not HTML (Content-Type: application/json)");
-    expect("/slow/", "");
     expect("/gone/", "HTTP 404");
     expect("/wp-sitemap-broken.xml", "sitemap not read");
     assert!(
@@ -356,6 +403,10 @@ fn a_live_wordpress_site_is_checked_page_for_page_as_its_files_are() {
     // robots.txt was read first and obeyed; every request says who is asking.
     let log = server.log.lock().unwrap();
     assert_eq!(log[0].0, "/robots.txt");
+    assert!(
+        log.iter().all(|(path, _)| path != "/a.jpg"),
+        "images are no pages: {log:?}"
+    );
     assert!(
         log.iter().all(|(path, _)| !path.starts_with("/private/")),
         "{log:?}"
@@ -421,12 +472,12 @@ fn connect_to_sends_a_host_to_the_test_server() {
     let server = wordpress();
     let port = server.base.rsplit(':').next().unwrap().to_owned();
     let dir = tempfile::tempdir().unwrap();
-    let mapping = format!("blog.example:80:127.0.0.1:{port}");
+    let mapping = format!("shop.example:80:127.0.0.1:{port}");
     let out = run(
         dir.path(),
         &[
             "check",
-            "http://blog.example/2015/03/pyongyang-marathon/",
+            "http://shop.example/2015/03/pyongyang-marathon/",
             "--connect-to",
             &mapping,
             "--format",
@@ -437,7 +488,7 @@ fn connect_to_sends_a_host_to_the_test_server() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stdout(&out).contains(
-            "http://blog.example/2015/03/pyongyang-marathon/:39:133: error[incomplete-disclosure]"
+            "http://shop.example/2015/03/pyongyang-marathon/:39:133: error[incomplete-disclosure]"
         ),
         "{}",
         stdout(&out)
@@ -452,5 +503,97 @@ fn connect_to_sends_a_host_to_the_test_server() {
         stderr(&bad).contains("HOST:PORT:HOST2:PORT2"),
         "{}",
         stderr(&bad)
+    );
+}
+
+#[test]
+fn a_bare_host_that_sends_everyone_to_www_is_one_site_and_a_slow_page_times_out() {
+    let server = wordpress();
+    let port = server.base.rsplit(':').next().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let bare = format!("blog.example:80:127.0.0.1:{port}");
+    let www = format!("www.blog.example:80:127.0.0.1:{port}");
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            "http://blog.example/",
+            "--connect-to",
+            &bare,
+            "--connect-to",
+            &www,
+            "--rate",
+            "0",
+            "--max-page-mib",
+            "1",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let files = by_file(&report);
+    assert!(
+        files.contains_key("http://www.blog.example/2015/03/pyongyang-marathon/"),
+        "the pages are read where the site is: {:?} {}",
+        files.keys(),
+        stderr(&out)
+    );
+
+    let slow = format!("{}/slow/", server.base);
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            &slow,
+            "--timeout",
+            "1",
+            "--retries",
+            "0",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let message = report["file_errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("timed out") || message.contains("timeout"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_robots_txt_that_cannot_be_read_stops_the_site_not_the_run() {
+    let server = serve(|asked| match asked.path {
+        "/robots.txt" => answer(503, "text/plain", "down"),
+        _ => answer(200, "text/html", "<p>x</p>"),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            &format!("{}/", server.base),
+            "--retries",
+            "0",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let message = report["file_errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("robots.txt could not be read"),
+        "{message}"
+    );
+    let log = server.log.lock().unwrap();
+    assert_eq!(
+        log.len(),
+        1,
+        "nothing but robots.txt was asked for: {log:?}"
     );
 }

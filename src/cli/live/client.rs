@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use ureq::Agent;
@@ -122,6 +122,8 @@ pub(crate) enum FetchError {
     BadRedirect,
     #[error("not HTML (Content-Type: {0}): not checked")]
     NotHtml(String),
+    #[error("sent with Content-Encoding {0}, which affilint does not read (gzip and br it does)")]
+    Encoding(String),
     #[error("{0}")]
     Transport(String),
 }
@@ -130,8 +132,9 @@ pub(crate) enum FetchError {
 pub(crate) struct Client {
     agent: Agent,
     politeness: Politeness,
-    /// The sites this run may talk to: the URLs given on the command line.
-    sites: HashSet<Origin>,
+    /// The sites this run may talk to: the URLs given on the command line, and where they
+    /// redirect to on the same site (`http` to `https`, the bare host to `www.`).
+    sites: RwLock<HashSet<Origin>>,
     /// When each host may next be asked (`--rate`, robots.txt's Crawl-delay).
     next: Mutex<HashMap<String, Instant>>,
     /// The least time between two requests to a host; robots.txt may raise it.
@@ -144,6 +147,8 @@ impl Client {
             .user_agent(USER_AGENT)
             .http_status_as_error(false)
             .max_redirects(0)
+            // Straight to the site: a proxy would also bypass `--connect-to`.
+            .proxy(None)
             .timeout_connect(Some(politeness.connect_timeout))
             .timeout_global(Some(politeness.timeout))
             .build();
@@ -153,7 +158,7 @@ impl Client {
         Client {
             agent: Agent::with_parts(config, DefaultConnector::default(), resolver),
             politeness,
-            sites,
+            sites: RwLock::new(sites),
             next: Mutex::new(HashMap::new()),
             interval: Mutex::new(HashMap::new()),
         }
@@ -161,7 +166,18 @@ impl Client {
 
     /// Whether `url` belongs to a site being checked.
     pub(crate) fn on_site(&self, url: &Url) -> bool {
-        self.sites.contains(&url.origin())
+        self.sites
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&url.origin())
+    }
+
+    /// Holds every request to `url`'s host back until `until` (a 429's `Retry-After`).
+    fn hold(&self, url: &Url, until: Instant) {
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = next.entry(host).or_insert(until);
+        *slot = (*slot).max(until);
     }
 
     /// Asks for at least `delay` between two requests to `url`'s host (robots.txt).
@@ -178,8 +194,8 @@ impl Client {
         let rate = self
             .politeness
             .rate
-            .filter(|r| *r > 0.0)
-            .map_or(Duration::ZERO, |r| Duration::from_secs_f64(1.0 / r));
+            .and_then(|r| Duration::try_from_secs_f64(1.0 / r).ok())
+            .unwrap_or_default();
         let robots = self
             .interval
             .lock()
@@ -188,9 +204,6 @@ impl Client {
             .copied()
             .unwrap_or_default();
         let interval = rate.max(robots);
-        if interval.is_zero() {
-            return;
-        }
         let slot = {
             let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
@@ -204,6 +217,9 @@ impl Client {
     /// Reads `url`, following redirects inside the site; `html` asks for an HTML body (any
     /// other is refused unread).
     pub(crate) fn get(&self, url: &Url, html: bool) -> Result<Body, FetchError> {
+        if !self.on_site(url) {
+            return Err(FetchError::OffSite(url.to_string()));
+        }
         let mut url = url.clone();
         let mut seen = HashSet::new();
         loop {
@@ -220,7 +236,15 @@ impl Client {
                     .and_then(|l| url.join(l).ok())
                     .ok_or(FetchError::BadRedirect)?;
                 if !self.on_site(&next) {
-                    return Err(FetchError::OffSite(next.to_string()));
+                    // `http` to `https`, the bare host to `www.`: the same site, where it
+                    // really is; anything else is another site.
+                    if !same_site(&url, &next) {
+                        return Err(FetchError::OffSite(next.to_string()));
+                    }
+                    self.sites
+                        .write()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(next.origin());
                 }
                 url = next;
                 continue;
@@ -251,13 +275,29 @@ impl Client {
                         kind
                     }));
                 }
+                // ureq decodes gzip and brotli; anything else would reach the engine as
+                // compressed bytes.
+                let encoding = response
+                    .headers()
+                    .get(header::CONTENT_ENCODING)
+                    .and_then(|c| c.to_str().ok())
+                    .unwrap_or("identity")
+                    .trim()
+                    .to_owned();
+                if !matches!(encoding.as_str(), "" | "identity" | "gzip" | "br") {
+                    return Err(FetchError::Encoding(encoding));
+                }
             }
             let body = response
                 .into_body()
                 .into_with_config()
                 .limit(self.politeness.max_bytes)
                 .reader();
-            return Ok(Box::new(body));
+            return Ok(Box::new(Explained {
+                inner: body,
+                max_bytes: self.politeness.max_bytes,
+                timeout: self.politeness.timeout,
+            }));
         }
     }
 
@@ -272,7 +312,16 @@ impl Client {
                     if r.status() == StatusCode::TOO_MANY_REQUESTS
                         || r.status() == StatusCode::SERVICE_UNAVAILABLE =>
                 {
-                    Some(retry_after(r).unwrap_or_else(|| backoff(attempt)))
+                    match retry_after(r) {
+                        // Asked to wait longer than affilint waits: not retried early.
+                        Some(wait) if wait > MAX_RETRY_AFTER => None,
+                        Some(wait) => {
+                            // Every connection to the host waits, not only this one.
+                            self.hold(url, Instant::now() + wait);
+                            Some(Duration::ZERO)
+                        }
+                        None => Some(backoff(attempt)),
+                    }
                 }
                 Ok(r) if r.status().is_server_error() => Some(backoff(attempt)),
                 Ok(_) => None,
@@ -286,7 +335,7 @@ impl Client {
                 }
                 _ => {
                     return match result {
-                        Ok(r) if attempt > 0 && !r.status().is_success() => {
+                        Ok(r) if attempt > 0 && r.status().as_u16() >= 400 => {
                             Err(FetchError::Status {
                                 status: r.status().as_u16(),
                                 retried: format!(
@@ -304,17 +353,82 @@ impl Client {
     }
 }
 
-/// A `Retry-After` in seconds (the HTTP-date form is waited for as a backoff), capped.
+/// A `Retry-After`: seconds, or an HTTP date.
 fn retry_after(response: &ureq::http::Response<ureq::Body>) -> Option<Duration> {
-    let seconds: u64 = response
+    let value = response
         .headers()
         .get(header::RETRY_AFTER)?
         .to_str()
         .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER))
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate(value)?;
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
+}
+
+/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form HTTP dates are sent in.
+fn httpdate(text: &str) -> Option<std::time::SystemTime> {
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    let [_, day, month, year, time, "GMT"] = parts[..] else {
+        return None;
+    };
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
+    let (day, year): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
+    let hms: Vec<i64> = time.split(':').filter_map(|p| p.parse().ok()).collect();
+    let [h, m, s] = hms[..] else { return None };
+    // Days since 1970-01-01 (Howard Hinnant's days_from_civil).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let seconds = u64::try_from(days * 86_400 + h * 3600 + m * 60 + s).ok()?;
+    Some(std::time::UNIX_EPOCH + Duration::from_secs(seconds))
+}
+
+/// Whether `to` is the same site as `from`: the same host, or one with `www.` more or less,
+/// on any scheme.
+fn same_site(from: &Url, to: &Url) -> bool {
+    let bare = |u: &Url| {
+        let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
+        host.strip_prefix("www.").map(str::to_owned).unwrap_or(host)
+    };
+    matches!(to.scheme(), "http" | "https") && bare(from) == bare(to)
+}
+
+/// A page's body, whose read errors say what they mean for the page.
+struct Explained<R> {
+    inner: R,
+    max_bytes: u64,
+    timeout: Duration,
+}
+
+impl<R: Read> Read for Explained<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            let cause = e.get_ref().and_then(|c| c.downcast_ref::<ureq::Error>());
+            match cause {
+                Some(ureq::Error::BodyExceedsLimit(_)) => std::io::Error::other(format!(
+                    "larger than {} MiB once decompressed (--max-page-mib): not checked",
+                    self.max_bytes / (1024 * 1024)
+                )),
+                Some(ureq::Error::Timeout(_)) => std::io::Error::other(format!(
+                    "timed out after {} s (--timeout)",
+                    self.timeout.as_secs()
+                )),
+                _ => e,
+            }
+        })
+    }
 }
 
 /// 0.5 s, 1 s, 2 s, ...
@@ -340,6 +454,33 @@ mod tests {
         );
         assert!("shop.example:443:127.0.0.1".parse::<ConnectTo>().is_err());
         assert!("shop.example:x:127.0.0.1:1".parse::<ConnectTo>().is_err());
+    }
+
+    #[test]
+    fn http_dates_and_sites_read_as_http_means_them() {
+        let at = httpdate("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        assert_eq!(
+            at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(),
+            784_111_777
+        );
+        assert!(httpdate("yesterday").is_none());
+        let url = |u: &str| Url::parse(u).unwrap();
+        assert!(same_site(
+            &url("http://blog.example/"),
+            &url("https://www.blog.example/")
+        ));
+        assert!(same_site(
+            &url("https://www.blog.example/"),
+            &url("https://blog.example/a")
+        ));
+        assert!(!same_site(
+            &url("https://blog.example/"),
+            &url("https://evil.example/")
+        ));
+        assert!(!same_site(
+            &url("https://blog.example/"),
+            &url("https://blog.example.evil/")
+        ));
     }
 
     #[test]

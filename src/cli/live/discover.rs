@@ -41,139 +41,104 @@ impl Robots {
     }
 }
 
-/// Reads `root`'s robots.txt (and takes its Crawl-delay as the least pace).
-pub(crate) fn robots(client: &Client, root: &Url, found: &mut Found) -> Robots {
+/// Reads `root`'s robots.txt (and takes its Crawl-delay as the least pace). None there
+/// (4xx) allows everything; one that cannot be read (429, 5xx, the network) allows nothing,
+/// as RFC 9309 says: the error is why the site was not checked.
+pub(crate) fn robots(client: &Client, root: &Url) -> Result<Robots, String> {
     let Ok(url) = root.join("/robots.txt") else {
-        return Robots(None);
+        return Ok(Robots(None));
     };
     let text = match client.get(&url, false).and_then(read_capped) {
         Ok(text) => text,
-        Err(FetchError::Status { status, .. }) if (400..500).contains(&status) => {
-            return Robots(None);
+        Err(FetchError::Status { status, .. }) if (400..500).contains(&status) && status != 429 => {
+            return Ok(Robots(None));
         }
         Err(e) => {
-            found.notes.push(format!(
-                "{url}: not read ({e}); every page is taken as allowed"
+            return Err(format!(
+                "robots.txt could not be read ({e}): the site was not checked"
             ));
-            return Robots(None);
         }
     };
-    match Robot::new(ROBOT, &text) {
-        Ok(robot) => {
-            if let Some(delay) = robot.delay.filter(|d| *d > 0.0) {
-                client.slow_down(root, Duration::from_secs_f32(delay.min(60.0)));
-            }
-            Robots(Some(robot))
-        }
-        Err(e) => {
-            found.notes.push(format!(
-                "{url}: not understood ({e}); every page is taken as allowed"
-            ));
-            Robots(None)
-        }
+    // A robots.txt affilint cannot parse says nothing it can obey: everything is allowed.
+    let Ok(robot) = Robot::new(ROBOT, &text) else {
+        return Ok(Robots(None));
+    };
+    if let Some(delay) = robot.delay.filter(|d| *d > 0.0) {
+        client.slow_down(root, Duration::from_secs_f32(delay.min(60.0)));
     }
+    Ok(Robots(Some(robot)))
 }
 
 /// The pages to check for `start`, at most `max` of them.
 pub(crate) fn pages(client: &Client, start: &Url, max: usize) -> Found {
     let mut found = Found::default();
-    let robots = robots(client, start, &mut found);
+    let robots = match robots(client, start) {
+        Ok(robots) => robots,
+        Err(e) => {
+            found.errors.push((start.to_string(), e));
+            return found;
+        }
+    };
     if start.path() != "/" || start.query().is_some() {
         // A page, not a site root: that page alone.
-        if robots.allowed(start) {
+        if !robots.allowed(start) {
+            found.errors.push((
+                start.to_string(),
+                "robots.txt disallows it: not checked".into(),
+            ));
+        } else if max > 0 {
             found.pages.push(start.clone());
-        } else {
-            found
-                .notes
-                .push(format!("{start}: robots.txt disallows it; not checked"));
         }
         return found;
     }
-    let named: Vec<Url> = robots
-        .0
-        .as_ref()
-        .map(|r| {
-            r.sitemaps
-                .iter()
-                .filter_map(|s| start.join(s).ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut queue: Vec<(Url, bool)> = if named.is_empty() {
-        WELL_KNOWN
-            .iter()
-            .filter_map(|p| start.join(p).ok())
-            .map(|u| (u, false))
-            .collect()
-    } else {
-        named.into_iter().map(|u| (u, true)).collect()
+    let mut named = Vec::new();
+    for sitemap in robots.0.iter().flat_map(|r| &r.sitemaps) {
+        match start.join(sitemap) {
+            Ok(url) if client.on_site(&url) => named.push(url),
+            _ => found.notes.push(format!(
+                "{start}: robots.txt names a sitemap on another site, {sitemap}: not read"
+            )),
+        }
+    }
+    let mut sitemaps = Sitemaps {
+        client,
+        robots: &robots,
+        max,
+        seen_maps: HashSet::new(),
+        seen_pages: HashSet::new(),
+        disallowed: 0,
+        off_site: 0,
     };
-    queue.reverse();
-    let mut seen_maps = HashSet::new();
-    let mut seen_pages = HashSet::new();
-    let mut read_any = false;
-    let mut disallowed = 0;
-    let mut off_site = 0;
-    while let Some((map, named)) = queue.pop() {
-        // The well-known places are tried until one is there.
-        if !named && read_any {
-            continue;
-        }
-        if !seen_maps.insert(map.clone()) || seen_maps.len() > MAX_SITEMAPS {
-            continue;
-        }
-        let entries = match client.get(&map, false).and_then(read_capped) {
-            Ok(bytes) => read_sitemap(&bytes),
-            Err(FetchError::Status {
-                status: 404 | 410, ..
-            }) if !named => continue,
-            Err(e) => Err(e.to_string()),
-        };
-        let (kind, locs) = match entries {
-            Ok(entries) => entries,
-            Err(e) => {
-                found
-                    .errors
-                    .push((map.to_string(), format!("sitemap not read: {e}")));
-                continue;
-            }
-        };
-        read_any = true;
-        for loc in locs {
-            let Ok(url) = map.join(&loc) else { continue };
-            if !client.on_site(&url) {
-                off_site += 1;
-                continue;
-            }
-            match kind {
-                Kind::Index => queue.push((url, true)),
-                Kind::Pages if !robots.allowed(&url) => disallowed += 1,
-                Kind::Pages => {
-                    if found.pages.len() < max && seen_pages.insert(url.clone()) {
-                        found.pages.push(url);
-                    }
-                }
+    let mut read_any = sitemaps.read_all(named, true, &mut found);
+    if !read_any {
+        let well_known = WELL_KNOWN.iter().filter_map(|p| start.join(p).ok());
+        for url in well_known {
+            if sitemaps.read_all(vec![url], false, &mut found) {
+                read_any = true;
+                break;
             }
         }
     }
     if !read_any {
         found.notes.push(format!(
-            "{start}: no sitemap found (robots.txt names none, and none of {} is there); \
-             checking the page itself",
+            "{start}: no sitemap could be read (those robots.txt names, {}); checking the \
+             page itself",
             WELL_KNOWN.join(", ")
         ));
-        if robots.allowed(start) {
+        if robots.allowed(start) && max > 0 {
             found.pages.push(start.clone());
         }
     }
-    if disallowed > 0 {
+    if sitemaps.disallowed > 0 {
         found.notes.push(format!(
-            "{start}: {disallowed} page(s) of the sitemaps not checked: robots.txt disallows them"
+            "{start}: {} page(s) of the sitemaps not checked: robots.txt disallows them",
+            sitemaps.disallowed
         ));
     }
-    if off_site > 0 {
+    if sitemaps.off_site > 0 {
         found.notes.push(format!(
-            "{start}: {off_site} sitemap URL(s) on another site left alone"
+            "{start}: {} sitemap URL(s) on another site left alone",
+            sitemaps.off_site
         ));
     }
     if found.pages.len() >= max {
@@ -181,7 +146,87 @@ pub(crate) fn pages(client: &Client, start: &Url, max: usize) -> Found {
             .notes
             .push(format!("{start}: stopped at --max-pages {max}"));
     }
+    if found.pages.is_empty() {
+        found
+            .errors
+            .push((start.to_string(), "no page to check was found".into()));
+    }
     found
+}
+
+/// A walk through a site's sitemaps.
+struct Sitemaps<'a> {
+    client: &'a Client,
+    robots: &'a Robots,
+    max: usize,
+    seen_maps: HashSet<Url>,
+    seen_pages: HashSet<Url>,
+    disallowed: usize,
+    off_site: usize,
+}
+
+impl Sitemaps<'_> {
+    /// Reads the sitemaps `queue` and the ones their indexes name; `named`: they were asked
+    /// for (a failure is an error), not guessed at (a failure means there is none). Returns
+    /// whether one was read.
+    fn read_all(&mut self, mut queue: Vec<Url>, named: bool, found: &mut Found) -> bool {
+        queue.reverse();
+        let mut read_any = false;
+        let mut asked = named;
+        while let Some(map) = queue.pop() {
+            if found.pages.len() >= self.max {
+                break;
+            }
+            if self.seen_maps.len() >= MAX_SITEMAPS {
+                found
+                    .notes
+                    .push(format!("stopped after reading {MAX_SITEMAPS} sitemaps"));
+                break;
+            }
+            if !self.seen_maps.insert(map.clone()) {
+                continue;
+            }
+            let entries = self
+                .client
+                .get(&map, false)
+                .map_err(|e| e.to_string())
+                .and_then(|body| read_capped(body).map_err(|e| e.to_string()))
+                .and_then(|bytes| read_sitemap(&bytes));
+            let (kind, locs) = match entries {
+                Ok(entries) => entries,
+                Err(_) if !asked => return false,
+                Err(e) => {
+                    found
+                        .errors
+                        .push((map.to_string(), format!("sitemap not read: {e}")));
+                    continue;
+                }
+            };
+            // An index's children are asked for, whoever found the index.
+            asked = true;
+            read_any = true;
+            for loc in locs {
+                let Ok(mut url) = map.join(&loc) else {
+                    continue;
+                };
+                url.set_fragment(None);
+                if !self.client.on_site(&url) {
+                    self.off_site += 1;
+                    continue;
+                }
+                match kind {
+                    Kind::Index => queue.push(url),
+                    Kind::Pages if !self.robots.allowed(&url) => self.disallowed += 1,
+                    Kind::Pages => {
+                        if found.pages.len() < self.max && self.seen_pages.insert(url.clone()) {
+                            found.pages.push(url);
+                        }
+                    }
+                }
+            }
+        }
+        read_any
+    }
 }
 
 /// A body, read whole up to the sitemap cap (the client's cap applies first).
@@ -221,27 +266,46 @@ fn read_xml(xml: &[u8]) -> Result<(Kind, Vec<String>), String> {
     let mut reader = quick_xml::Reader::from_reader(BufReader::new(xml));
     let mut buf = Vec::new();
     let mut kind = None;
-    let mut in_loc = false;
+    // The open elements, by their names as written (`image:loc` is not `loc`).
+    let mut open: Vec<String> = Vec::new();
     let mut loc = String::new();
     let mut locs = Vec::new();
+    let in_loc = |open: &[String]| {
+        open.len() >= 2
+            && open[open.len() - 1] == "loc"
+            && matches!(open[open.len() - 2].as_str(), "url" | "sitemap")
+    };
     loop {
         let position = reader.buffer_position();
         let event = reader
             .read_event_into(&mut buf)
             .map_err(|e| format!("malformed XML at byte {position}: {e}"))?;
         match event {
-            Event::Start(tag) => match tag.local_name().as_ref() {
-                "sitemapindex" => kind = kind.or(Some(Kind::Index)),
-                "urlset" => kind = kind.or(Some(Kind::Pages)),
-                "loc" => {
-                    in_loc = true;
+            Event::Start(tag) => {
+                let name = tag.name().as_ref().to_owned();
+                if open.is_empty() {
+                    kind = match tag.local_name().as_ref() {
+                        "sitemapindex" => Some(Kind::Index),
+                        "urlset" => Some(Kind::Pages),
+                        _ => None,
+                    };
+                }
+                if name == "loc" {
                     loc.clear();
                 }
-                _ => {}
-            },
-            Event::Text(text) if in_loc => loc.push_str(&text.xml10_content()),
-            Event::CData(text) if in_loc => loc.push_str(text.as_ref()),
-            Event::GeneralRef(reference) if in_loc => {
+                open.push(name);
+            }
+            Event::Empty(tag) if open.is_empty() => {
+                // `<urlset/>`: a sitemap with no page.
+                return match tag.local_name().as_ref() {
+                    "sitemapindex" => Ok((Kind::Index, Vec::new())),
+                    "urlset" => Ok((Kind::Pages, Vec::new())),
+                    _ => Err("neither a <urlset> nor a <sitemapindex>".into()),
+                };
+            }
+            Event::Text(text) if in_loc(&open) => loc.push_str(&text.xml10_content()),
+            Event::CData(text) if in_loc(&open) => loc.push_str(text.as_ref()),
+            Event::GeneralRef(reference) if in_loc(&open) => {
                 let named = match reference.as_ref() {
                     "amp" => Some('&'),
                     "lt" => Some('<'),
@@ -254,12 +318,14 @@ fn read_xml(xml: &[u8]) -> Result<(Kind, Vec<String>), String> {
                     loc.push(c);
                 }
             }
-            Event::End(tag) if tag.local_name().as_ref() == "loc" => {
-                in_loc = false;
-                let trimmed = loc.trim();
-                if !trimmed.is_empty() {
-                    locs.push(trimmed.to_owned());
+            Event::End(_) => {
+                if in_loc(&open) {
+                    let trimmed = loc.trim();
+                    if !trimmed.is_empty() {
+                        locs.push(trimmed.to_owned());
+                    }
                 }
+                open.pop();
             }
             Event::Eof => break,
             _ => {}
@@ -285,7 +351,9 @@ mod tests {
                 vec!["https://a.example/wp-sitemap-posts-post-1.xml".to_owned()]
             )
         );
-        let set = b"<urlset><url><loc> https://a.example/?p=1&amp;x=2 </loc></url>\
+        let set = b"<urlset xmlns:image=\"http://www.google.com/schemas/sitemap-image/1.1\">\
+            <url><loc> https://a.example/?p=1&amp;x=2 </loc>\
+            <image:image><image:loc>https://a.example/a.jpg</image:loc></image:image></url>\
             <url><loc><![CDATA[https://a.example/b/]]></loc></url></urlset>";
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut gz, set).unwrap();
@@ -303,6 +371,10 @@ mod tests {
             );
         }
         assert!(read_sitemap(b"<urlset><url><loc>x</url>").is_err());
+        assert_eq!(
+            read_sitemap(b"<urlset/>").unwrap(),
+            (Kind::Pages, Vec::new())
+        );
         assert!(read_sitemap(b"<html></html>").is_err());
     }
 }
