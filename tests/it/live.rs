@@ -43,6 +43,14 @@ struct Server {
     log: Arc<Mutex<Vec<(String, String)>>>,
 }
 
+impl Server {
+    /// `--connect-to` sending `host`'s port 80 here.
+    fn connect_to(&self, host: &str) -> String {
+        let port = self.base.rsplit(':').next().unwrap_or_default();
+        format!("{host}:80:127.0.0.1:{port}")
+    }
+}
+
 /// A request as the routes see it.
 struct Asked<'a> {
     path: &'a str,
@@ -443,6 +451,20 @@ fn a_page_url_is_checked_by_itself_and_fix_refuses_urls() {
         .map(|(p, _)| p.clone())
         .collect();
     assert_eq!(requested, ["/robots.txt", "/2015/03/pyongyang-marathon/"]);
+    server.log.lock().unwrap().clear();
+    // Two pages of one site: its robots.txt is read once.
+    let about = format!("{}/about/", server.base);
+    run(
+        dir.path(),
+        &["check", &page, &about, "--format", "short"],
+        None,
+    );
+    let log = server.log.lock().unwrap().clone();
+    assert_eq!(
+        log.iter().filter(|(p, _)| p == "/robots.txt").count(),
+        1,
+        "{log:?}"
+    );
 
     // GitHub annotations name no file for a live page: the URL is in their text.
     let out = run(dir.path(), &["check", &page, "--format", "github"], None);
@@ -470,9 +492,8 @@ fn a_page_url_is_checked_by_itself_and_fix_refuses_urls() {
 #[test]
 fn connect_to_sends_a_host_to_the_test_server() {
     let server = wordpress();
-    let port = server.base.rsplit(':').next().unwrap().to_owned();
     let dir = tempfile::tempdir().unwrap();
-    let mapping = format!("shop.example:80:127.0.0.1:{port}");
+    let mapping = server.connect_to("shop.example");
     let out = run(
         dir.path(),
         &[
@@ -509,10 +530,11 @@ fn connect_to_sends_a_host_to_the_test_server() {
 #[test]
 fn a_bare_host_that_sends_everyone_to_www_is_one_site_and_a_slow_page_times_out() {
     let server = wordpress();
-    let port = server.base.rsplit(':').next().unwrap().to_owned();
     let dir = tempfile::tempdir().unwrap();
-    let bare = format!("blog.example:80:127.0.0.1:{port}");
-    let www = format!("www.blog.example:80:127.0.0.1:{port}");
+    let (bare, www) = (
+        server.connect_to("blog.example"),
+        server.connect_to("www.blog.example"),
+    );
     let out = run(
         dir.path(),
         &[

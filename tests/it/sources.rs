@@ -12,6 +12,12 @@ use crate::support::{repo, run, site, stderr, stdout};
 const CONFIG: &str = "[programs.amazon]\ntag = \"mysite-20\"\n";
 const STATEMENT: &str = "<p>As an Amazon Associate I earn from qualifying purchases.</p>";
 
+/// `check public --sources content` in `dir`, with `extra` arguments.
+fn check_mapped(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let args = [&["check", "public", "--sources", "content"][..], extra].concat();
+    run(dir, &args, None)
+}
+
 fn json(out: &std::process::Output) -> Value {
     serde_json::from_str(&stdout(out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))
 }
@@ -80,18 +86,7 @@ fn built_site() -> tempfile::TempDir {
 #[test]
 fn link_findings_go_to_the_line_that_writes_the_url_and_page_findings_to_the_source() {
     let dir = built_site();
-    let out = run(
-        dir.path(),
-        &[
-            "check",
-            "public",
-            "--sources",
-            "content",
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    let out = check_mapped(dir.path(), &["--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = json(&out);
     let kettle = "content/posts/kettle.md".to_owned();
@@ -159,18 +154,7 @@ fn link_findings_go_to_the_line_that_writes_the_url_and_page_findings_to_the_sou
 #[test]
 fn sarif_keeps_the_built_location_among_the_related_ones() {
     let dir = built_site();
-    let out = run(
-        dir.path(),
-        &[
-            "check",
-            "public",
-            "--sources",
-            "content",
-            "--format",
-            "sarif",
-        ],
-        None,
-    );
+    let out = check_mapped(dir.path(), &["--format", "sarif"]);
     let sarif = json(&out);
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     let first = &results[1];
@@ -200,11 +184,7 @@ fn sarif_keeps_the_built_location_among_the_related_ones() {
 #[test]
 fn human_and_github_output_name_the_source() {
     let dir = built_site();
-    let out = run(
-        dir.path(),
-        &["check", "public", "--sources", "content"],
-        None,
-    );
+    let out = check_mapped(dir.path(), &[]);
     let text = stdout(&out);
     assert!(
         text.contains(
@@ -213,18 +193,7 @@ fn human_and_github_output_name_the_source() {
         "{text}"
     );
     assert!(text.contains("7 findings placed in the sources"), "{text}");
-    let out = run(
-        dir.path(),
-        &[
-            "check",
-            "public",
-            "--sources",
-            "content",
-            "--format",
-            "github",
-        ],
-        None,
-    );
+    let out = check_mapped(dir.path(), &["--format", "github"]);
     let text = stdout(&out);
     assert!(
         text.contains("file=content/posts/stove/index.md,line=5,col=4"),
@@ -283,20 +252,7 @@ fn hugo_example_findings_land_on_the_markdown_and_fix_content_cleans_the_build()
     let site: PathBuf = dir.path().join("site");
     copy_tree(&repo().join("examples/hugo"), &site);
     hugo(&site);
-    let check = || {
-        run(
-            &site,
-            &[
-                "check",
-                "public",
-                "--sources",
-                "content",
-                "--format",
-                "json",
-            ],
-            None,
-        )
-    };
+    let check = || check_mapped(&site, &["--format", "json"]);
     let out = check();
     let report = json(&out);
     let findings = report["findings"].as_array().unwrap();

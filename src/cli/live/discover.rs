@@ -69,16 +69,9 @@ pub(crate) fn robots(client: &Client, root: &Url) -> Result<Robots, String> {
     Ok(Robots(Some(robot)))
 }
 
-/// The pages to check for `start`, at most `max` of them.
-pub(crate) fn pages(client: &Client, start: &Url, max: usize) -> Found {
+/// The pages to check for `start`, at most `max` of them, under its site's `robots`.
+pub(crate) fn pages(client: &Client, start: &Url, max: usize, robots: &Robots) -> Found {
     let mut found = Found::default();
-    let robots = match robots(client, start) {
-        Ok(robots) => robots,
-        Err(e) => {
-            found.errors.push((start.to_string(), e));
-            return found;
-        }
-    };
     if start.path() != "/" || start.query().is_some() {
         // A page, not a site root: that page alone.
         if !robots.allowed(start) {
@@ -102,7 +95,7 @@ pub(crate) fn pages(client: &Client, start: &Url, max: usize) -> Found {
     }
     let mut sitemaps = Sitemaps {
         client,
-        robots: &robots,
+        robots,
         max,
         seen_maps: HashSet::new(),
         seen_pages: HashSet::new(),

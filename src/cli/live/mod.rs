@@ -5,7 +5,7 @@
 mod client;
 mod discover;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
 use affilint::Location;
@@ -56,9 +56,21 @@ impl Live {
             notes: Vec::new(),
         };
         let mut seen = HashSet::new();
+        // One robots.txt per site, however many of its pages are named.
+        let mut robots = HashMap::new();
         for root in roots {
             let left = max.saturating_sub(out.pages.len());
-            let found = discover::pages(&self.client, root, left);
+            let rules = robots
+                .entry(root.origin())
+                .or_insert_with(|| discover::robots(&self.client, root));
+            let found = match rules {
+                Ok(rules) => discover::pages(&self.client, root, left, rules),
+                Err(e) => {
+                    out.errors
+                        .push((Location::Url(root.to_string()), e.clone()));
+                    continue;
+                }
+            };
             for (url, message) in found.errors {
                 out.errors.push((Location::Url(url), message));
             }
