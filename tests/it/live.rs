@@ -6,13 +6,14 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{repo, run, stderr, stdout};
+use crate::support::{corpus, repo, run, stderr, stdout};
 
 /// What the server answers.
 enum Body {
@@ -154,8 +155,13 @@ fn urlset(base: &str, paths: &[&str]) -> String {
 }
 
 /// The example site's pages, by URL path, and the file each is.
-fn example_pages() -> Vec<(String, std::path::PathBuf)> {
-    let root = repo().join("examples/site");
+fn example_pages() -> Vec<(String, PathBuf)> {
+    pages_of(&repo().join("examples/site"))
+}
+
+/// The pages under `root`, by URL path, and the file each is.
+fn pages_of(root: &Path) -> Vec<(String, PathBuf)> {
+    let root = root.to_path_buf();
     let mut pages = Vec::new();
     let mut stack = vec![root.clone()];
     while let Some(dir) = stack.pop() {
@@ -180,10 +186,19 @@ fn example_pages() -> Vec<(String, std::path::PathBuf)> {
 
 /// The example site as WordPress serves it, and the endpoints that misbehave.
 fn wordpress() -> Server {
-    let pages: HashMap<String, Vec<u8>> = example_pages()
+    wordpress_of(&repo().join("examples/site"))
+}
+
+/// The site under `root` as WordPress serves it (half its pages in the posts' sitemap, the
+/// other half in the pages' gzipped one), and the endpoints that misbehave.
+fn wordpress_of(root: &Path) -> Server {
+    let pages: HashMap<String, Vec<u8>> = pages_of(root)
         .into_iter()
         .map(|(url, path)| (url, std::fs::read(path).unwrap()))
         .collect();
+    let mut listed: Vec<String> = pages.keys().cloned().collect();
+    listed.sort();
+    let pages_sitemap: Vec<String> = listed.split_off(listed.len() / 2);
     let flaky = Arc::new(AtomicUsize::new(0));
     let busy = Arc::new(AtomicUsize::new(0));
     // Made once: a page of 8 MiB of spaces, gzipped to a few kilobytes.
@@ -224,12 +239,7 @@ fn wordpress() -> Server {
                 ),
             ),
             "/wp-sitemap-posts-post-1.xml" => {
-                let mut paths: Vec<&str> = pages
-                    .keys()
-                    .map(String::as_str)
-                    .filter(|p| !p.starts_with("/about"))
-                    .collect();
-                paths.sort();
+                let mut paths: Vec<&str> = listed.iter().map(String::as_str).collect();
                 paths.extend([
                     "/private/secret/",
                     "/flaky/",
@@ -255,7 +265,13 @@ fn wordpress() -> Server {
             "/wp-sitemap-posts-page-1.xml.gz" => answer(
                 200,
                 "application/gzip",
-                gzip(urlset(base, &["/about/"]).as_bytes()),
+                gzip(
+                    urlset(
+                        base,
+                        &pages_sitemap.iter().map(String::as_str).collect::<Vec<_>>(),
+                    )
+                    .as_bytes(),
+                ),
             ),
             "/wp-sitemap-broken.xml" => answer(200, "application/xml", "<urlset><url><loc>x</url>"),
             "/flaky/" if flaky.fetch_add(1, Ordering::SeqCst) == 0 => answer(500, html, "oops"),
@@ -618,4 +634,42 @@ fn a_robots_txt_that_cannot_be_read_stops_the_site_not_the_run() {
         1,
         "nothing but robots.txt was asked for: {log:?}"
     );
+}
+
+/// A real WordPress export (the corpus's), served live: its findings are those of `check`
+/// over its files, page for page.
+#[test]
+#[ignore]
+fn the_corpus_wordpress_export_live_reads_as_its_files() {
+    let root = corpus().join("sites/wp-best2buy-export");
+    let server = wordpress_of(&root);
+    let dir = tempfile::tempdir().unwrap();
+    let site = format!("{}/", server.base);
+    let out = run(
+        dir.path(),
+        &["check", &site, "--format", "json", "--rate", "0"],
+        None,
+    );
+    let live: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let files: Vec<String> = pages_of(&root)
+        .iter()
+        .map(|(_, path)| path.to_string_lossy().into_owned())
+        .collect();
+    let mut args = vec!["check", "--format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    let on_disk = run(dir.path(), &args, None);
+    let on_disk: Value = serde_json::from_str(&stdout(&on_disk)).unwrap();
+    let (live_files, disk_files) = (by_file(&live), by_file(&on_disk));
+    let pages = pages_of(&root);
+    assert!(pages.len() > 100, "{}", pages.len());
+    let mut compared = 0;
+    for (url, path) in pages {
+        assert_eq!(
+            live_files.get(&format!("{}{url}", server.base)),
+            disk_files.get(path.to_string_lossy().as_ref()),
+            "{url}"
+        );
+        compared += usize::from(disk_files.contains_key(path.to_string_lossy().as_ref()));
+    }
+    assert!(compared > 50, "pages with findings compared: {compared}");
 }
