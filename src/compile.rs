@@ -2,6 +2,8 @@
 //! disclosure policy, the severity of each finding id, the insert and the selectors a document
 //! pass hands lol_html. Everything a pass needs, immutable and shared by every document.
 
+use std::sync::{Arc, RwLock};
+
 use lol_html::Selector;
 
 use crate::config::{CLOAKING_PREFIXES, Config, Level, ProgramSettings, Setting};
@@ -11,7 +13,7 @@ use crate::disclosure::policy::{self, Policy, ProgramStatements};
 use crate::disclosure::reader::{Finder, visible_statements};
 use crate::errors::{ConfigError, Error, SourceSpot};
 use crate::hosts::{HostTable, is_valid_domain};
-use crate::links::{CloakingPrefixes, LinkProgram, LinkRules};
+use crate::links::{CloakingPrefixes, LinkProgram, LinkRules, ShortLinks};
 use crate::report::{FindingId, Severity};
 use crate::rules::{Program, RuleSet, Tagging, TaggingMethod};
 use crate::style::Thresholds;
@@ -58,9 +60,21 @@ pub(crate) struct Checks {
     pub(crate) thresholds: Thresholds,
     /// Whether Markdown sources get disclosure findings.
     pub(crate) markdown_disclosure: bool,
+    /// Where short links go, when the engine was told how to ask.
+    pub(crate) short_links: RwLock<Option<Arc<ShortLinks>>>,
 }
 
 impl Checks {
+    /// Where the short link `url` goes, when a resolver was given and can tell.
+    pub(crate) fn short_target(&self, url: &str) -> Option<crate::links::ShortTarget> {
+        let resolver = self
+            .short_links
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
+        resolver(url)
+    }
+
     /// Resolves `config` against `rules`. Fails when the config names an unknown program, a
     /// host that is not the program's, or an id the program does not accept, or when the
     /// configured insert would not satisfy the programs.
@@ -128,6 +142,7 @@ impl Checks {
             link_labels: config.link_labels.clone(),
             max_distance_words: config.max_distance_words,
             markdown_disclosure: config.markdown_disclosure,
+            short_links: RwLock::new(None),
             thresholds: Thresholds {
                 min_font_px: config
                     .min_font_px

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::compile::Checks;
 use crate::config::Config;
 use crate::errors::{DocumentError, Error};
+use crate::links::ShortTarget;
 use crate::markdown::Document;
 use crate::page::Output;
 use crate::pass::{Pass, READ_CHUNK};
@@ -68,6 +69,39 @@ impl Engine {
         Ok(Engine {
             checks: Arc::new(Checks::new(rules, config)?),
         })
+    }
+
+    /// Lets the engine ask where short links (amzn.to and the like) go: `resolver` gets each
+    /// short link as written (references decoded) and answers where it redirects, that it is
+    /// gone, or `None` when it cannot tell. A short link with a known target is judged as
+    /// that target (your id: no finding; none or another's: `untagged-link` or `foreign-tag`,
+    /// and `fix` writes the tagged full link in its place); a gone one is `dead-short-link`;
+    /// the others stay `short-link`. The engine itself never touches the network: the
+    /// resolver is what may (affilint's command line asks over HTTP, or reads a cache).
+    ///
+    /// ```
+    /// use affilint::{Config, Engine, RuleSet, ShortTarget};
+    /// let config = Config::parse("a.toml", "[programs.amazon]\ntag = \"mysite-20\"\n")?;
+    /// let mut engine = Engine::new(&RuleSet::shipped(), &config)?;
+    /// engine.expand_short_links(|url| match url {
+    ///     "https://amzn.to/3x" => Some(ShortTarget::Url("https://www.amazon.com/dp/B0?tag=x-20".into())),
+    ///     _ => Some(ShortTarget::Gone),
+    /// });
+    /// let page = br#"<p>As an Amazon Associate I earn from qualifying purchases.</p>
+    /// <a href="https://amzn.to/3x" rel="sponsored">a</a> <a href="https://amzn.to/old" rel="sponsored">b</a>"#;
+    /// let ids: Vec<&str> = engine.check(page)?.findings.iter().map(|f| f.id.as_str()).collect();
+    /// assert_eq!(ids, ["foreign-tag", "dead-short-link"]);
+    /// # Ok::<(), affilint::Error>(())
+    /// ```
+    pub fn expand_short_links(
+        &mut self,
+        resolver: impl Fn(&str) -> Option<ShortTarget> + Send + Sync + 'static,
+    ) {
+        *self
+            .checks
+            .short_links
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(resolver));
     }
 
     /// The ids of the programs that have an id configured (the active ones).

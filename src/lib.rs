@@ -60,6 +60,7 @@ pub use config::{CONFIG_FILE_NAME, Config, Level};
 pub use disclosure::Placement;
 pub use engine::{Checker, Engine, Fixed, Fixer};
 pub use errors::{ConfigError, DocumentError, Error, RuleError, SourceSpot};
+pub use links::ShortTarget;
 pub use markdown::{MarkdownLink, markdown_links};
 pub use page::Output;
 pub use report::{AffiliateLink, Finding, FindingId, Kind, Location, Report, Severity};

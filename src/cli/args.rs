@@ -87,10 +87,6 @@ pub(crate) struct LiveArgs {
     /// Live sites: a page larger than this (MiB, decompressed) is not checked.
     #[arg(long, value_name = "MIB", default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) max_page_mib: u64,
-
-    /// Live sites: requests for HOST:PORT go to HOST2:PORT2 instead, as curl's (repeatable).
-    #[arg(long, value_name = "HOST:PORT:HOST2:PORT2")]
-    pub(crate) connect_to: Vec<crate::cli::live::ConnectTo>,
 }
 
 #[derive(Debug, Args)]
@@ -301,6 +297,30 @@ pub(crate) struct CommonArgs {
     /// cover a site once between them.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub(crate) shard: Option<(u32, u32)>,
+
+    #[cfg(feature = "live")]
+    #[command(flatten)]
+    pub(crate) short: ShortArgs,
+}
+
+/// Where short links go.
+#[cfg(feature = "live")]
+#[derive(Debug, Args)]
+pub(crate) struct ShortArgs {
+    /// Ask each short link of a program (amzn.to, a.co, ...) where it goes, without following
+    /// it, and judge the link by its target; answers go to --link-cache when given.
+    #[arg(long)]
+    pub(crate) expand_short_links: bool,
+
+    /// Read (and, with --expand-short-links, write) short links' answers in FILE (JSON, with
+    /// the time of each answer): commit it, and offline runs judge short links the same way.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) link_cache: Option<PathBuf>,
+
+    /// Requests for HOST:PORT (a live site's, a short link's) go to HOST2:PORT2 instead, as
+    /// curl's (repeatable).
+    #[arg(long, value_name = "HOST:PORT:HOST2:PORT2")]
+    pub(crate) connect_to: Vec<crate::cli::live::ConnectTo>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,15 +9,15 @@ use affilint::{CONFIG_FILE_NAME, Engine, Finding, FindingId, Kind, Location, Sit
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-#[cfg(feature = "live")]
-use super::args::LiveArgs;
 use super::args::{ColorChoice, CommonArgs, Format};
+#[cfg(feature = "live")]
+use super::args::{LiveArgs, ShortArgs};
 use super::baseline::{self, Baseline, FileBaseline, Recorder};
 use super::files::{self, FileError, Mode, Side, Sinks};
 use super::interrupt::{self, Interrupt};
 use super::inventory::{Counts, Inventory, PageLinks};
 #[cfg(feature = "live")]
-use super::live::{Discovered, Live, Politeness};
+use super::live::{ConnectTo, Discovered, Expander, Live, Politeness};
 use super::output::{
     self, Built, Github, Html, Human, Json, Meta, Plain, Printer, Sarif, Style, Summary,
 };
@@ -79,6 +79,7 @@ fn live_inputs(
     urls: &[&str],
     mode: &Mode,
     options: &CheckOptions<'_>,
+    common_connect_to: &[ConnectTo],
 ) -> Result<Option<(Live, Discovered)>, String> {
     if urls.is_empty() {
         return Ok(None);
@@ -98,11 +99,30 @@ fn live_inputs(
         timeout: std::time::Duration::from_secs(args.timeout),
         retries: args.retries,
         max_bytes: args.max_page_mib.saturating_mul(1024 * 1024),
-        connect_to: args.connect_to.clone(),
+        connect_to: common_connect_to.to_vec(),
     };
     let (live, roots) = Live::new(urls, politeness)?;
     let found = live.discover(&roots, args.max_pages);
     Ok(Some((live, found)))
+}
+
+/// With `--expand-short-links` or `--link-cache`: the engine asks where short links go.
+#[cfg(feature = "live")]
+fn expand_short_links(
+    engine: &mut Engine,
+    args: &ShortArgs,
+) -> Result<Option<std::sync::Arc<Expander>>, String> {
+    if !args.expand_short_links && args.link_cache.is_none() {
+        return Ok(None);
+    }
+    let expander = std::sync::Arc::new(Expander::open(
+        args.link_cache.as_deref(),
+        args.expand_short_links,
+        &args.connect_to,
+    )?);
+    let resolver = expander.clone();
+    engine.expand_short_links(move |url| resolver.resolve(url));
+    Ok(Some(expander))
 }
 
 fn refuse_fix(url: &str) -> String {
@@ -130,14 +150,20 @@ pub(crate) fn lint(
             format!("{url}: this affilint was built without live-site support (the `live` feature)")
         });
     }
-    let engine = build_engine(&common.engine)?;
+    #[cfg_attr(
+        not(feature = "live"),
+        expect(unused_mut, reason = "short links are live")
+    )]
+    let mut engine = build_engine(&common.engine)?;
+    #[cfg(feature = "live")]
+    let expander = expand_short_links(&mut engine, &common.short)?;
     let baseline = common.baseline.as_deref().map(Baseline::load).transpose()?;
     let recorder = common.write_baseline.as_ref().map(|_| Recorder::default());
     let excludes = Excludes::new(&common.walk.exclude)?;
     // Once the config and the rest of the command line are known good: finding a live
     // site's pages may take a while.
     #[cfg(feature = "live")]
-    let live = live_inputs(&urls, &mode, options)?;
+    let live = live_inputs(&urls, &mode, options, &common.short.connect_to)?;
     let skip = match &mode {
         Mode::FixInto(dir) => Some(dir.as_path()),
         _ => None,
@@ -330,6 +356,11 @@ pub(crate) fn lint(
         } else {
             file.commit().map_err(|e| cannot_write(path, &e))?;
         }
+    }
+    #[cfg(feature = "live")]
+    if let Some(Err(e)) = expander.as_ref().map(|e| e.save()) {
+        eprintln!("affilint: {e}");
+        return Ok(FAILURE);
     }
     if let Some(signal) = interrupt.signal() {
         eprintln!(

@@ -123,6 +123,20 @@ impl LinkProgram {
     }
 }
 
+/// Where a short link (amzn.to and the like) goes, as a resolver handed to
+/// [`Engine::expand_short_links`](crate::Engine::expand_short_links) found out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ShortTarget {
+    /// It redirects here: the link is judged as this URL.
+    Url(String),
+    /// It answers 404 or 410: `dead-short-link`.
+    Gone,
+}
+
+/// Asks where a short link goes: `None` when it cannot tell.
+pub(crate) type ShortLinks = dyn Fn(&str) -> Option<ShortTarget> + Send + Sync;
+
 /// How an affiliate link stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Status {

@@ -12,7 +12,7 @@ use super::cloak::{self, Route};
 use super::page::Page;
 use crate::links::edit::{self, rel_is_marked};
 use crate::links::href::Href;
-use crate::links::{Affiliate, Status};
+use crate::links::{Affiliate, ShortTarget, Status};
 use crate::page::elements::is_one_of;
 use crate::page::source::{Edit, Source};
 use crate::report::{AffiliateLink, FindingId};
@@ -94,8 +94,32 @@ impl Page<'_> {
         if let Some(affiliate) = self.checks.links.classify(&href) {
             self.affiliate(&affiliate, tag.clone());
             let blocked = writable.as_ref().err().map(String::as_str);
-            if let Some(tagged) = self.link_findings(&value, &href, &affiliate, tag.start, blocked)
-            {
+            let expanded = (affiliate.status == Status::Short)
+                .then(|| self.checks.short_target(href.text()))
+                .flatten();
+            let judged = match &expanded {
+                // Judged where it goes, as the page's link: `fix` writes the tagged target.
+                Some(ShortTarget::Url(target)) => self.expanded(&href, target).map(|(t, a)| {
+                    let via = Some(href.text());
+                    self.link_findings(target, &t, &a, tag.start, blocked, via)
+                }),
+                Some(ShortTarget::Gone) => {
+                    let name = self.checks.links.programs[affiliate.program].program.name();
+                    let message = format!(
+                        "{name} short link {} is gone (404 or 410): it leads nowhere",
+                        href.text()
+                    );
+                    let facts = self.facts(&href, &affiliate);
+                    self.push(FindingId::DeadShortLink, tag.start, message, Some(facts));
+                    Some(None)
+                }
+                None => None,
+            };
+            let tagged = match judged {
+                Some(tagged) => tagged,
+                None => self.link_findings(&value, &href, &affiliate, tag.start, blocked, None),
+            };
+            if let Some(tagged) = tagged {
                 new_value = Some(tagged);
             }
             self.read_around(
@@ -237,6 +261,7 @@ impl Page<'_> {
 
     /// The findings on an affiliate link's id, and (when fixing) its tagged value. `blocked`:
     /// why fix may not rewrite the link, if it may not.
+    /// `via`: the short link the page has, when `value` is where it goes.
     fn link_findings(
         &mut self,
         value: &str,
@@ -244,6 +269,7 @@ impl Page<'_> {
         affiliate: &Affiliate,
         start: usize,
         blocked: Option<&str>,
+        via: Option<&str>,
     ) -> Option<String> {
         let name = self.checks.links.programs[affiliate.program].program.name();
         let (rule, mut message) = match &affiliate.status {
@@ -277,6 +303,9 @@ impl Page<'_> {
                 ),
             ),
         };
+        if let Some(short) = via {
+            message.push_str(&format!(" (short link {short}, which goes to {value})"));
+        }
         let mut tagged = None;
         let fixable = matches!(rule, FindingId::UntaggedLink | FindingId::ForeignTag);
         if fixable && self.checks.severity(rule).is_some() {
@@ -302,10 +331,27 @@ impl Page<'_> {
             }
         }
         if tagged.is_none() {
-            let facts = self.facts(href, affiliate);
+            let mut facts = self.facts(href, affiliate);
+            if let Some(short) = via {
+                // The link as the page has it.
+                facts.url = short.to_owned();
+            }
             self.push(rule, start, message, Some(facts));
         }
         tagged
+    }
+
+    /// The target of the short link `short`, parsed and classified, when it is a link of the
+    /// same program (a short link to elsewhere stays a `short-link`).
+    fn expanded(&self, short: &Href, target: &str) -> Option<(Href, Affiliate)> {
+        let program = self.checks.links.classify(short)?.program;
+        let href = Href::parse(target)?;
+        let affiliate = self
+            .checks
+            .links
+            .classify(&href)
+            .filter(|a| a.program == program && a.status != Status::Short)?;
+        Some((href, affiliate))
     }
 
     /// For a link to a retired host: when fixing and the host has a replacement, the link's

@@ -11,6 +11,9 @@ pub(crate) fn help(id: FindingId) -> &'static str {
         FindingId::ShortLink => {
             "replace the short link with the full product link; `affilint fix` then tags it"
         }
+        FindingId::DeadShortLink => {
+            "replace the short link with a link to a product that is still there"
+        }
         FindingId::MissingRel => "run `affilint fix` to add rel=\"sponsored\"",
         FindingId::MissingDisclosure => {
             "add the program's statement above the first affiliate link, or set \
@@ -84,7 +87,19 @@ that links not hide where they go (Associates Program Participation Requirements
 shortened links).
 
 How to fix: replace it with the full product link (https://www.amazon.com/dp/ASIN); \
-`affilint fix` then tags it."
+`affilint fix` then tags it. Or let affilint ask where it goes: `--expand-short-links` (online, \
+answers kept in `--link-cache FILE` for offline runs)."
+        }
+        FindingId::DeadShortLink => {
+            "A short link (amzn.to, a.co, amzn.eu) answers 404 or 410: it goes nowhere. affilint \
+found out with --expand-short-links, or read it from the --link-cache file.
+
+Why it matters: a reader who follows it lands on an error page, and nothing they buy after it \
+is credited to you; the Associates Program Operating Agreement pays only for qualifying \
+purchases made through links that reach Amazon's site.
+
+How to fix: link to the product's current page (https://www.amazon.com/dp/ASIN), or to one \
+that replaces it; `affilint fix` then tags it."
         }
         FindingId::MissingRel => {
             "An affiliate link has neither rel=\"sponsored\" nor rel=\"nofollow\".

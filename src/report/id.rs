@@ -20,6 +20,8 @@ pub enum FindingId {
     ForeignTag,
     /// A short link (amzn.to and the like) that cannot be tagged offline.
     ShortLink,
+    /// A short link whose target is gone (404 or 410), asked online or read from a cache.
+    DeadShortLink,
     /// A link to a host its program has retired (smile.amazon.com).
     RetiredHost,
     /// An affiliate link without `rel="sponsored"` or `rel="nofollow"`.
@@ -56,6 +58,7 @@ impl FindingId {
         FindingId::UntaggedLink,
         FindingId::ForeignTag,
         FindingId::ShortLink,
+        FindingId::DeadShortLink,
         FindingId::RetiredHost,
         FindingId::MissingRel,
         FindingId::CloakedLink,
@@ -84,6 +87,7 @@ impl FindingId {
             FindingId::UntaggedLink => "untagged-link",
             FindingId::ForeignTag => "foreign-tag",
             FindingId::ShortLink => "short-link",
+            FindingId::DeadShortLink => "dead-short-link",
             FindingId::RetiredHost => "retired-host",
             FindingId::MissingRel => "missing-rel",
             FindingId::CloakedLink => "cloaked-link",
@@ -138,6 +142,7 @@ impl FindingId {
             FindingId::UntaggedLink => "affiliate link without the publisher's id",
             FindingId::ForeignTag => "affiliate link with someone else's id",
             FindingId::ShortLink => "short link that cannot be tagged offline",
+            FindingId::DeadShortLink => "short link that leads nowhere (404 or 410)",
             FindingId::MissingRel => "affiliate link without rel=\"sponsored\" or \"nofollow\"",
             FindingId::MissingDisclosure => "affiliate links and no disclosure statement",
             FindingId::MissingProgramStatement => {

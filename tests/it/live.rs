@@ -673,3 +673,145 @@ fn the_corpus_wordpress_export_live_reads_as_its_files() {
     }
     assert!(compared > 50, "pages with findings compared: {compared}");
 }
+
+/// A short-link host (amzn.to, sent to the test server): where each link goes.
+fn short_link_host() -> Server {
+    serve(|asked| {
+        let to = |target: &str| Answer {
+            status: 301,
+            headers: vec![("Location", target.to_owned())],
+            body: Body::Bytes(Vec::new()),
+        };
+        match asked.path {
+            "/ours" => to("https://www.amazon.com/dp/B0OURS0001?tag=mysite-20"),
+            "/theirs" => to("https://www.amazon.com/dp/B0THEIRS01?tag=someone-20"),
+            "/bare" => to("https://www.amazon.com/dp/B0BARE0001"),
+            _ => answer(404, "text/html", "<p>gone</p>"),
+        }
+    })
+}
+
+#[test]
+fn short_links_are_judged_where_they_go_online_then_offline_from_the_cache_and_fixed() {
+    let host = short_link_host();
+    let dir = crate::support::site(&[
+        ("affilint.toml", "[programs.amazon]\ntag = \"mysite-20\"\n"),
+        (
+            "post.html",
+            "<p>As an Amazon Associate I earn from qualifying purchases.</p>\n\
+             <a href=\"http://amzn.to/ours\" rel=\"sponsored\">a</a>\n\
+             <a href=\"http://amzn.to/theirs\" rel=\"sponsored\">b</a>\n\
+             <a href=\"http://amzn.to/bare\" rel=\"sponsored\">c</a>\n\
+             <a href=\"http://amzn.to/gone\" rel=\"sponsored\">d</a>\n",
+        ),
+    ]);
+    let rules = |out: &std::process::Output| -> Vec<(String, String)> {
+        let report: Value = serde_json::from_str(&stdout(out)).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_owned(),
+                    f["url"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let expected = [
+        ("foreign-tag", "http://amzn.to/theirs"),
+        ("untagged-link", "http://amzn.to/bare"),
+        ("dead-short-link", "http://amzn.to/gone"),
+    ]
+    .map(|(r, u)| (r.to_owned(), u.to_owned()));
+    let online = run(
+        dir.path(),
+        &[
+            "check",
+            "post.html",
+            "--expand-short-links",
+            "--link-cache",
+            "links.json",
+            "--connect-to",
+            &host.connect_to("amzn.to"),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(online.status.code(), Some(1), "{}", stderr(&online));
+    assert_eq!(rules(&online), expected);
+    let cache: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("links.json")).unwrap())
+            .unwrap();
+    assert_eq!(cache["links"].as_object().unwrap().len(), 4, "{cache}");
+    assert_eq!(cache["links"]["http://amzn.to/gone"]["status"], 404);
+    assert!(
+        cache["links"]["http://amzn.to/bare"]["checked"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    let asked = host.log.lock().unwrap().len();
+    assert_eq!(asked, 4, "each short link asked once");
+
+    // Offline, from the cache alone: the same findings, and nothing asked.
+    let offline = run(
+        dir.path(),
+        &[
+            "check",
+            "post.html",
+            "--link-cache",
+            "links.json",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(rules(&offline), expected);
+    assert_eq!(host.log.lock().unwrap().len(), asked);
+
+    // fix writes the tagged full link in place of a short one whose target lacks your id.
+    let fixed = run(
+        dir.path(),
+        &["fix", "post.html", "--link-cache", "links.json"],
+        None,
+    );
+    assert_eq!(
+        fixed.status.code(),
+        Some(1),
+        "the dead link is left: {}",
+        stderr(&fixed)
+    );
+    let page = std::fs::read_to_string(dir.path().join("post.html")).unwrap();
+    assert!(page.contains("href=\"http://amzn.to/ours\""), "{page}");
+    assert!(
+        page.contains("href=\"https://www.amazon.com/dp/B0THEIRS01?tag=mysite-20\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("href=\"https://www.amazon.com/dp/B0BARE0001?tag=mysite-20\""),
+        "{page}"
+    );
+    assert!(page.contains("href=\"http://amzn.to/gone\""), "{page}");
+    let after = run(
+        dir.path(),
+        &[
+            "check",
+            "post.html",
+            "--link-cache",
+            "links.json",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(
+        rules(&after),
+        [(
+            "dead-short-link".to_owned(),
+            "http://amzn.to/gone".to_owned()
+        )]
+    );
+}

@@ -106,6 +106,23 @@ impl Resolver for ConnectToResolver {
     }
 }
 
+/// An agent as affilint asks: its User-Agent, no redirect followed, no proxy (straight to
+/// the host, which `--connect-to` may send elsewhere), statuses as answers.
+pub(crate) fn agent(connect: Duration, total: Duration, connect_to: &[ConnectTo]) -> Agent {
+    let config = Agent::config_builder()
+        .user_agent(USER_AGENT)
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .proxy(None)
+        .timeout_connect(Some(connect))
+        .timeout_global(Some(total))
+        .build();
+    let resolver = ConnectToResolver {
+        map: connect_to.to_vec(),
+    };
+    Agent::with_parts(config, DefaultConnector::default(), resolver)
+}
+
 /// A body, streamed.
 pub(crate) type Body = Box<dyn Read + Send>;
 
@@ -143,20 +160,13 @@ pub(crate) struct Client {
 
 impl Client {
     pub(crate) fn new(politeness: Politeness, sites: HashSet<Origin>) -> Client {
-        let config = Agent::config_builder()
-            .user_agent(USER_AGENT)
-            .http_status_as_error(false)
-            .max_redirects(0)
-            // Straight to the site: a proxy would also bypass `--connect-to`.
-            .proxy(None)
-            .timeout_connect(Some(politeness.connect_timeout))
-            .timeout_global(Some(politeness.timeout))
-            .build();
-        let resolver = ConnectToResolver {
-            map: politeness.connect_to.clone(),
-        };
+        let agent = agent(
+            politeness.connect_timeout,
+            politeness.timeout,
+            &politeness.connect_to,
+        );
         Client {
-            agent: Agent::with_parts(config, DefaultConnector::default(), resolver),
+            agent,
             politeness,
             sites: RwLock::new(sites),
             next: Mutex::new(HashMap::new()),

@@ -4,6 +4,7 @@
 
 mod client;
 mod discover;
+mod short;
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -12,6 +13,7 @@ use affilint::Location;
 use url::Url;
 
 pub(crate) use client::{Client, ConnectTo, Politeness};
+pub(crate) use short::Expander;
 
 /// The live sites of a run: the client, and the pages found to check.
 pub(crate) struct Live {

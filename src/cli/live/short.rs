@@ -1,0 +1,209 @@
+//! `--expand-short-links` and `--link-cache FILE`: where each short link of a program goes
+//! (amzn.to, a.co, ...), asked online without following the redirect, or read from a cache
+//! file that a team commits so CI stays offline and deterministic. The engine asks through
+//! the resolver [`Expander::resolve`] gives it; only the short-link hosts are asked.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use affilint::ShortTarget;
+use serde::{Deserialize, Serialize};
+use ureq::Agent;
+use ureq::http::header;
+use url::Url;
+
+use super::client::{self, ConnectTo};
+use crate::cli::write;
+
+/// The cache file's format version.
+const VERSION: u32 = 1;
+/// How long an answer holds before an online run asks again.
+const DEFAULT_TTL_DAYS: u64 = 30;
+/// The least time between two questions to one short-link host.
+const PACE: Duration = Duration::from_millis(200);
+
+#[derive(Serialize, Deserialize)]
+struct CacheFile {
+    affilint_link_cache: u32,
+    /// Days an answer holds for an online run (offline runs read every answer).
+    ttl_days: u64,
+    links: BTreeMap<String, Answer>,
+}
+
+/// What a short link answered.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Answer {
+    /// The HTTP status.
+    status: u16,
+    /// Where it redirects, for a redirect.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    target: Option<String>,
+    /// When it answered (seconds since 1970).
+    checked: u64,
+}
+
+impl Answer {
+    fn target(&self) -> Option<ShortTarget> {
+        match (self.status, &self.target) {
+            (404 | 410, _) => Some(ShortTarget::Gone),
+            (_, Some(target)) => Some(ShortTarget::Url(target.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// The answers known, and how to get new ones.
+pub(crate) struct Expander {
+    path: Option<PathBuf>,
+    ttl: Duration,
+    links: Mutex<BTreeMap<String, Answer>>,
+    changed: Mutex<bool>,
+    /// `None` offline: only the cache is read.
+    agent: Option<Agent>,
+    next: Mutex<HashMap<String, Instant>>,
+}
+
+impl Expander {
+    /// Reads the cache at `path` (a missing file is an empty cache); `online` asks the
+    /// short-link hosts what the cache does not know, or knows from too long ago.
+    pub(crate) fn open(
+        path: Option<&Path>,
+        online: bool,
+        connect_to: &[ConnectTo],
+    ) -> Result<Expander, String> {
+        let mut ttl_days = DEFAULT_TTL_DAYS;
+        let mut links = BTreeMap::new();
+        if let Some(path) = path {
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    let file: CacheFile = serde_json::from_str(&text).map_err(|e| {
+                        format!(
+                            "{}: not a link cache affilint wrote ({e}, line {}); remove it to \
+                             start a new one",
+                            path.display(),
+                            e.line()
+                        )
+                    })?;
+                    if file.affilint_link_cache != VERSION {
+                        return Err(format!(
+                            "{}: a link cache of version {}, this affilint reads version \
+                             {VERSION}",
+                            path.display(),
+                            file.affilint_link_cache
+                        ));
+                    }
+                    ttl_days = file.ttl_days;
+                    links = file.links;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+            }
+        }
+        let agent = online
+            .then(|| client::agent(Duration::from_secs(10), Duration::from_secs(15), connect_to));
+        Ok(Expander {
+            path: path.map(Path::to_path_buf),
+            ttl: Duration::from_secs(ttl_days.saturating_mul(86_400)),
+            links: Mutex::new(links),
+            changed: Mutex::new(false),
+            agent,
+            next: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Where the short link `url` goes, when the cache or the link itself can tell.
+    pub(crate) fn resolve(&self, url: &str) -> Option<ShortTarget> {
+        let now = now();
+        let known = self
+            .links
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(url)
+            .cloned();
+        let fresh = |a: &Answer| now.saturating_sub(a.checked) < self.ttl.as_secs();
+        match (known, &self.agent) {
+            (Some(answer), None) => answer.target(),
+            (Some(answer), Some(_)) if fresh(&answer) => answer.target(),
+            (known, Some(agent)) => match self.ask(agent, url) {
+                Some(answer) => {
+                    let target = answer.target();
+                    self.links
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(url.to_owned(), answer);
+                    *self.changed.lock().unwrap_or_else(|p| p.into_inner()) = true;
+                    target
+                }
+                // No answer now: the old one, if any, still says more than nothing.
+                None => known.and_then(|a| a.target()),
+            },
+            (None, None) => None,
+        }
+    }
+
+    /// Asks `url` where it goes, without following it.
+    fn ask(&self, agent: &Agent, url: &str) -> Option<Answer> {
+        let parsed = Url::parse(url).ok()?;
+        let host = parsed.host_str()?.to_owned();
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            let slot = next.get(&host).copied().unwrap_or(now).max(now);
+            next.insert(host, slot + PACE);
+            slot
+        };
+        std::thread::sleep(slot.saturating_duration_since(Instant::now()));
+        let response = agent.get(parsed.as_str()).call().ok()?;
+        let status = response.status().as_u16();
+        let target = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| parsed.join(l).ok())
+            .map(String::from);
+        match status {
+            300..=399 if target.is_some() => {}
+            404 | 410 => {}
+            // Anything else (a 200 page, a 5xx) says nothing about where it goes.
+            _ => return None,
+        }
+        Some(Answer {
+            status,
+            target,
+            checked: now(),
+        })
+    }
+
+    /// Writes the cache back (atomically) when it learnt something.
+    pub(crate) fn save(&self) -> Result<(), String> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        if !*self.changed.lock().unwrap_or_else(|p| p.into_inner()) {
+            return Ok(());
+        }
+        let file = CacheFile {
+            affilint_link_cache: VERSION,
+            ttl_days: self.ttl.as_secs() / 86_400,
+            links: self.links.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+        };
+        let cannot = |e: &dyn std::fmt::Display| {
+            format!("cannot write the link cache {}: {e}", path.display())
+        };
+        let mut json = serde_json::to_string_pretty(&file).map_err(|e| cannot(&e))?;
+        json.push('\n');
+        let out = write::WholeFile::create(path).map_err(|e| cannot(&e))?;
+        let mut writer = out.writer().map_err(|e| cannot(&e))?;
+        writer.write_all(json.as_bytes()).map_err(|e| cannot(&e))?;
+        out.commit().map_err(|e| cannot(&e))
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
