@@ -79,10 +79,15 @@ impl Engine {
     /// the others stay `short-link`. The engine itself never touches the network: the
     /// resolver is what may (affilint's command line asks over HTTP, or reads a cache).
     ///
+    /// The resolver is called on the checking thread, from every thread that checks, once for
+    /// each short link met (and again for a target that is itself a short link of the
+    /// program): it should remember its answers. Clones of this engine share it (they share
+    /// one compiled rule set), including clones made before.
+    ///
     /// ```
     /// use affilint::{Config, Engine, RuleSet, ShortTarget};
     /// let config = Config::parse("a.toml", "[programs.amazon]\ntag = \"mysite-20\"\n")?;
-    /// let mut engine = Engine::new(&RuleSet::shipped(), &config)?;
+    /// let engine = Engine::new(&RuleSet::shipped(), &config)?;
     /// engine.expand_short_links(|url| match url {
     ///     "https://amzn.to/3x" => Some(ShortTarget::Url("https://www.amazon.com/dp/B0?tag=x-20".into())),
     ///     _ => Some(ShortTarget::Gone),
@@ -94,7 +99,7 @@ impl Engine {
     /// # Ok::<(), affilint::Error>(())
     /// ```
     pub fn expand_short_links(
-        &mut self,
+        &self,
         resolver: impl Fn(&str) -> Option<ShortTarget> + Send + Sync + 'static,
     ) {
         *self

@@ -109,7 +109,7 @@ fn live_inputs(
 /// With `--expand-short-links` or `--link-cache`: the engine asks where short links go.
 #[cfg(feature = "live")]
 fn expand_short_links(
-    engine: &mut Engine,
+    engine: &Engine,
     args: &ShortArgs,
 ) -> Result<Option<std::sync::Arc<Expander>>, String> {
     if !args.expand_short_links && args.link_cache.is_none() {
@@ -150,13 +150,9 @@ pub(crate) fn lint(
             format!("{url}: this affilint was built without live-site support (the `live` feature)")
         });
     }
-    #[cfg_attr(
-        not(feature = "live"),
-        expect(unused_mut, reason = "short links are live")
-    )]
-    let mut engine = build_engine(&common.engine)?;
+    let engine = build_engine(&common.engine)?;
     #[cfg(feature = "live")]
-    let expander = expand_short_links(&mut engine, &common.short)?;
+    let expander = expand_short_links(&engine, &common.short)?;
     let baseline = common.baseline.as_deref().map(Baseline::load).transpose()?;
     let recorder = common.write_baseline.as_ref().map(|_| Recorder::default());
     let excludes = Excludes::new(&common.walk.exclude)?;

@@ -95,14 +95,18 @@ impl Page<'_> {
             self.affiliate(&affiliate, tag.clone());
             let blocked = writable.as_ref().err().map(String::as_str);
             let expanded = (affiliate.status == Status::Short)
-                .then(|| self.checks.short_target(href.text()))
+                .then(|| self.short_target(&href, affiliate.program))
                 .flatten();
             let judged = match &expanded {
-                // Judged where it goes, as the page's link: `fix` writes the tagged target.
-                Some(ShortTarget::Url(target)) => self.expanded(&href, target).map(|(t, a)| {
-                    let via = Some(href.text());
-                    self.link_findings(target, &t, &a, tag.start, blocked, via)
-                }),
+                // Judged where it goes, as the page's link: `fix` writes the tagged target,
+                // escaped for the attribute (a target comes from outside the page).
+                Some(ShortTarget::Url(target)) => {
+                    let escaped = escape_attribute(target);
+                    self.expanded(&href, &escaped).map(|(t, a)| {
+                        let via = Some(href.text());
+                        self.link_findings(&escaped, &t, &a, tag.start, blocked, via)
+                    })
+                }
                 Some(ShortTarget::Gone) => {
                     let name = self.checks.links.programs[affiliate.program].program.name();
                     let message = format!(
@@ -341,6 +345,26 @@ impl Page<'_> {
         tagged
     }
 
+    /// Where the short link `href` of `program` goes, hop by hop while it goes to another of
+    /// the program's short links (`http://amzn.to/x` to `https://amzn.to/x`), at most five.
+    fn short_target(&self, href: &Href, program: usize) -> Option<ShortTarget> {
+        let mut url = href.text().to_owned();
+        for _ in 0..5 {
+            let target = self.checks.short_target(&url)?;
+            let ShortTarget::Url(next) = &target else {
+                return Some(target);
+            };
+            let again = Href::parse(&escape_attribute(next))
+                .and_then(|h| self.checks.links.classify(&h))
+                .is_some_and(|a| a.program == program && a.status == Status::Short);
+            if !again {
+                return Some(target);
+            }
+            url.clone_from(next);
+        }
+        None
+    }
+
     /// The target of the short link `short`, parsed and classified, when it is a link of the
     /// same program (a short link to elsewhere stays a `short-link`).
     fn expanded(&self, short: &Href, target: &str) -> Option<(Href, Affiliate)> {
@@ -407,4 +431,20 @@ fn attribute_value<'s>(
         Some(bytes) => encoding.decode_without_bom_handling(bytes).0,
         None => Cow::Owned(attr.value()),
     }
+}
+
+/// `text` as an attribute value: what markup would read as its own escaped.
+fn escape_attribute(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

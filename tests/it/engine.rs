@@ -322,3 +322,67 @@ fn data_affilint_ignore_skips_the_link_and_everything_inside() {
         );
     }
 }
+
+#[test]
+fn short_links_are_judged_where_they_go_and_a_target_cannot_inject_markup() {
+    let engine = engine("[programs.amazon]\ntag = \"mysite-20\"\n");
+    engine.expand_short_links(|url| match url {
+        "https://amzn.to/dq" => Some(affilint::ShortTarget::Url(
+            "https://www.amazon.com/dp/B0\"onclick=\"x".into(),
+        )),
+        "https://amzn.to/sq" => Some(affilint::ShortTarget::Url(
+            "https://www.amazon.com/dp/B1'onmouseover='x'<b>".into(),
+        )),
+        // Through another of the program's short links first.
+        "http://amzn.to/hop" => Some(affilint::ShortTarget::Url("https://amzn.to/hop".into())),
+        "https://amzn.to/hop" => Some(affilint::ShortTarget::Url(
+            "https://www.amazon.com/dp/B2?tag=mysite-20".into(),
+        )),
+        _ => None,
+    });
+    let page = format!(
+        "{DISCLOSED}<a href=\"https://amzn.to/dq\" rel=\"sponsored\">a</a>\n\
+         <a href='https://amzn.to/sq' rel='sponsored'>b</a>\n\
+         <a href=\"http://amzn.to/hop\" rel=\"sponsored\">c</a>\n\
+         <a href=\"https://amzn.to/unknown\" rel=\"sponsored\">d</a>\n"
+    );
+    let report = engine.check(page.as_bytes()).unwrap();
+    assert_eq!(
+        ids(&report),
+        [
+            FindingId::UntaggedLink,
+            FindingId::UntaggedLink,
+            FindingId::ShortLink
+        ],
+        "{:?}",
+        report.findings
+    );
+    assert_eq!(
+        report.findings[0].url.as_deref(),
+        Some("https://amzn.to/dq")
+    );
+    let fixed = engine.fix(page.as_bytes()).unwrap();
+    let html = String::from_utf8(fixed.html).unwrap();
+    let links = crate::support::link_tags(html.as_bytes());
+    assert_eq!(links.len(), 4, "{html}");
+    for tag in &links {
+        assert_eq!(tag.names, ["href", "rel"], "{html}");
+    }
+    let href = |i: usize| &html[links[i].href.clone().unwrap()];
+    // The target's own characters, escaped where the page's markup would read them.
+    assert!(
+        href(0).starts_with("https://www.amazon.com/dp/B0&quot;onclick=&quot;x"),
+        "{}",
+        href(0)
+    );
+    assert!(href(0).contains("tag=mysite-20"), "{}", href(0));
+    assert!(
+        href(1).starts_with("https://www.amazon.com/dp/B1&#39;onmouseover=&#39;x&#39;&lt;b&gt;"),
+        "{}",
+        href(1)
+    );
+    assert!(href(1).contains("tag=mysite-20"), "{}", href(1));
+    // Your id at the end of the hops: the short link stays, with no finding.
+    assert_eq!(href(2), "http://amzn.to/hop");
+    assert_eq!(href(3), "https://amzn.to/unknown");
+}

@@ -126,6 +126,8 @@ pub struct LinkTag {
     pub href: Option<std::ops::Range<usize>>,
     /// The `rel` attribute's name, and its value when it has one.
     pub rel: Option<(std::ops::Range<usize>, Option<std::ops::Range<usize>>)>,
+    /// Every attribute's name, in order.
+    pub names: Vec<String>,
 }
 
 pub fn link_tags(html: &[u8]) -> Vec<LinkTag> {
@@ -141,8 +143,10 @@ pub fn link_tags(html: &[u8]) -> Vec<LinkTag> {
                         range: el.source_location().bytes(),
                         href: None,
                         rel: None,
+                        names: Vec::new(),
                     };
                     for attr in el.attributes() {
+                        tag.names.push(attr.name());
                         let name = attr.name_source_location().map(|l| l.bytes());
                         let value = attr.value_source_location().map(|l| l.bytes());
                         match attr.name().as_str() {

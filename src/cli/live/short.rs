@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use affilint::ShortTarget;
@@ -25,7 +25,7 @@ const DEFAULT_TTL_DAYS: u64 = 30;
 /// The least time between two questions to one short-link host.
 const PACE: Duration = Duration::from_millis(200);
 
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct CacheFile {
     affilint_link_cache: u32,
     /// Days an answer holds for an online run (offline runs read every answer).
@@ -49,9 +49,30 @@ impl Answer {
     fn target(&self) -> Option<ShortTarget> {
         match (self.status, &self.target) {
             (404 | 410, _) => Some(ShortTarget::Gone),
-            (_, Some(target)) => Some(ShortTarget::Url(target.clone())),
+            // Only a web address is a target, whatever a cache file says.
+            (_, Some(target)) => Url::parse(target)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .map(|u| ShortTarget::Url(u.into())),
             _ => None,
         }
+    }
+}
+
+/// A short link as the cache knows it: absolute, its host lowercase, no fragment
+/// (`//amzn.to/x#a` and `https://AMZN.TO/x` are `https://amzn.to/x`).
+fn key(url: &str) -> String {
+    let absolute = if url.starts_with("//") {
+        format!("https:{url}")
+    } else {
+        url.to_owned()
+    };
+    match Url::parse(&absolute) {
+        Ok(mut parsed) => {
+            parsed.set_fragment(None);
+            parsed.into()
+        }
+        Err(_) => url.to_owned(),
     }
 }
 
@@ -64,6 +85,8 @@ pub(crate) struct Expander {
     /// `None` offline: only the cache is read.
     agent: Option<Agent>,
     next: Mutex<HashMap<String, Instant>>,
+    /// A lock per link being asked about.
+    asking: Mutex<HashMap<String, Arc<Mutex<()>>>>,
 }
 
 impl Expander {
@@ -79,26 +102,18 @@ impl Expander {
         if let Some(path) = path {
             match std::fs::read_to_string(path) {
                 Ok(text) => {
-                    let file: CacheFile = serde_json::from_str(&text).map_err(|e| {
-                        format!(
-                            "{}: not a link cache affilint wrote ({e}, line {}); remove it to \
-                             start a new one",
-                            path.display(),
-                            e.line()
-                        )
-                    })?;
-                    if file.affilint_link_cache != VERSION {
-                        return Err(format!(
-                            "{}: a link cache of version {}, this affilint reads version \
-                             {VERSION}",
-                            path.display(),
-                            file.affilint_link_cache
-                        ));
-                    }
+                    let file = read_cache(&text).map_err(|e| format!("{}: {e}", path.display()))?;
                     ttl_days = file.ttl_days;
                     links = file.links;
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                // Online, a new cache starts; offline, a missing one is a mistake to say.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && online => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(format!(
+                        "--link-cache {}: no such file; make it with --expand-short-links",
+                        path.display()
+                    ));
+                }
                 Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
             }
         }
@@ -111,11 +126,22 @@ impl Expander {
             changed: Mutex::new(false),
             agent,
             next: Mutex::new(HashMap::new()),
+            asking: Mutex::new(HashMap::new()),
         })
     }
 
     /// Where the short link `url` goes, when the cache or the link itself can tell.
     pub(crate) fn resolve(&self, url: &str) -> Option<ShortTarget> {
+        let url = &key(url);
+        // One question per link at a time: a link on every page is asked once.
+        let turn = self
+            .asking
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(url.clone())
+            .or_default()
+            .clone();
+        let _turn = turn.lock().unwrap_or_else(|p| p.into_inner());
         let now = now();
         let known = self
             .links
@@ -202,8 +228,74 @@ impl Expander {
     }
 }
 
+/// A cache file's text, its version read first.
+fn read_cache(text: &str) -> Result<CacheFile, String> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| format!("not a link cache ({e}); fix it (a merge conflict?) or remove it"))?;
+    match value
+        .get("affilint_link_cache")
+        .and_then(serde_json::Value::as_u64)
+    {
+        Some(v) if v == u64::from(VERSION) => {}
+        Some(v) => {
+            return Err(format!(
+                "a link cache of version {v}; this affilint reads version {VERSION}"
+            ));
+        }
+        None => return Err("not a link cache affilint wrote (no `affilint_link_cache`)".into()),
+    }
+    serde_json::from_value(value)
+        .map_err(|e| format!("not a link cache affilint wrote ({e}); fix it or remove it"))
+}
+
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_cached_by_one_spelling_and_only_web_targets_count() {
+        assert_eq!(key("//AMZN.to/x#frag"), "https://amzn.to/x");
+        assert_eq!(key("https://amzn.to/x"), "https://amzn.to/x");
+        let answer = |target: &str| Answer {
+            status: 301,
+            target: Some(target.to_owned()),
+            checked: 0,
+        };
+        assert_eq!(
+            answer("https://www.amazon.com/dp/B0?tag=a-20").target(),
+            Some(ShortTarget::Url(
+                "https://www.amazon.com/dp/B0?tag=a-20".into()
+            ))
+        );
+        assert_eq!(answer("javascript:alert(1)").target(), None);
+        assert_eq!(answer("not a url").target(), None);
+    }
+
+    #[test]
+    fn a_cache_file_of_another_version_or_shape_says_so() {
+        assert!(
+            read_cache("{\"affilint_link_cache\": 2, \"x\": []}")
+                .unwrap_err()
+                .contains("version 2")
+        );
+        assert!(
+            read_cache("<<<<<<< HEAD")
+                .unwrap_err()
+                .contains("merge conflict")
+        );
+        assert!(
+            read_cache("{}")
+                .unwrap_err()
+                .contains("no `affilint_link_cache`")
+        );
+        let file =
+            read_cache("{\"affilint_link_cache\": 1, \"ttl_days\": 7, \"links\": {}}").unwrap();
+        assert_eq!(file.ttl_days, 7);
+    }
 }
