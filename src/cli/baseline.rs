@@ -6,7 +6,6 @@
 //! several times in a file is recorded with its count; a run reports the occurrences beyond it.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -168,16 +167,7 @@ impl Recorder {
             affilint_baseline: VERSION,
             findings,
         };
-        let cannot = |e: &dyn std::fmt::Display| {
-            format!("cannot write the baseline {}: {e}", path.display())
-        };
-        let mut json = serde_json::to_string_pretty(&file).map_err(|e| cannot(&e))?;
-        json.push('\n');
-        // As fix writes a page: a locked temporary file, flushed, renamed, the directory flushed.
-        let file = write::WholeFile::create(path).map_err(|e| cannot(&e))?;
-        let mut writer = file.writer().map_err(|e| cannot(&e))?;
-        writer.write_all(json.as_bytes()).map_err(|e| cannot(&e))?;
-        file.commit().map_err(|e| cannot(&e))?;
+        write::json_file(path, &file).map_err(|e| format!("cannot write the baseline {e}"))?;
         Ok(total)
     }
 }

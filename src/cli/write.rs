@@ -221,6 +221,18 @@ impl WholeFile {
     }
 }
 
+/// Writes `value` to `path` as pretty JSON with a final newline, as fix writes a page: a
+/// locked temporary file, flushed, renamed, the directory flushed. The error names the path.
+pub(crate) fn json_file(path: &Path, value: &impl serde::Serialize) -> Result<(), String> {
+    let cannot = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let mut json = serde_json::to_string_pretty(value).map_err(|e| cannot(&e))?;
+    json.push('\n');
+    let file = WholeFile::create(path).map_err(|e| cannot(&e))?;
+    let mut writer = file.writer().map_err(|e| cannot(&e))?;
+    io::Write::write_all(&mut writer, json.as_bytes()).map_err(|e| cannot(&e))?;
+    file.commit().map_err(|e| cannot(&e))
+}
+
 /// `path`, one of affilint's temporary files, opened and locked when no running affilint
 /// holds it (and it is not a new one another run is about to lock); `None` otherwise, or
 /// when it is gone already (renamed into place by the run that made it).

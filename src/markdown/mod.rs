@@ -26,7 +26,7 @@ use pulldown_cmark::Options;
 use crate::compile::Checks;
 use crate::errors::DocumentError;
 use crate::page::Output;
-use crate::page::entities::DecodedAttr;
+use crate::page::entities::{DecodedAttr, escape_attribute};
 use crate::pass::Pass;
 use crate::report::{AffiliateLink, Finding, FindingId, Report};
 use destinations::Destination;
@@ -136,18 +136,11 @@ struct Checked {
 
 /// A destination as the page pass sees it: `<a href="...">` on a line of its own.
 fn as_html(url: &str) -> String {
-    let mut out = String::from("<a rel=\"sponsored\" href=\"");
-    for c in url.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '<' => out.push_str("&lt;"),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out.push_str("\">x</a>\n");
-    out
+    let one_line = url.replace(['\n', '\r'], " ");
+    format!(
+        "<a rel=\"sponsored\" href=\"{}\">x</a>\n",
+        escape_attribute(&one_line)
+    )
 }
 
 /// The links of `destinations`, each as many times as links use it, through the page pass:

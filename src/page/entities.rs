@@ -36,6 +36,23 @@ impl Expansion {
     }
 }
 
+/// `text` as an attribute value: what markup would read as its own escaped (`&`, quotes,
+/// `<`, `>`), so that it reads back as `text` in any quoting.
+pub(crate) fn escape_attribute(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Looks at the reference that starts at `s[0]` (which must be `&`).
 ///
 /// `in_attribute` applies the attribute-value rule (a named reference without `;` followed by

@@ -14,6 +14,7 @@ use crate::links::edit::{self, rel_is_marked};
 use crate::links::href::Href;
 use crate::links::{Affiliate, ShortTarget, Status};
 use crate::page::elements::is_one_of;
+use crate::page::entities::escape_attribute;
 use crate::page::source::{Edit, Source};
 use crate::report::{AffiliateLink, FindingId};
 
@@ -431,20 +432,4 @@ fn attribute_value<'s>(
         Some(bytes) => encoding.decode_without_bom_handling(bytes).0,
         None => Cow::Owned(attr.value()),
     }
-}
-
-/// `text` as an attribute value: what markup would read as its own escaped.
-fn escape_attribute(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -123,6 +123,31 @@ pub(crate) fn agent(connect: Duration, total: Duration, connect_to: &[ConnectTo]
     Agent::with_parts(config, DefaultConnector::default(), resolver)
 }
 
+/// When each host may next be asked: requests to a host take turns, `interval` apart.
+#[derive(Default)]
+pub(crate) struct Pace(Mutex<HashMap<String, Instant>>);
+
+impl Pace {
+    /// Waits for `host`'s turn, and keeps the next one `interval` after it.
+    pub(crate) fn wait(&self, host: &str, interval: Duration) {
+        let slot = {
+            let mut next = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            let slot = next.get(host).copied().unwrap_or(now).max(now);
+            next.insert(host.to_owned(), slot + interval);
+            slot
+        };
+        std::thread::sleep(slot.saturating_duration_since(Instant::now()));
+    }
+
+    /// Holds every turn of `host` back until `until`.
+    fn hold(&self, host: &str, until: Instant) {
+        let mut next = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = next.entry(host.to_owned()).or_insert(until);
+        *slot = (*slot).max(until);
+    }
+}
+
 /// A body, streamed.
 pub(crate) type Body = Box<dyn Read + Send>;
 
@@ -153,7 +178,7 @@ pub(crate) struct Client {
     /// redirect to on the same site (`http` to `https`, the bare host to `www.`).
     sites: RwLock<HashSet<Origin>>,
     /// When each host may next be asked (`--rate`, robots.txt's Crawl-delay).
-    next: Mutex<HashMap<String, Instant>>,
+    pace: Pace,
     /// The least time between two requests to a host; robots.txt may raise it.
     interval: Mutex<HashMap<String, Duration>>,
 }
@@ -169,7 +194,7 @@ impl Client {
             agent,
             politeness,
             sites: RwLock::new(sites),
-            next: Mutex::new(HashMap::new()),
+            pace: Pace::default(),
             interval: Mutex::new(HashMap::new()),
         }
     }
@@ -184,10 +209,7 @@ impl Client {
 
     /// Holds every request to `url`'s host back until `until` (a 429's `Retry-After`).
     fn hold(&self, url: &Url, until: Instant) {
-        let host = url.host_str().unwrap_or_default().to_owned();
-        let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
-        let slot = next.entry(host).or_insert(until);
-        *slot = (*slot).max(until);
+        self.pace.hold(url.host_str().unwrap_or_default(), until);
     }
 
     /// Asks for at least `delay` between two requests to `url`'s host (robots.txt).
@@ -213,15 +235,7 @@ impl Client {
             .get(&host)
             .copied()
             .unwrap_or_default();
-        let interval = rate.max(robots);
-        let slot = {
-            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
-            let now = Instant::now();
-            let slot = next.get(&host).copied().unwrap_or(now).max(now);
-            next.insert(host, slot + interval);
-            slot
-        };
-        std::thread::sleep(slot.saturating_duration_since(Instant::now()));
+        self.pace.wait(&host, rate.max(robots));
     }
 
     /// Reads `url`, following redirects inside the site; `html` asks for an HTML body (any

@@ -4,10 +4,9 @@
 //! the resolver [`Expander::resolve`] gives it; only the short-link hosts are asked.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use affilint::ShortTarget;
 use serde::{Deserialize, Serialize};
@@ -15,7 +14,7 @@ use ureq::Agent;
 use ureq::http::header;
 use url::Url;
 
-use super::client::{self, ConnectTo};
+use super::client::{self, ConnectTo, Pace};
 use crate::cli::write;
 
 /// The cache file's format version.
@@ -84,7 +83,7 @@ pub(crate) struct Expander {
     changed: Mutex<bool>,
     /// `None` offline: only the cache is read.
     agent: Option<Agent>,
-    next: Mutex<HashMap<String, Instant>>,
+    pace: Pace,
     /// A lock per link being asked about.
     asking: Mutex<HashMap<String, Arc<Mutex<()>>>>,
 }
@@ -125,7 +124,7 @@ impl Expander {
             links: Mutex::new(links),
             changed: Mutex::new(false),
             agent,
-            next: Mutex::new(HashMap::new()),
+            pace: Pace::default(),
             asking: Mutex::new(HashMap::new()),
         })
     }
@@ -173,15 +172,7 @@ impl Expander {
     /// Asks `url` where it goes, without following it.
     fn ask(&self, agent: &Agent, url: &str) -> Option<Answer> {
         let parsed = Url::parse(url).ok()?;
-        let host = parsed.host_str()?.to_owned();
-        let slot = {
-            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
-            let now = Instant::now();
-            let slot = next.get(&host).copied().unwrap_or(now).max(now);
-            next.insert(host, slot + PACE);
-            slot
-        };
-        std::thread::sleep(slot.saturating_duration_since(Instant::now()));
+        self.pace.wait(parsed.host_str()?, PACE);
         let response = agent.get(parsed.as_str()).call().ok()?;
         let status = response.status().as_u16();
         let target = response
@@ -216,15 +207,7 @@ impl Expander {
             ttl_days: self.ttl.as_secs() / 86_400,
             links: self.links.lock().unwrap_or_else(|p| p.into_inner()).clone(),
         };
-        let cannot = |e: &dyn std::fmt::Display| {
-            format!("cannot write the link cache {}: {e}", path.display())
-        };
-        let mut json = serde_json::to_string_pretty(&file).map_err(|e| cannot(&e))?;
-        json.push('\n');
-        let out = write::WholeFile::create(path).map_err(|e| cannot(&e))?;
-        let mut writer = out.writer().map_err(|e| cannot(&e))?;
-        writer.write_all(json.as_bytes()).map_err(|e| cannot(&e))?;
-        out.commit().map_err(|e| cannot(&e))
+        write::json_file(path, &file).map_err(|e| format!("cannot write the link cache {e}"))
     }
 }
 
