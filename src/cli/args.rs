@@ -303,6 +303,40 @@ pub(crate) struct CommonArgs {
     pub(crate) short: ShortArgs,
 }
 
+#[cfg(feature = "live")]
+/// One `--connect-to` mapping, as curl's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ConnectTo {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) to_host: String,
+    pub(crate) to_port: u16,
+}
+
+#[cfg(feature = "live")]
+impl std::str::FromStr for ConnectTo {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<ConnectTo, String> {
+        let parts: Vec<&str> = text.split(':').collect();
+        let port = |p: &str| {
+            p.parse::<u16>()
+                .map_err(|_| format!("`{p}` is not a port (HOST:PORT:HOST2:PORT2)"))
+        };
+        match parts[..] {
+            [host, p, to_host, to_p] if !host.is_empty() && !to_host.is_empty() => Ok(ConnectTo {
+                host: host.to_ascii_lowercase(),
+                port: port(p)?,
+                to_host: to_host.to_owned(),
+                to_port: port(to_p)?,
+            }),
+            _ => Err(format!(
+                "`{text}`: expected HOST:PORT:HOST2:PORT2 (as curl's --connect-to)"
+            )),
+        }
+    }
+}
+
 /// Where short links go.
 #[cfg(feature = "live")]
 #[derive(Debug, Args)]
@@ -320,7 +354,7 @@ pub(crate) struct ShortArgs {
     /// Requests for HOST:PORT (a live site's, a short link's) go to HOST2:PORT2 instead, as
     /// curl's (repeatable).
     #[arg(long, value_name = "HOST:PORT:HOST2:PORT2")]
-    pub(crate) connect_to: Vec<crate::cli::live::ConnectTo>,
+    pub(crate) connect_to: Vec<ConnectTo>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -375,4 +409,25 @@ fn parse_shard(value: &str) -> Result<(u32, u32), String> {
         return Err(usage());
     }
     Ok((k, n))
+}
+
+#[cfg(all(test, feature = "live"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_to_reads_as_curls() {
+        let m: ConnectTo = "shop.example:443:127.0.0.1:8080".parse().unwrap();
+        assert_eq!(
+            m,
+            ConnectTo {
+                host: "shop.example".into(),
+                port: 443,
+                to_host: "127.0.0.1".into(),
+                to_port: 8080
+            }
+        );
+        assert!("shop.example:443:127.0.0.1".parse::<ConnectTo>().is_err());
+        assert!("shop.example:x:127.0.0.1:1".parse::<ConnectTo>().is_err());
+    }
 }

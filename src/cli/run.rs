@@ -9,15 +9,15 @@ use affilint::{CONFIG_FILE_NAME, Engine, Finding, FindingId, Kind, Location, Sit
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use super::args::{ColorChoice, CommonArgs, Format};
 #[cfg(feature = "live")]
-use super::args::{LiveArgs, ShortArgs};
+use super::args::LiveArgs;
+use super::args::{ColorChoice, CommonArgs, Format};
 use super::baseline::{self, Baseline, FileBaseline, Recorder};
 use super::files::{self, FileError, Mode, Side, Sinks};
 use super::interrupt::{self, Interrupt};
 use super::inventory::{Counts, Inventory, PageLinks};
 #[cfg(feature = "live")]
-use super::live::{ConnectTo, Discovered, Expander, Live, Politeness};
+use super::live::{self, Live};
 use super::output::{
     self, Built, Github, Html, Human, Json, Meta, Plain, Printer, Sarif, Style, Summary,
 };
@@ -73,58 +73,6 @@ fn is_url(arg: &std::path::Path) -> bool {
         .is_some_and(|a| a.starts_with("http://") || a.starts_with("https://"))
 }
 
-/// The live sites named on the command line, read: the client and the pages found.
-#[cfg(feature = "live")]
-fn live_inputs(
-    urls: &[&str],
-    mode: &Mode,
-    options: &CheckOptions<'_>,
-    common_connect_to: &[ConnectTo],
-) -> Result<Option<(Live, Discovered)>, String> {
-    if urls.is_empty() {
-        return Ok(None);
-    }
-    let Some(args) = options.live.filter(|_| !mode.fixes()) else {
-        return Err(refuse_fix(urls[0]));
-    };
-    if !(args.rate.is_finite() && args.rate >= 0.0) {
-        return Err(format!(
-            "--rate {}: give the requests a second as a number, 0 for no limit",
-            args.rate
-        ));
-    }
-    let politeness = Politeness {
-        rate: (args.rate > 0.0).then_some(args.rate),
-        connect_timeout: std::time::Duration::from_secs(args.connect_timeout),
-        timeout: std::time::Duration::from_secs(args.timeout),
-        retries: args.retries,
-        max_bytes: args.max_page_mib.saturating_mul(1024 * 1024),
-        connect_to: common_connect_to.to_vec(),
-    };
-    let (live, roots) = Live::new(urls, politeness)?;
-    let found = live.discover(&roots, args.max_pages);
-    Ok(Some((live, found)))
-}
-
-/// With `--expand-short-links` or `--link-cache`: the engine asks where short links go.
-#[cfg(feature = "live")]
-fn expand_short_links(
-    engine: &Engine,
-    args: &ShortArgs,
-) -> Result<Option<std::sync::Arc<Expander>>, String> {
-    if !args.expand_short_links && args.link_cache.is_none() {
-        return Ok(None);
-    }
-    let expander = std::sync::Arc::new(Expander::open(
-        args.link_cache.as_deref(),
-        args.expand_short_links,
-        &args.connect_to,
-    )?);
-    let resolver = expander.clone();
-    engine.expand_short_links(move |url| resolver.resolve(url));
-    Ok(Some(expander))
-}
-
 fn refuse_fix(url: &str) -> String {
     format!(
         "{url}: fix works on files, not on a live site; check it with `affilint check {url}`, \
@@ -143,23 +91,24 @@ pub(crate) fn lint(
         common.walk.paths.iter().cloned().partition(|p| is_url(p));
     let urls: Vec<&str> = urls.iter().filter_map(|u| u.to_str()).collect();
     #[cfg(not(feature = "live"))]
-    if let Some(url) = urls.first() {
-        return Err(if mode.fixes() {
-            refuse_fix(url)
-        } else {
-            format!("{url}: this affilint was built without live-site support (the `live` feature)")
-        });
+    if let (false, Some(url)) = (mode.fixes(), urls.first()) {
+        return Err(format!(
+            "{url}: this affilint was built without live-site support (the `live` feature)"
+        ));
     }
     let engine = build_engine(&common.engine)?;
     #[cfg(feature = "live")]
-    let expander = expand_short_links(&engine, &common.short)?;
+    let expander = live::short_links(&engine, &common.short)?;
     let baseline = common.baseline.as_deref().map(Baseline::load).transpose()?;
     let recorder = common.write_baseline.as_ref().map(|_| Recorder::default());
     let excludes = Excludes::new(&common.walk.exclude)?;
     // Once the config and the rest of the command line are known good: finding a live
     // site's pages may take a while.
+    if let (true, Some(url)) = (mode.fixes(), urls.first()) {
+        return Err(refuse_fix(url));
+    }
     #[cfg(feature = "live")]
-    let live = live_inputs(&urls, &mode, options, &common.short.connect_to)?;
+    let live = live::inputs(&urls, options.live, &common.short.connect_to)?;
     let skip = match &mode {
         Mode::FixInto(dir) => Some(dir.as_path()),
         _ => None,

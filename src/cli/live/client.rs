@@ -15,6 +15,8 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use url::{Origin, Url};
 
+pub(crate) use crate::cli::args::ConnectTo;
+
 /// Who affilint is, to the sites it reads.
 pub(crate) const USER_AGENT: &str = concat!(
     "affilint/",
@@ -43,38 +45,6 @@ pub(crate) struct Politeness {
     pub(crate) max_bytes: u64,
     /// `--connect-to HOST:PORT:HOST2:PORT2`: who answers for a host.
     pub(crate) connect_to: Vec<ConnectTo>,
-}
-
-/// One `--connect-to` mapping, as curl's.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ConnectTo {
-    host: String,
-    port: u16,
-    to_host: String,
-    to_port: u16,
-}
-
-impl std::str::FromStr for ConnectTo {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<ConnectTo, String> {
-        let parts: Vec<&str> = text.split(':').collect();
-        let port = |p: &str| {
-            p.parse::<u16>()
-                .map_err(|_| format!("`{p}` is not a port (HOST:PORT:HOST2:PORT2)"))
-        };
-        match parts[..] {
-            [host, p, to_host, to_p] if !host.is_empty() && !to_host.is_empty() => Ok(ConnectTo {
-                host: host.to_ascii_lowercase(),
-                port: port(p)?,
-                to_host: to_host.to_owned(),
-                to_port: port(to_p)?,
-            }),
-            _ => Err(format!(
-                "`{text}`: expected HOST:PORT:HOST2:PORT2 (as curl's --connect-to)"
-            )),
-        }
-    }
 }
 
 /// Resolves hosts as the system does, but for the `--connect-to` ones.
@@ -463,22 +433,6 @@ fn backoff(attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn connect_to_reads_as_curls() {
-        let m: ConnectTo = "shop.example:443:127.0.0.1:8080".parse().unwrap();
-        assert_eq!(
-            m,
-            ConnectTo {
-                host: "shop.example".into(),
-                port: 443,
-                to_host: "127.0.0.1".into(),
-                to_port: 8080
-            }
-        );
-        assert!("shop.example:443:127.0.0.1".parse::<ConnectTo>().is_err());
-        assert!("shop.example:x:127.0.0.1:1".parse::<ConnectTo>().is_err());
-    }
 
     #[test]
     fn http_dates_and_sites_read_as_http_means_them() {

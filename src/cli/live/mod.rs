@@ -9,11 +9,60 @@ mod short;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
-use affilint::Location;
+use affilint::{Engine, Location};
 use url::Url;
 
-pub(crate) use client::{Client, ConnectTo, Politeness};
-pub(crate) use short::Expander;
+pub(crate) use client::ConnectTo;
+use client::{Client, Politeness};
+use short::Expander;
+
+use super::args::{LiveArgs, ShortArgs};
+
+/// The live sites named on the command line, read: the client and the pages found.
+pub(crate) fn inputs(
+    urls: &[&str],
+    args: Option<&LiveArgs>,
+    connect_to: &[ConnectTo],
+) -> Result<Option<(Live, Discovered)>, String> {
+    let Some(args) = args.filter(|_| !urls.is_empty()) else {
+        return Ok(None);
+    };
+    if !(args.rate.is_finite() && args.rate >= 0.0) {
+        return Err(format!(
+            "--rate {}: give the requests a second as a number, 0 for no limit",
+            args.rate
+        ));
+    }
+    let politeness = Politeness {
+        rate: (args.rate > 0.0).then_some(args.rate),
+        connect_timeout: std::time::Duration::from_secs(args.connect_timeout),
+        timeout: std::time::Duration::from_secs(args.timeout),
+        retries: args.retries,
+        max_bytes: args.max_page_mib.saturating_mul(1024 * 1024),
+        connect_to: connect_to.to_vec(),
+    };
+    let (live, roots) = Live::new(urls, politeness)?;
+    let found = live.discover(&roots, args.max_pages);
+    Ok(Some((live, found)))
+}
+
+/// With `--expand-short-links` or `--link-cache`: the engine asks where short links go.
+pub(crate) fn short_links(
+    engine: &Engine,
+    args: &ShortArgs,
+) -> Result<Option<std::sync::Arc<Expander>>, String> {
+    if !args.expand_short_links && args.link_cache.is_none() {
+        return Ok(None);
+    }
+    let expander = std::sync::Arc::new(Expander::open(
+        args.link_cache.as_deref(),
+        args.expand_short_links,
+        &args.connect_to,
+    )?);
+    let resolver = expander.clone();
+    engine.expand_short_links(move |url| resolver.resolve(url));
+    Ok(Some(expander))
+}
 
 /// The live sites of a run: the client, and the pages found to check.
 pub(crate) struct Live {
