@@ -1,5 +1,8 @@
 //! `check` and `fix` over every input: walk, build the engine, process the documents in
-//! parallel, print the findings in walk order, decide the exit status.
+//! parallel, print the findings in walk order, decide the exit status. One concept, the run:
+//! it is long because `lint` is the one place where every input kind (files, standard input,
+//! live pages), every output and the exit status meet; what each of them does lives in its
+//! own module (`files`, `walk`, `live`, `sources`, `output`, `write`).
 
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
