@@ -71,6 +71,11 @@ pub(crate) struct LiveArgs {
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub(crate) max_pages: usize,
 
+    /// Live sites: find the pages by following the site's own links from each URL given,
+    /// breadth first, instead of through its sitemaps.
+    #[arg(long)]
+    pub(crate) crawl: bool,
+
     /// Live sites: seconds for a whole request, body included.
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) timeout: u64,

@@ -197,7 +197,8 @@ pub(crate) fn process(
         },
         #[cfg(feature = "live")]
         (Mode::Check, Location::Url(url)) => match from.live.map(|live| live.open(url)) {
-            Some(Ok(body)) => check(engine, body, sinks),
+            Some(Ok(Some(body))) => check(engine, body, sinks),
+            Some(Ok(None)) => Processed::default(),
             Some(Err(e)) => Processed::unreadable(e),
             None => Processed::unreadable("a live page, but no live site is being read"),
         },

@@ -48,9 +48,10 @@ fn use_color(choice: ColorChoice, terminal: bool) -> bool {
 }
 
 /// The progress bar: on a terminal, outside CI, without `--quiet`, for runs long enough.
-fn progress(common: &CommonArgs, files: usize) -> Option<ProgressBar> {
+/// A crawl (`growing`) may run long whatever it starts from.
+fn progress(common: &CommonArgs, files: usize, growing: bool) -> Option<ProgressBar> {
     let wanted = !common.quiet
-        && files >= PROGRESS_MIN_FILES
+        && (files >= PROGRESS_MIN_FILES || growing)
         && io::stderr().is_terminal()
         && std::env::var_os("CI").is_none();
     wanted.then(|| {
@@ -219,7 +220,12 @@ pub(crate) fn lint(
         let terminal = io::stdout().is_terminal();
         (Box::new(io::BufWriter::new(io::stdout())), terminal)
     };
-    let progress = progress(&common, walk.inputs.len());
+    #[cfg(feature = "live")]
+    let growing = live.as_ref().is_some_and(Live::crawls);
+    #[cfg(not(feature = "live"))]
+    let growing = false;
+    let progress = progress(&common, walk.inputs.len(), growing);
+    let bar = progress.clone();
     let printer = Printer::new(
         style(&common, &mode, terminal, &engine)?,
         out,
@@ -242,13 +248,8 @@ pub(crate) fn lint(
         #[cfg(feature = "live")]
         live: live.as_ref(),
     };
-    let outcomes: Vec<(Location, Outcome)> = pool.install(|| {
-        walk.inputs
-            .par_iter()
-            .enumerate()
-            .map(|(index, input)| (input.location.clone(), run.one(index, input)))
-            .collect()
-    });
+    let outcomes = run.all(&pool, std::mem::take(&mut walk.inputs), bar.as_ref());
+    let total = outcomes.len();
 
     let mut summary = Summary {
         fixed: mode.fixes().then_some(0),
@@ -286,6 +287,12 @@ pub(crate) fn lint(
     }
     printer.style().inventory(&counts);
     summary.interrupted = interrupt.signal().map(interrupt::name);
+    #[cfg(feature = "live")]
+    if let (Some(live), false) = (&live, common.quiet) {
+        for note in live.notes() {
+            eprintln!("affilint: note: {note}");
+        }
+    }
     for failure in &failures {
         eprintln!("affilint: {}: {}", failure.location, failure.message);
     }
@@ -315,7 +322,7 @@ pub(crate) fn lint(
             "affilint: interrupted by {} after {reached} of {} files; the others were not \
              read{}",
             interrupt::name(signal),
-            walk.inputs.len(),
+            total,
             if mode.fixes() { " or written" } else { "" }
         );
         return Ok(u8::try_from(128 + signal).unwrap_or(FAILURE));
@@ -465,6 +472,56 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// Processes `inputs`, then with `--crawl` the pages they link to, round after round;
+    /// a document's index is its place in that order.
+    fn all(
+        &self,
+        pool: &rayon::ThreadPool,
+        inputs: Vec<Input>,
+        progress: Option<&ProgressBar>,
+    ) -> Vec<(Location, Outcome)> {
+        let mut outcomes = Vec::new();
+        let mut round = inputs;
+        while !round.is_empty() {
+            let first = outcomes.len();
+            let done: Vec<_> = pool.install(|| {
+                round
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, input)| (input.location.clone(), self.one(first + i, input)))
+                    .collect()
+            });
+            outcomes.extend(done);
+            #[cfg(feature = "live")]
+            {
+                round = self.next_round(&outcomes[first..]);
+            }
+            #[cfg(not(feature = "live"))]
+            {
+                round = Vec::new();
+            }
+            if let Some(bar) = progress {
+                bar.inc_length(round.len() as u64);
+            }
+        }
+        outcomes
+    }
+
+    /// With `--crawl`, the pages that the documents of the last round link to.
+    #[cfg(feature = "live")]
+    fn next_round(&self, done: &[(Location, Outcome)]) -> Vec<Input> {
+        match self.live {
+            Some(live) if !self.interrupt.is_set() => {
+                let round: Vec<Location> = done.iter().map(|(l, _)| l.clone()).collect();
+                live.next_round(&round)
+                    .into_iter()
+                    .map(Input::page)
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Processes the document at `index` in walk order (unless a signal has come).
     fn one(&self, index: usize, input: &Input) -> Outcome {
         let outcome = if self.interrupt.is_set() {

@@ -443,6 +443,131 @@ fn a_live_wordpress_site_is_checked_page_for_page_as_its_files_are() {
     assert_eq!((retried("/flaky/"), retried("/busy/")), (2, 2));
 }
 
+/// Copies the directory `from` to `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_crawl_follows_the_site_links_once_each_within_robots_and_finds_what_check_finds_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    copy_dir(&repo().join("examples/site"), &site);
+    // The home page links on to a page of links: through its `<base>`, to a page already
+    // met, to files, to nothing, off the site, and where robots.txt says no.
+    let mut home = std::fs::read_to_string(site.join("index.html")).unwrap();
+    home.push_str("<a href=\"/more/#top\">More</a>\n");
+    std::fs::write(site.join("index.html"), home).unwrap();
+    std::fs::create_dir_all(site.join("more")).unwrap();
+    std::fs::write(
+        site.join("more/index.html"),
+        "<html><head><base href=\"/gear/\"></head><body>\
+         <a href=\"marathon-travel-kit/\">Kit</a> <a href=\"/more/\">Here</a>\
+         <a href=\"/guide.pdf\">Guide</a> <a href=\"/gone/\">Gone</a> <a href=\"/away/\">Away</a>\
+         <a href=\"/private/secret/\">Secret</a> <a href=\"http://127.0.0.2:9/\">Elsewhere</a>\
+         <a href=\"https://www.amazon.com/dp/B000000001\">A watch</a></body></html>",
+    )
+    .unwrap();
+    let server = wordpress_of(&site);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = run(
+        elsewhere.path(),
+        &[
+            "check",
+            "--crawl",
+            &format!("{}/", server.base),
+            "--format",
+            "json",
+            "--rate",
+            "0",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--crawl: 4 link(s) of the site led to no page"),
+        "two categories, /gone/ and /away/: {}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("--crawl: 1 page(s) not checked: robots.txt disallows them"),
+        "{}",
+        stderr(&out)
+    );
+    let live: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let on_disk = run(dir.path(), &["check", "site", "--format", "json"], None);
+    let on_disk: Value = serde_json::from_str(&stdout(&on_disk)).unwrap();
+    let (live_files, disk_files) = (by_file(&live), by_file(&on_disk));
+    let pages = pages_of(&site);
+    for (url, path) in &pages {
+        let file = path
+            .strip_prefix(dir.path())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert_eq!(
+            live_files.get(&format!("{}{url}", server.base)),
+            disk_files.get(&file),
+            "{url} live and {file} on disk"
+        );
+    }
+    assert_eq!(
+        live["summary"]["files"].as_u64(),
+        Some(pages.len() as u64),
+        "every page reached by a link, and nothing else"
+    );
+    assert!(live.get("file_errors").is_none(), "{live}");
+    // Each page asked for once; no sitemap, no file, nothing disallowed, no other host.
+    let log = server.log.lock().unwrap();
+    let asked: Vec<&str> = log.iter().map(|(path, _)| path.as_str()).collect();
+    assert_eq!(asked[0], "/robots.txt");
+    let mut unique = asked.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), asked.len(), "{asked:?}");
+    for never in ["/guide.pdf", "/private/secret/", "/wp-sitemap.xml"] {
+        assert!(!asked.contains(&never), "{never}: {asked:?}");
+    }
+    drop(log);
+    // --max-pages bounds the crawl.
+    let out = run(
+        elsewhere.path(),
+        &[
+            "check",
+            "--crawl",
+            &format!("{}/", server.base),
+            "--format",
+            "json",
+            "--rate",
+            "0",
+            "--max-pages",
+            "2",
+        ],
+        None,
+    );
+    let live: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        live["summary"]["files"].as_u64(),
+        Some(2),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("--crawl: stopped at --max-pages 2"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn a_page_url_is_checked_by_itself_and_fix_refuses_urls() {
     let server = wordpress();

@@ -211,6 +211,11 @@ impl Client {
     /// Reads `url`, following redirects inside the site; `html` asks for an HTML body (any
     /// other is refused unread).
     pub(crate) fn get(&self, url: &Url, html: bool) -> Result<Body, FetchError> {
+        self.fetch(url, html).map(|(_, body)| body)
+    }
+
+    /// As [`Client::get`], with the URL the body came from once redirects are followed.
+    pub(crate) fn fetch(&self, url: &Url, html: bool) -> Result<(Url, Body), FetchError> {
         if !self.on_site(url) {
             return Err(FetchError::OffSite(url.to_string()));
         }
@@ -287,11 +292,12 @@ impl Client {
                 .into_with_config()
                 .limit(self.politeness.max_bytes)
                 .reader();
-            return Ok(Box::new(Explained {
+            let body: Body = Box::new(Explained {
                 inner: body,
                 max_bytes: self.politeness.max_bytes,
                 timeout: self.politeness.timeout,
-            }));
+            });
+            return Ok((url, body));
         }
     }
 

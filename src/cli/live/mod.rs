@@ -1,19 +1,22 @@
 //! `affilint check URL...`: live sites read over HTTP(S). The pages come from robots.txt and
-//! the sitemaps ([`discover`]); each is streamed through the engine as it arrives, never held
-//! whole ([`client`]). Requests go to the sites named on the command line and nowhere else.
+//! the sitemaps ([`discover`]), or with `--crawl` from the site's own links ([`crawl`]); each
+//! is streamed through the engine as it arrives, never held whole ([`client`]). Requests go
+//! to the sites named on the command line and nowhere else.
 
 mod client;
+mod crawl;
 mod discover;
 mod short;
 
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
+use std::sync::Arc;
 
 use affilint::{Engine, Location};
 use url::Url;
 
 pub(crate) use client::ConnectTo;
-use client::{Client, Politeness};
+use client::{Body, Client, Politeness};
+use crawl::Crawl;
 use short::Expander;
 
 use super::args::{LiveArgs, ShortArgs};
@@ -41,7 +44,10 @@ pub(crate) fn inputs(
         max_bytes: args.max_page_mib.saturating_mul(1024 * 1024),
         connect_to: connect_to.to_vec(),
     };
-    let (live, roots) = Live::new(urls, politeness)?;
+    let (mut live, roots) = Live::new(urls, politeness)?;
+    if args.crawl {
+        live.crawl = Some(Arc::new(Crawl::new(args.max_pages)));
+    }
     let found = live.discover(&roots, args.max_pages);
     Ok(Some((live, found)))
 }
@@ -67,6 +73,8 @@ pub(crate) fn short_links(
 /// The live sites of a run: the client, and the pages found to check.
 pub(crate) struct Live {
     client: Client,
+    /// With `--crawl`: the pages are found by following their links.
+    crawl: Option<Arc<Crawl>>,
 }
 
 /// The pages found on the sites named, what could not be read on the way, and notes.
@@ -93,13 +101,14 @@ impl Live {
         Ok((
             Live {
                 client: Client::new(politeness, sites),
+                crawl: None,
             },
             roots,
         ))
     }
 
     /// The pages to check: per site root its sitemaps' pages, per page URL that page; at
-    /// most `max` in all.
+    /// most `max` in all. A crawl starts from the URLs themselves.
     pub(crate) fn discover(&self, roots: &[Url], max: usize) -> Discovered {
         let mut out = Discovered {
             pages: Vec::new(),
@@ -114,9 +123,22 @@ impl Live {
             let rules = robots
                 .entry(root.origin())
                 .or_insert_with(|| discover::robots(&self.client, root));
-            let found = match rules {
-                Ok(rules) => discover::pages(&self.client, root, left, rules),
-                Err(e) => {
+            let found = match (rules, &self.crawl) {
+                (Ok(rules), Some(_)) if !rules.allowed(root) => {
+                    out.errors.push((
+                        Location::Url(root.to_string()),
+                        "robots.txt disallows it: not checked".into(),
+                    ));
+                    continue;
+                }
+                (Ok(_), Some(crawl)) => {
+                    if crawl.start(root) {
+                        out.pages.push(Location::Url(root.to_string()));
+                    }
+                    continue;
+                }
+                (Ok(rules), None) => discover::pages(&self.client, root, left, rules),
+                (Err(e), _) => {
                     out.errors
                         .push((Location::Url(root.to_string()), e.clone()));
                     continue;
@@ -132,12 +154,44 @@ impl Live {
                 }
             }
         }
+        if let Some(crawl) = &self.crawl {
+            crawl.know_robots(robots);
+        }
         out
     }
 
-    /// The body of the page at `url`, streamed; an error says why there is none to check.
-    pub(crate) fn open(&self, url: &str) -> Result<Box<dyn Read + Send>, String> {
-        let url = Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
-        self.client.get(&url, true).map_err(|e| e.to_string())
+    /// The body of the page at `url`, streamed; an error says why there is none to check,
+    /// and `None` that a link a crawl found led to no page.
+    pub(crate) fn open(&self, url: &str) -> Result<Option<Body>, String> {
+        let parsed = Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+        match (self.client.fetch(&parsed, true), &self.crawl) {
+            (Ok((at, body)), Some(crawl)) => Ok(Some(crawl.reader(url, at, body))),
+            (Ok((_, body)), None) => Ok(Some(body)),
+            (Err(e), Some(crawl)) if crawl.not_a_page(&parsed, &e) => Ok(None),
+            (Err(e), _) => Err(e.to_string()),
+        }
+    }
+
+    /// With `--crawl`, the pages the last round (`round`, in its order) links to that are
+    /// still to be checked; otherwise none.
+    pub(crate) fn next_round(&self, round: &[Location]) -> Vec<Location> {
+        let Some(crawl) = &self.crawl else {
+            return Vec::new();
+        };
+        let round: Vec<String> = round.iter().map(Location::to_string).collect();
+        let next = crawl.next(&self.client, &round);
+        next.into_iter()
+            .map(|url| Location::Url(url.to_string()))
+            .collect()
+    }
+
+    /// Whether the pages are found by a crawl, as they are checked.
+    pub(crate) fn crawls(&self) -> bool {
+        self.crawl.is_some()
+    }
+
+    /// What there is to say once the run is over.
+    pub(crate) fn notes(&self) -> Vec<String> {
+        self.crawl.as_ref().map(|c| c.notes()).unwrap_or_default()
     }
 }
