@@ -385,15 +385,18 @@ fn fix_destinations(
         }
     }
     edits.sort_by_key(|(range, _)| range.start);
-    if edits.is_empty() || reads_the_same(text, &edits, destinations) {
-        return Ok(edits);
-    }
-    // Each edit alone, then those that pass alone together; the others are refused.
-    let (mut kept, mut refused): (Vec<_>, Vec<_>) = edits
-        .into_iter()
-        .partition(|edit| reads_the_same(text, std::slice::from_ref(edit), destinations));
-    if !reads_the_same(text, &kept, destinations) {
-        refused.append(&mut kept);
+    // Edits chosen on top of those already kept, until none is left that can be: what a
+    // second fix of the result would do is then nothing (an edit that changed how the
+    // document reads may be fine once others are in: emphasis pairs up anew).
+    let mut kept = Vec::new();
+    let mut refused = edits;
+    while !refused.is_empty() {
+        let (chosen, left) = choose(text, &kept, refused, destinations);
+        refused = left;
+        if chosen.is_empty() {
+            break;
+        }
+        kept = merged(&kept, chosen);
     }
     let index: HashMap<usize, usize> = destinations
         .iter()
@@ -406,6 +409,39 @@ fn fix_destinations(
         }
     }
     Ok(kept)
+}
+
+/// Which of `edits` can go in on top of `kept` without changing how the document reads:
+/// all of them together, else those that can alone if they can together, else none; and
+/// the others.
+fn choose(
+    text: &str,
+    kept: &[Edit],
+    edits: Vec<Edit>,
+    destinations: &[Destination],
+) -> (Vec<Edit>, Vec<Edit>) {
+    let reads_the_same_with =
+        |more: &[Edit]| reads_the_same(text, &merged(kept, more.to_vec()), destinations);
+    if reads_the_same_with(&edits) {
+        return (edits, Vec::new());
+    }
+    let (alone, mut refused): (Vec<_>, Vec<_>) = edits
+        .into_iter()
+        .partition(|edit| reads_the_same_with(std::slice::from_ref(edit)));
+    if alone.is_empty() || reads_the_same_with(&alone) {
+        return (alone, refused);
+    }
+    refused.extend(alone);
+    refused.sort_by_key(|(range, _)| range.start);
+    (Vec::new(), refused)
+}
+
+/// `kept` and `more`, in document order.
+fn merged(kept: &[Edit], more: Vec<Edit>) -> Vec<Edit> {
+    let mut all = kept.to_vec();
+    all.extend(more);
+    all.sort_by_key(|(range, _)| range.start);
+    all
 }
 
 /// Whether a line of the pass's document repeats the destination of the line before.

@@ -117,3 +117,16 @@ fn disclosures_are_judged_on_markdown_only_when_asked() {
     assert_eq!(report.findings[0].id, FindingId::MissingDisclosure);
     assert_eq!(report.findings[0].line, 1);
 }
+
+#[test]
+fn an_edit_refused_until_others_are_in_goes_in_with_them_so_a_second_fix_changes_nothing() {
+    // From the fuzzer: tagging a bare URL that emphasis follows changes how the `*`s pair,
+    // so a URL that could not be tagged alone can be once the others are.
+    let text = "****o*http://n.**http://amazon.com/*\u{17}**o*/**http://amazon.com/*\u{17}\
+                *www.**http://amazon.com/*\u{17}**";
+    let (once, _) = fix(text);
+    assert_ne!(once, text);
+    let (twice, report) = fix(&once);
+    assert_eq!(twice, once);
+    assert!(!report.changed);
+}
