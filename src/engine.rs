@@ -2,6 +2,7 @@
 //! any number of documents, whole ([`Engine::check`], [`Engine::fix`]) or fed in chunks or
 //! from a reader ([`Engine::checker`], [`Engine::fixer`]).
 
+use std::cell::RefCell;
 use std::io::{self, Read};
 use std::sync::Arc;
 
@@ -386,13 +387,25 @@ fn pump(
     mut input: impl Read,
     mut write: impl FnMut(&[u8]) -> Result<(), DocumentError>,
 ) -> Result<(), DocumentError> {
-    let mut buf = vec![0; READ_CHUNK];
-    loop {
-        match input.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => write(&buf[..n])?,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(DocumentError::Read(e)),
-        }
+    thread_local! {
+        /// One read buffer per thread: zeroing a fresh one for each document costs more
+        /// than checking a small page's links.
+        static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     }
+    let mut pump_with = |buf: &mut Vec<u8>| {
+        buf.resize(READ_CHUNK, 0);
+        loop {
+            match input.read(buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => write(&buf[..n])?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(DocumentError::Read(e)),
+            }
+        }
+    };
+    // A document read while another is (a reader that checks one itself) gets its own.
+    BUF.with(|buf| match buf.try_borrow_mut() {
+        Ok(mut buf) => pump_with(&mut buf),
+        Err(_) => pump_with(&mut Vec::new()),
+    })
 }

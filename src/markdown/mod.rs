@@ -27,7 +27,7 @@ use crate::compile::Checks;
 use crate::errors::DocumentError;
 use crate::page::Output;
 use crate::page::entities::{DecodedAttr, escape_attribute};
-use crate::pass::Pass;
+use crate::pass::{self, Pass};
 use crate::report::{AffiliateLink, Finding, FindingId, Report};
 use destinations::Destination;
 use lines::Lines;
@@ -153,7 +153,12 @@ fn through_pass(
 ) -> Result<(Report, Vec<u8>, Vec<usize>), DocumentError> {
     let mut html = String::new();
     let mut line_of = Vec::new();
-    for (index, d) in destinations.iter().enumerate() {
+    // A link that cannot count is left out: it would only cost the pass.
+    let concern = destinations
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| pass::may_concern(checks, &d.url));
+    for (index, d) in concern {
         for _ in 0..d.uses.max(1) {
             html.push_str(&as_html(&d.url));
             line_of.push(index);

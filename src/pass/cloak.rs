@@ -4,6 +4,7 @@
 
 use super::LinkFacts;
 use super::page::Page;
+use crate::compile::Checks;
 use crate::links::href::Href;
 use crate::links::{Affiliate, CloakingPrefixes};
 use crate::page::entities::DecodedAttr;
@@ -57,11 +58,16 @@ fn url_path(value: &str) -> Option<&str> {
     Some(&after[start..])
 }
 
+/// Whether links are looked at for cloaking at all.
+pub(super) fn checked(checks: &Checks) -> bool {
+    checks.severity(FindingId::CloakedLink).is_some()
+        || checks.severity(FindingId::OpaqueLink).is_some()
+}
+
 impl Page<'_> {
     /// Whether links are looked at for cloaking at all.
     pub(super) fn checks_cloaking(&self) -> bool {
-        self.checks.severity(FindingId::CloakedLink).is_some()
-            || self.checks.severity(FindingId::OpaqueLink).is_some()
+        checked(self.checks)
     }
 
     /// Whether the page's site has redirects to follow.
