@@ -57,6 +57,9 @@ pub(crate) struct Count {
 #[derive(Default)]
 pub(crate) struct Inventory {
     counts: Mutex<Counts>,
+    /// Products are not counted: one entry per product would grow with the site, and
+    /// only the inventory itself and the HTML report list them.
+    ids_only: bool,
 }
 
 /// Counts by id and by product.
@@ -68,6 +71,14 @@ pub(crate) struct Counts {
 }
 
 impl Inventory {
+    /// An inventory that counts the ids only, not the products.
+    pub(crate) fn ids_only() -> Inventory {
+        Inventory {
+            ids_only: true,
+            ..Inventory::default()
+        }
+    }
+
     /// Adds one page.
     pub(crate) fn add(&self, page: PageLinks) {
         let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
@@ -76,6 +87,9 @@ impl Inventory {
             let (count, _) = counts.ids.entry(key).or_insert((Count::default(), short));
             count.links += links;
             count.pages += 1;
+        }
+        if self.ids_only {
+            return;
         }
         for (key, links) in page.products {
             let count = counts.products.entry(key).or_default();

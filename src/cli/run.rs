@@ -7,10 +7,11 @@
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use affilint::{CONFIG_FILE_NAME, Engine, Finding, FindingId, Kind, Location, Site};
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 
 #[cfg(feature = "live")]
 use super::args::LiveArgs;
@@ -233,7 +234,13 @@ pub(crate) fn lint(
     );
     let diffs = matches!(mode, Mode::FixDiff)
         .then(|| Printer::new(Box::new(Plain), Box::new(io::stdout()), progress));
-    let inventory = Inventory::default();
+    // Products are counted for the formats that list them only: one entry per product
+    // grows with the site.
+    let inventory = if printer.style().wants_products() {
+        Inventory::default()
+    } else {
+        Inventory::ids_only()
+    };
     let run = Run {
         inventory: &inventory,
         sites: &walk.sites,
@@ -248,9 +255,8 @@ pub(crate) fn lint(
         #[cfg(feature = "live")]
         live: live.as_ref(),
     };
-    let outcomes = run.all(&pool, std::mem::take(&mut walk.inputs), bar.as_ref());
-    let total = outcomes.len();
-
+    let tally = run.all(&pool, std::mem::take(&mut walk.inputs), bar.as_ref());
+    let (total, reached) = (tally.total, tally.reached);
     let mut summary = Summary {
         fixed: mode.fixes().then_some(0),
         not_written: mode.fixes().then_some(0),
@@ -258,25 +264,13 @@ pub(crate) fn lint(
         mapped: sources.as_ref().map(|_| 0),
         ..Summary::default()
     };
-    let mut reached = 0;
-    let mut not_written = 0;
-    for (location, outcome) in outcomes {
-        match outcome {
-            Outcome::Skipped => continue,
-            Outcome::Done(counts, failure) => {
-                summary.add(&counts);
-                if let Some((side, message)) = failure {
-                    not_written += usize::from(side == Side::Write);
-                    failures.push(FileError {
-                        location,
-                        side,
-                        message,
-                    });
-                }
-            }
-        }
-        reached += 1;
-    }
+    summary.add(&tally.summary);
+    let not_written = tally
+        .failures
+        .iter()
+        .filter(|(_, f)| f.side == Side::Write)
+        .count();
+    failures.extend(tally.failures.into_iter().map(|(_, f)| f));
     summary.not_read = failures.iter().filter(|f| f.side == Side::Read).count();
     if let Some(n) = &mut summary.not_written {
         *n = not_written;
@@ -288,8 +282,10 @@ pub(crate) fn lint(
     printer.style().inventory(&counts);
     summary.interrupted = interrupt.signal().map(interrupt::name);
     #[cfg(feature = "live")]
-    if let (Some(live), false) = (&live, common.quiet) {
-        for note in live.notes() {
+    if !common.quiet {
+        let live_notes = live.as_ref().map(Live::notes).unwrap_or_default();
+        let short_notes = expander.as_ref().map(|e| e.notes()).unwrap_or_default();
+        for note in live_notes.iter().chain(&short_notes) {
             eprintln!("affilint: note: {note}");
         }
     }
@@ -451,6 +447,37 @@ enum Outcome {
     Done(Summary, Option<(Side, String)>),
 }
 
+/// What the documents of a run came to, added up as each is done: nothing is kept per
+/// document, so memory stays flat however many there are.
+#[derive(Default)]
+struct Tally {
+    summary: Summary,
+    /// The documents that could not be read or written, with why, by their index.
+    failures: Vec<(usize, FileError)>,
+    /// Documents processed (not skipped by a signal).
+    reached: usize,
+    /// Documents met.
+    total: usize,
+}
+
+impl Tally {
+    fn add(&mut self, index: usize, location: &Location, outcome: Outcome) {
+        let Outcome::Done(counts, failure) = outcome else {
+            return;
+        };
+        self.summary.add(&counts);
+        if let Some((side, message)) = failure {
+            let failure = FileError {
+                location: location.clone(),
+                side,
+                message,
+            };
+            self.failures.push((index, failure));
+        }
+        self.reached += 1;
+    }
+}
+
 /// Everything a run shares between its documents.
 struct Run<'a> {
     engine: &'a Engine,
@@ -479,22 +506,32 @@ impl Run<'_> {
         pool: &rayon::ThreadPool,
         inputs: Vec<Input>,
         progress: Option<&ProgressBar>,
-    ) -> Vec<(Location, Outcome)> {
-        let mut outcomes = Vec::new();
+    ) -> Tally {
+        let tally = Mutex::new(Tally::default());
+        let mut first = 0;
         let mut round = inputs;
         while !round.is_empty() {
-            let first = outcomes.len();
-            let done: Vec<_> = pool.install(|| {
-                round
-                    .par_iter()
-                    .enumerate()
-                    .map(|(i, input)| (input.location.clone(), self.one(first + i, input)))
-                    .collect()
+            // Each thread takes the next document in order: they finish about in order, so
+            // the printer holds back the reports of a few documents, not of half the run
+            // (as splitting the list in halves would).
+            let next = AtomicUsize::new(0);
+            pool.scope(|scope| {
+                for _ in 0..pool.current_num_threads() {
+                    scope.spawn(|_| {
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(input) = round.get(i) else { break };
+                            let outcome = self.one(first + i, input);
+                            let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
+                            tally.add(first + i, &input.location, outcome);
+                        }
+                    });
+                }
             });
-            outcomes.extend(done);
+            first += round.len();
             #[cfg(feature = "live")]
             {
-                round = self.next_round(&outcomes[first..]);
+                round = self.next_round(&round);
             }
             #[cfg(not(feature = "live"))]
             {
@@ -504,15 +541,19 @@ impl Run<'_> {
                 bar.inc_length(round.len() as u64);
             }
         }
-        outcomes
+        let mut tally = tally.into_inner().unwrap_or_else(|p| p.into_inner());
+        tally.total = first;
+        // In document order, however the threads finished.
+        tally.failures.sort_by_key(|(index, _)| *index);
+        tally
     }
 
     /// With `--crawl`, the pages that the documents of the last round link to.
     #[cfg(feature = "live")]
-    fn next_round(&self, done: &[(Location, Outcome)]) -> Vec<Input> {
+    fn next_round(&self, done: &[Input]) -> Vec<Input> {
         match self.live {
             Some(live) if !self.interrupt.is_set() => {
-                let round: Vec<Location> = done.iter().map(|(l, _)| l.clone()).collect();
+                let round: Vec<Location> = done.iter().map(|i| i.location.clone()).collect();
                 live.next_round(&round)
                     .into_iter()
                     .map(Input::page)

@@ -940,3 +940,90 @@ fn short_links_are_judged_where_they_go_online_then_offline_from_the_cache_and_f
         )]
     );
 }
+
+#[test]
+fn a_short_link_without_an_answer_is_asked_once_and_the_cache_keeps_what_another_run_wrote() {
+    let host = serve(|asked| match asked.path {
+        "/down" => answer(503, "text/html", "<p>busy</p>"),
+        "/slow" => {
+            // Long enough for the other run below to write the cache first.
+            std::thread::sleep(Duration::from_millis(1500));
+            Answer {
+                status: 301,
+                headers: vec![(
+                    "Location",
+                    "https://www.amazon.com/dp/B0SLOW0001?tag=mysite-20".to_owned(),
+                )],
+                body: Body::Bytes(Vec::new()),
+            }
+        }
+        _ => answer(404, "text/html", "<p>gone</p>"),
+    });
+    let page = "<p>As an Amazon Associate I earn from qualifying purchases.</p>\n\
+                <a href=\"http://amzn.to/down\" rel=\"sponsored\">a</a>\n\
+                <a href=\"http://amzn.to/slow\" rel=\"sponsored\">b</a>\n";
+    let dir = crate::support::site(&[
+        ("affilint.toml", "[programs.amazon]\ntag = \"mysite-20\"\n"),
+        ("a.html", page),
+        ("b.html", page),
+    ]);
+    let cache = dir.path().join("links.json");
+    let other = cache.clone();
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        std::fs::write(
+            &other,
+            "{\"affilint_link_cache\": 1, \"ttl_days\": 30, \"links\": {\"http://amzn.to/other\": \
+             {\"status\": 301, \"target\": \"https://www.amazon.com/dp/B0OTHER001?tag=mysite-20\", \
+             \"checked\": 1}}}",
+        )
+        .unwrap();
+    });
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            "a.html",
+            "b.html",
+            "-j",
+            "1",
+            "--expand-short-links",
+            "--link-cache",
+            "links.json",
+            "--connect-to",
+            &host.connect_to("amzn.to"),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    writer.join().unwrap();
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let short: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "short-link")
+        .map(|f| f["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        short,
+        ["http://amzn.to/down", "http://amzn.to/down"],
+        "{report}"
+    );
+    let asked = |path: &str| {
+        let log = host.log.lock().unwrap();
+        log.iter().filter(|(p, _)| p == path).count()
+    };
+    assert_eq!((asked("/down"), asked("/slow")), (1, 1));
+    assert!(
+        stderr(&out).contains("--expand-short-links: http://amzn.to/down gave no answer"),
+        "{}",
+        stderr(&out)
+    );
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&cache).unwrap()).unwrap();
+    let links = written["links"].as_object().unwrap();
+    assert!(links.contains_key("http://amzn.to/slow"), "{written}");
+    assert!(links.contains_key("http://amzn.to/other"), "{written}");
+    assert!(!links.contains_key("http://amzn.to/down"), "{written}");
+}

@@ -3,7 +3,7 @@
 //! file that a team commits so CI stays offline and deterministic. The engine asks through
 //! the resolver [`Expander::resolve`] gives it; only the short-link hosts are asked.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -86,6 +86,9 @@ pub(crate) struct Expander {
     pace: Pace,
     /// A lock per link being asked about.
     asking: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// The links that gave no answer this run (a timeout, a 5xx, a 200 page): not asked
+    /// again on the next page that has them.
+    unanswered: Mutex<BTreeSet<String>>,
 }
 
 impl Expander {
@@ -126,6 +129,7 @@ impl Expander {
             agent,
             pace: Pace::default(),
             asking: Mutex::new(HashMap::new()),
+            unanswered: Mutex::new(BTreeSet::new()),
         })
     }
 
@@ -149,9 +153,16 @@ impl Expander {
             .get(url)
             .cloned();
         let fresh = |a: &Answer| now.saturating_sub(a.checked) < self.ttl.as_secs();
+        let unanswered = || {
+            self.unanswered
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(url)
+        };
         match (known, &self.agent) {
             (Some(answer), None) => answer.target(),
             (Some(answer), Some(_)) if fresh(&answer) => answer.target(),
+            (known, Some(_)) if unanswered() => known.and_then(|a| a.target()),
             (known, Some(agent)) => match self.ask(agent, url) {
                 Some(answer) => {
                     let target = answer.target();
@@ -163,7 +174,13 @@ impl Expander {
                     target
                 }
                 // No answer now: the old one, if any, still says more than nothing.
-                None => known.and_then(|a| a.target()),
+                None => {
+                    self.unanswered
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(url.to_owned());
+                    known.and_then(|a| a.target())
+                }
             },
             (None, None) => None,
         }
@@ -194,7 +211,24 @@ impl Expander {
         })
     }
 
-    /// Writes the cache back (atomically) when it learnt something.
+    /// What there is to say once the run is over: the links that gave no answer.
+    pub(crate) fn notes(&self) -> Vec<String> {
+        let unanswered = self.unanswered.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(first) = unanswered.first() else {
+            return Vec::new();
+        };
+        let others = match unanswered.len() - 1 {
+            0 => String::new(),
+            n => format!(" and {n} other(s)"),
+        };
+        vec![format!(
+            "--expand-short-links: {first}{others} gave no answer (a timeout, a server \
+             error, or no redirect): judged as short links; run again later"
+        )]
+    }
+
+    /// Writes the cache back (atomically) when it learnt something; answers another run
+    /// wrote to the file meanwhile are kept (the newer answer of a link wins).
     pub(crate) fn save(&self) -> Result<(), String> {
         let Some(path) = &self.path else {
             return Ok(());
@@ -202,10 +236,22 @@ impl Expander {
         if !*self.changed.lock().unwrap_or_else(|p| p.into_inner()) {
             return Ok(());
         }
+        let mut links = self.links.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let on_disk = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| read_cache(&text).ok());
+        for (url, answer) in on_disk.map(|f| f.links).unwrap_or_default() {
+            match links.get(&url) {
+                Some(ours) if ours.checked >= answer.checked => {}
+                _ => {
+                    links.insert(url, answer);
+                }
+            }
+        }
         let file = CacheFile {
             affilint_link_cache: VERSION,
             ttl_days: self.ttl.as_secs() / 86_400,
-            links: self.links.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            links,
         };
         write::json_file(path, &file).map_err(|e| format!("cannot write the link cache {e}"))
     }

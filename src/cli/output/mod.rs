@@ -112,6 +112,11 @@ pub(crate) trait Style: Send + Sync {
         false
     }
 
+    /// Whether [`Style::inventory`] shows the products (otherwise they are not counted).
+    fn wants_products(&self) -> bool {
+        false
+    }
+
     /// The links of every page, counted, before the closing (formats that show them keep
     /// them).
     fn inventory(&self, counts: &Counts) {

@@ -180,6 +180,10 @@ impl Style for Html {
         true
     }
 
+    fn wants_products(&self) -> bool {
+        true
+    }
+
     fn finding(&self, location: &Location, f: &Finding, snippet: Option<&Snippet>) -> String {
         let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
         let page = pages.entry(location.to_string()).or_insert_with(|| Page {
