@@ -4,7 +4,7 @@
 //! `.xml.gz` read. A URL that is a page and not a site root is checked by itself.
 
 use std::collections::HashSet;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::time::Duration;
 
 use flate2::read::GzDecoder;
@@ -20,6 +20,8 @@ const ROBOT: &str = "affilint";
 const MAX_SITEMAPS: usize = 1_000;
 /// The most a sitemap may hold once decompressed (the sitemap protocol caps it at 50 MB).
 const MAX_SITEMAP_BYTES: u64 = 50 * 1024 * 1024;
+/// Why a sitemap past [`MAX_SITEMAP_BYTES`] is not read.
+const TOO_BIG: &str = "more than 50 MB once decompressed";
 /// Where sitemaps are looked for when robots.txt names none.
 const WELL_KNOWN: &[&str] = &["/sitemap.xml", "/sitemap_index.xml", "/wp-sitemap.xml"];
 
@@ -183,8 +185,7 @@ impl Sitemaps<'_> {
                 .client
                 .get(&map, false)
                 .map_err(|e| e.to_string())
-                .and_then(|body| read_capped(body).map_err(|e| e.to_string()))
-                .and_then(|bytes| read_sitemap(&bytes));
+                .and_then(read_sitemap);
             let (kind, locs) = match entries {
                 Ok(entries) => entries,
                 Err(_) if !asked => return false,
@@ -239,24 +240,24 @@ enum Kind {
     Pages,
 }
 
-/// The `<loc>`s of a sitemap (gzipped or not) and whether it is an index.
-fn read_sitemap(bytes: &[u8]) -> Result<(Kind, Vec<String>), String> {
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut xml = Vec::new();
-        GzDecoder::new(bytes)
-            .take(MAX_SITEMAP_BYTES + 1)
-            .read_to_end(&mut xml)
-            .map_err(|e| format!("bad gzip: {e}"))?;
-        if xml.len() as u64 > MAX_SITEMAP_BYTES {
-            return Err("more than 50 MB once decompressed".into());
-        }
-        return read_xml(&xml);
+/// The `<loc>`s of a sitemap (gzipped or not) and whether it is an index, read as it
+/// streams: a sitemap is never held whole.
+fn read_sitemap(body: impl Read) -> Result<(Kind, Vec<String>), String> {
+    let mut body = BufReader::new(body);
+    let start = body
+        .fill_buf()
+        .map_err(|e| format!("could not be read: {e}"))?;
+    if start.starts_with(&[0x1f, 0x8b]) {
+        let xml = GzDecoder::new(body).take(MAX_SITEMAP_BYTES + 1);
+        return read_xml(BufReader::new(xml));
     }
-    read_xml(bytes)
+    read_xml(body.take(MAX_SITEMAP_BYTES + 1))
 }
 
-fn read_xml(xml: &[u8]) -> Result<(Kind, Vec<String>), String> {
-    let mut reader = quick_xml::Reader::from_reader(BufReader::new(xml));
+fn read_xml(xml: impl BufRead) -> Result<(Kind, Vec<String>), String> {
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    // Past the cap the XML is cut short: that, not the cut, is what to say.
+    let too_big = |reader: &quick_xml::Reader<_>| reader.buffer_position() > MAX_SITEMAP_BYTES;
     let mut buf = Vec::new();
     let mut kind = None;
     // The open elements, by their names as written (`image:loc` is not `loc`).
@@ -270,9 +271,12 @@ fn read_xml(xml: &[u8]) -> Result<(Kind, Vec<String>), String> {
     };
     loop {
         let position = reader.buffer_position();
-        let event = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| format!("malformed XML at byte {position}: {e}"))?;
+        let event = match reader.read_event_into(&mut buf) {
+            Ok(event) => event,
+            Err(_) if too_big(&reader) => return Err(TOO_BIG.into()),
+            Err(quick_xml::Error::Io(e)) => return Err(format!("could not be read: {e}")),
+            Err(e) => return Err(format!("malformed XML at byte {position}: {e}")),
+        };
         match event {
             Event::Start(tag) => {
                 let name = tag.name().as_ref().to_owned();
@@ -320,6 +324,7 @@ fn read_xml(xml: &[u8]) -> Result<(Kind, Vec<String>), String> {
                 }
                 open.pop();
             }
+            Event::Eof if too_big(&reader) => return Err(TOO_BIG.into()),
             Event::Eof => break,
             _ => {}
         }
@@ -338,7 +343,7 @@ mod tests {
         let index = b"<?xml version=\"1.0\"?><sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\
             <sitemap><loc>https://a.example/wp-sitemap-posts-post-1.xml</loc></sitemap></sitemapindex>";
         assert_eq!(
-            read_sitemap(index).unwrap(),
+            read_sitemap(&index[..]).unwrap(),
             (
                 Kind::Index,
                 vec!["https://a.example/wp-sitemap-posts-post-1.xml".to_owned()]
@@ -363,11 +368,26 @@ mod tests {
                 )
             );
         }
-        assert!(read_sitemap(b"<urlset><url><loc>x</url>").is_err());
+        assert!(read_sitemap(&b"<urlset><url><loc>x</url>"[..]).is_err());
         assert_eq!(
-            read_sitemap(b"<urlset/>").unwrap(),
+            read_sitemap(&b"<urlset/>"[..]).unwrap(),
             (Kind::Pages, Vec::new())
         );
-        assert!(read_sitemap(b"<html></html>").is_err());
+        assert!(read_sitemap(&b"<html></html>"[..]).is_err());
+    }
+
+    #[test]
+    fn a_sitemap_past_the_cap_is_refused_as_it_streams() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, b"<urlset><url><loc>https://a.example/</loc></url>")
+            .unwrap();
+        let filler = vec![b' '; 1 << 20];
+        for _ in 0..51 {
+            std::io::Write::write_all(&mut gz, &filler).unwrap();
+        }
+        std::io::Write::write_all(&mut gz, b"</urlset>").unwrap();
+        let bomb = gz.finish().unwrap();
+        assert!(bomb.len() < 1 << 20, "{}", bomb.len());
+        assert_eq!(read_sitemap(&bomb[..]).unwrap_err(), TOO_BIG);
     }
 }
