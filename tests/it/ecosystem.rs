@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{CONFIG, DISCLOSED, corpus, run, site, stderr, stdout};
+use crate::support::{CONFIG, DISCLOSED, run, sarif_schema_errors, site, stderr, stdout};
 
 fn untagged(path: &str) -> String {
     format!("{DISCLOSED}<a href=\"https://amazon.com/dp/{path}\" rel=sponsored>x</a>\n")
@@ -70,11 +70,6 @@ fn sarif_has_rules_results_and_relative_locations() {
 #[test]
 #[ignore = "needs AFFILINT_CORPUS (the SARIF 2.1.0 schema); bash .ci/run sets it"]
 fn sarif_validates_against_the_official_schema() {
-    let schema: Value = serde_json::from_slice(
-        &std::fs::read(corpus().join("sarif/sarif-schema-2.1.0.json")).unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
     let dir = sample_site();
     std::fs::write(
         dir.path().join("posts/bad.html"),
@@ -95,17 +90,14 @@ fn sarif_validates_against_the_official_schema() {
             Some(b"<a href=\"https://amazon.com/dp/B0\">x</a>"),
         );
         let log: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let errors: Vec<String> = validator
-            .iter_errors(&log)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect();
+        let errors = sarif_schema_errors(&log);
         assert!(errors.is_empty(), "{args:?}: {errors:#?}");
     }
     let log = sarif(dir.path(), &["posts"]);
     let mut broken = log.clone();
     broken["runs"][0]["results"][0]["level"] = "fatal".into();
     assert!(
-        !validator.is_valid(&broken),
+        !sarif_schema_errors(&broken).is_empty(),
         "the schema does check results"
     );
     let notifications = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"];

@@ -1027,3 +1027,33 @@ fn a_short_link_without_an_answer_is_asked_once_and_the_cache_keeps_what_another
     assert!(links.contains_key("http://amzn.to/other"), "{written}");
     assert!(!links.contains_key("http://amzn.to/down"), "{written}");
 }
+
+#[test]
+#[ignore = "needs AFFILINT_CORPUS (the SARIF 2.1.0 schema); bash .ci/run sets it"]
+fn sarif_of_a_live_site_names_page_urls_and_validates_against_the_schema() {
+    let server = wordpress();
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            &format!("{}/", server.base),
+            "--format",
+            "sarif",
+            "--rate",
+            "0",
+            "--max-page-mib",
+            "1",
+        ],
+        None,
+    );
+    let log: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let uri = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        ["uri"];
+    assert!(
+        uri.as_str().unwrap().starts_with(&server.base),
+        "a page URL: {uri}"
+    );
+    let errors = crate::support::sarif_schema_errors(&log);
+    assert!(errors.is_empty(), "{errors:#?}");
+}

@@ -182,6 +182,17 @@ fn sarif_keeps_the_built_location_among_the_related_ones() {
 }
 
 #[test]
+#[ignore = "needs AFFILINT_CORPUS (the SARIF 2.1.0 schema); bash .ci/run sets it"]
+fn sarif_with_related_built_locations_validates_against_the_schema() {
+    let dir = built_site();
+    let sarif = json(&check_mapped(dir.path(), &["--format", "sarif"]));
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r.get("relatedLocations").is_some()));
+    let errors = crate::support::sarif_schema_errors(&sarif);
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
 fn human_and_github_output_name_the_source() {
     let dir = built_site();
     let out = check_mapped(dir.path(), &[]);

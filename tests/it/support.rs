@@ -119,6 +119,19 @@ pub fn corpus() -> PathBuf {
     dir
 }
 
+/// What the SARIF 2.1.0 schema (the corpus's copy) finds wrong with `log`, one line each.
+pub fn sarif_schema_errors(log: &serde_json::Value) -> Vec<String> {
+    let schema: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(corpus().join("sarif/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    validator
+        .iter_errors(log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
 /// Every `a` and `area` start tag found by lol_html: its range, and within it the ranges of
 /// its `href` value and `rel` attribute (name to end of value).
 pub struct LinkTag {
