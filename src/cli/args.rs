@@ -68,8 +68,8 @@ pub(crate) struct LiveArgs {
     pub(crate) rate: f64,
 
     /// Live sites: pages checked at most.
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
-    pub(crate) max_pages: usize,
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_pages: u32,
 
     /// Live sites: find the pages by following the site's own links from each URL given,
     /// breadth first, instead of through its sitemaps.

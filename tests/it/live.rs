@@ -286,6 +286,17 @@ fn wordpress_of(root: &Path) -> Server {
                 headers: vec![("Location", "/loop/".to_owned())],
                 body: Body::Bytes(Vec::new()),
             },
+            // Inside the site, to where robots.txt says no.
+            "/to-private/" => Answer {
+                status: 301,
+                headers: vec![("Location", "/private/secret/".to_owned())],
+                body: Body::Bytes(Vec::new()),
+            },
+            "/kit" => Answer {
+                status: 301,
+                headers: vec![("Location", "/gear/marathon-travel-kit/".to_owned())],
+                body: Body::Bytes(Vec::new()),
+            },
             "/away/" => Answer {
                 status: 301,
                 headers: vec![("Location", "http://127.0.0.2:9/elsewhere".to_owned())],
@@ -474,6 +485,8 @@ fn a_crawl_follows_the_site_links_once_each_within_robots_and_finds_what_check_f
          <a href=\"marathon-travel-kit/\">Kit</a> <a href=\"/more/\">Here</a>\
          <a href=\"/guide.pdf\">Guide</a> <a href=\"/gone/\">Gone</a> <a href=\"/away/\">Away</a>\
          <a href=\"/private/secret/\">Secret</a> <a href=\"http://127.0.0.2:9/\">Elsewhere</a>\
+         <a href=\"/more/?a=1&amp;b=2\">Again</a> <a href=\"/to-private/\">Through</a>\
+         <a href=\"/kit\">Kit again</a> <a href=\"/loop/\">Round</a>\
          <a href=\"https://www.amazon.com/dp/B000000001\">A watch</a></body></html>",
     )
     .unwrap();
@@ -493,15 +506,21 @@ fn a_crawl_follows_the_site_links_once_each_within_robots_and_finds_what_check_f
         None,
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let said = stderr(&out);
+    // Two categories, /gone/, /away/, and /more/?a=1&b=2 (the test server has no such page).
+    assert!(said.contains("--crawl: 5 link(s) led to no page"), "{said}");
     assert!(
-        stderr(&out).contains("--crawl: 4 link(s) of the site led to no page"),
-        "two categories, /gone/ and /away/: {}",
-        stderr(&out)
+        said.contains("/category/destinations/ (HTTP 404)"),
+        "{said}"
+    );
+    // /kit, /to-private/ and /loop/: their targets are links, met before or disallowed.
+    assert!(
+        said.contains("--crawl: 3 link(s) redirect inside the site"),
+        "{said}"
     );
     assert!(
-        stderr(&out).contains("--crawl: 1 page(s) not checked: robots.txt disallows them"),
-        "{}",
-        stderr(&out)
+        said.contains("--crawl: 1 page(s) not checked: robots.txt disallows them"),
+        "{said}"
     );
     let live: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let on_disk = run(dir.path(), &["check", "site", "--format", "json"], None);
@@ -537,7 +556,46 @@ fn a_crawl_follows_the_site_links_once_each_within_robots_and_finds_what_check_f
     for never in ["/guide.pdf", "/private/secret/", "/wp-sitemap.xml"] {
         assert!(!asked.contains(&never), "{never}: {asked:?}");
     }
+    // An attribute value as written: `&amp;` is `&`.
+    assert!(asked.contains(&"/more/?a=1&b=2"), "{asked:?}");
     drop(log);
+    // From the bare host that sends everyone to `www.`: the home page, where it really is,
+    // is checked once (its links to `/` are to a page already read: as many pages as files),
+    // the others under `www.`, by its own robots.txt.
+    let out = run(
+        elsewhere.path(),
+        &[
+            "check",
+            "--crawl",
+            "http://blog.example/",
+            "--connect-to",
+            &server.connect_to("blog.example"),
+            "--connect-to",
+            &server.connect_to("www.blog.example"),
+            "--format",
+            "json",
+            "--rate",
+            "0",
+        ],
+        None,
+    );
+    let adopted: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        adopted["summary"]["files"].as_u64(),
+        Some(pages.len() as u64),
+        "{}",
+        stderr(&out)
+    );
+    let files: std::collections::HashSet<&str> = adopted["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert!(
+        files.contains("http://www.blog.example/2015/03/pyongyang-marathon/"),
+        "{files:?}"
+    );
     // --max-pages bounds the crawl.
     let out = run(
         elsewhere.path(),
@@ -943,22 +1001,6 @@ fn short_links_are_judged_where_they_go_online_then_offline_from_the_cache_and_f
 
 #[test]
 fn a_short_link_without_an_answer_is_asked_once_and_the_cache_keeps_what_another_run_wrote() {
-    let host = serve(|asked| match asked.path {
-        "/down" => answer(503, "text/html", "<p>busy</p>"),
-        "/slow" => {
-            // Long enough for the other run below to write the cache first.
-            std::thread::sleep(Duration::from_millis(1500));
-            Answer {
-                status: 301,
-                headers: vec![(
-                    "Location",
-                    "https://www.amazon.com/dp/B0SLOW0001?tag=mysite-20".to_owned(),
-                )],
-                body: Body::Bytes(Vec::new()),
-            }
-        }
-        _ => answer(404, "text/html", "<p>gone</p>"),
-    });
     let page = "<p>As an Amazon Associate I earn from qualifying purchases.</p>\n\
                 <a href=\"http://amzn.to/down\" rel=\"sponsored\">a</a>\n\
                 <a href=\"http://amzn.to/slow\" rel=\"sponsored\">b</a>\n";
@@ -969,15 +1011,27 @@ fn a_short_link_without_an_answer_is_asked_once_and_the_cache_keeps_what_another
     ]);
     let cache = dir.path().join("links.json");
     let other = cache.clone();
-    let writer = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(500));
-        std::fs::write(
-            &other,
-            "{\"affilint_link_cache\": 1, \"ttl_days\": 30, \"links\": {\"http://amzn.to/other\": \
-             {\"status\": 301, \"target\": \"https://www.amazon.com/dp/B0OTHER001?tag=mysite-20\", \
-             \"checked\": 1}}}",
-        )
-        .unwrap();
+    let host = serve(move |asked| match asked.path {
+        "/down" => answer(503, "text/html", "<p>busy</p>"),
+        "/slow" => {
+            // Another run writes the cache while this one waits for the answer.
+            std::fs::write(
+                &other,
+                "{\"affilint_link_cache\": 1, \"ttl_days\": 30, \"links\": {\"http://amzn.to/other\": \
+                 {\"status\": 301, \"target\": \"https://www.amazon.com/dp/B0OTHER001?tag=mysite-20\", \
+                 \"checked\": 1}}}",
+            )
+            .unwrap();
+            Answer {
+                status: 301,
+                headers: vec![(
+                    "Location",
+                    "https://www.amazon.com/dp/B0SLOW0001?tag=mysite-20".to_owned(),
+                )],
+                body: Body::Bytes(Vec::new()),
+            }
+        }
+        _ => answer(404, "text/html", "<p>gone</p>"),
     });
     let out = run(
         dir.path(),
@@ -997,7 +1051,6 @@ fn a_short_link_without_an_answer_is_asked_once_and_the_cache_keeps_what_another
         ],
         None,
     );
-    writer.join().unwrap();
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let short: Vec<&str> = report["findings"]
         .as_array()
@@ -1017,7 +1070,9 @@ fn a_short_link_without_an_answer_is_asked_once_and_the_cache_keeps_what_another
     };
     assert_eq!((asked("/down"), asked("/slow")), (1, 1));
     assert!(
-        stderr(&out).contains("--expand-short-links: http://amzn.to/down gave no answer"),
+        stderr(&out).contains(
+            "--expand-short-links: http://amzn.to/down (HTTP 503, no redirect) gave no answer"
+        ),
         "{}",
         stderr(&out)
     );
@@ -1026,6 +1081,61 @@ fn a_short_link_without_an_answer_is_asked_once_and_the_cache_keeps_what_another
     assert!(links.contains_key("http://amzn.to/slow"), "{written}");
     assert!(links.contains_key("http://amzn.to/other"), "{written}");
     assert!(!links.contains_key("http://amzn.to/down"), "{written}");
+}
+
+#[test]
+fn a_short_link_host_that_cannot_be_reached_is_given_up_and_the_cache_is_written_anyway() {
+    // A port nothing listens on: every question fails at once.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let links: String = (0..6)
+        .map(|i| format!("<a href=\"http://amzn.to/x{i}\" rel=\"sponsored\">{i}</a>\n"))
+        .collect();
+    let dir = crate::support::site(&[
+        ("affilint.toml", "[programs.amazon]\ntag = \"mysite-20\"\n"),
+        ("a.html", &links),
+    ]);
+    let online = run(
+        dir.path(),
+        &[
+            "check",
+            "a.html",
+            "--expand-short-links",
+            "--link-cache",
+            "links.json",
+            "--connect-to",
+            &format!("amzn.to:80:127.0.0.1:{port}"),
+        ],
+        None,
+    );
+    let said = stderr(&online);
+    assert!(
+        said.contains("--expand-short-links: amzn.to could not be reached"),
+        "{said}"
+    );
+    assert!(said.contains("http://amzn.to/x0 ("), "{said}");
+    assert!(
+        said.contains("and 2 other(s) gave no answer"),
+        "three asked: {said}"
+    );
+    // The next run, offline, reads the cache this one wrote (empty as it is).
+    let offline = run(
+        dir.path(),
+        &["check", "a.html", "--link-cache", "links.json"],
+        None,
+    );
+    assert_eq!(offline.status.code(), Some(1), "{}", stderr(&offline));
+    assert!(
+        !stderr(&offline).contains("--link-cache"),
+        "{}",
+        stderr(&offline)
+    );
+    assert!(
+        stdout(&offline).contains("short-link"),
+        "{}",
+        stdout(&offline)
+    );
 }
 
 #[test]

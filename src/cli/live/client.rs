@@ -128,6 +128,11 @@ pub(crate) enum FetchError {
     Status { status: u16, retried: String },
     #[error("redirected off the site, to {0}: not followed")]
     OffSite(String),
+    #[error("redirected to {0}, which robots.txt disallows: not followed")]
+    Disallowed(String),
+    /// A redirect inside the site, not followed ([`Redirects::Stop`]).
+    #[error("redirects to {0}")]
+    Redirect(Url),
     #[error("too many redirects (a loop?): gave up after {MAX_REDIRECTS}")]
     RedirectLoop,
     #[error("a redirect without a usable Location")]
@@ -138,6 +143,15 @@ pub(crate) enum FetchError {
     Encoding(String),
     #[error("{0}")]
     Transport(String),
+}
+
+/// What a request does with a redirect inside the site.
+#[derive(Clone, Copy)]
+pub(crate) enum Redirects<'a> {
+    /// Follows it, to a URL this says may be asked (robots.txt).
+    Follow(&'a dyn Fn(&Url) -> bool),
+    /// Stops there: the error says where it goes (a crawl takes that for a link).
+    Stop,
 }
 
 /// The run's HTTP client.
@@ -211,11 +225,18 @@ impl Client {
     /// Reads `url`, following redirects inside the site; `html` asks for an HTML body (any
     /// other is refused unread).
     pub(crate) fn get(&self, url: &Url, html: bool) -> Result<Body, FetchError> {
-        self.fetch(url, html).map(|(_, body)| body)
+        self.fetch(url, html, Redirects::Follow(&|_| true))
+            .map(|(_, body)| body)
     }
 
-    /// As [`Client::get`], with the URL the body came from once redirects are followed.
-    pub(crate) fn fetch(&self, url: &Url, html: bool) -> Result<(Url, Body), FetchError> {
+    /// As [`Client::get`], with what to do with a redirect inside the site, and the URL the
+    /// body came from once redirects are followed.
+    pub(crate) fn fetch(
+        &self,
+        url: &Url,
+        html: bool,
+        redirects: Redirects<'_>,
+    ) -> Result<(Url, Body), FetchError> {
         if !self.on_site(url) {
             return Err(FetchError::OffSite(url.to_string()));
         }
@@ -244,6 +265,13 @@ impl Client {
                         .write()
                         .unwrap_or_else(|p| p.into_inner())
                         .insert(next.origin());
+                }
+                match redirects {
+                    Redirects::Stop => return Err(FetchError::Redirect(next)),
+                    Redirects::Follow(allowed) if !allowed(&next) => {
+                        return Err(FetchError::Disallowed(next.to_string()));
+                    }
+                    Redirects::Follow(_) => {}
                 }
                 url = next;
                 continue;
@@ -345,6 +373,18 @@ impl Client {
                             })
                         }
                         Ok(r) => Ok(r),
+                        Err(ureq::Error::Timeout(_)) => Err(FetchError::Transport(format!(
+                            "timed out (--connect-timeout {} s, --timeout {} s)",
+                            self.politeness.connect_timeout.as_secs(),
+                            self.politeness.timeout.as_secs()
+                        ))),
+                        Err(ureq::Error::Io(e))
+                            if e.kind() == std::io::ErrorKind::ConnectionRefused =>
+                        {
+                            Err(FetchError::Transport(format!(
+                                "the site could not be reached (connection refused: {e})"
+                            )))
+                        }
                         Err(e) => Err(FetchError::Transport(e.to_string())),
                     };
                 }
@@ -402,7 +442,14 @@ fn same_site(from: &Url, to: &Url) -> bool {
         let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
         host.strip_prefix("www.").map(str::to_owned).unwrap_or(host)
     };
-    matches!(to.scheme(), "http" | "https") && bare(from) == bare(to)
+    // The same port, or each scheme's own (`http://a/` to `https://a/`): another port is
+    // another server.
+    let ports = if from.scheme() == to.scheme() {
+        from.port_or_known_default() == to.port_or_known_default()
+    } else {
+        from.port().is_none() && to.port().is_none()
+    };
+    matches!(to.scheme(), "http" | "https") && ports && bare(from) == bare(to)
 }
 
 /// A page's body, whose read errors say what they mean for the page.
@@ -464,6 +511,14 @@ mod tests {
         assert!(!same_site(
             &url("https://blog.example/"),
             &url("https://blog.example.evil/")
+        ));
+        assert!(!same_site(
+            &url("https://blog.example/"),
+            &url("https://blog.example:8443/")
+        ));
+        assert!(same_site(
+            &url("http://127.0.0.1:8080/"),
+            &url("http://127.0.0.1:8080/x/")
         ));
     }
 

@@ -9,12 +9,12 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use htmlize::unescape_attribute;
 use lol_html::send::{HtmlRewriter, Settings};
 use lol_html::{MemorySettings, element};
 use url::{Origin, Url};
 
 use super::client::{Body, Client, FetchError};
-use super::discover::{self, Robots};
 
 /// Path endings that name files, not pages: a crawl does not ask for them.
 const NOT_PAGES: &[&str] = &[
@@ -24,6 +24,10 @@ const NOT_PAGES: &[&str] = &[
 ];
 /// The memory the link pass of a page may use.
 const LINK_PASS_MEMORY: usize = 4 << 20;
+/// Links kept waiting at least, whatever `--max-pages` says: some lead to no page.
+const MIN_WAITING: usize = 10_000;
+/// How many of the links that led to no page the note names.
+const EXAMPLES: usize = 5;
 /// The most links read from one page.
 const MAX_LINKS_PER_PAGE: usize = 10_000;
 
@@ -39,18 +43,27 @@ struct State {
     roots: HashSet<Url>,
     /// Every page met so far, checked or waiting: none is asked for twice.
     queued: HashSet<Url>,
+    /// Where the pages read came from once redirects were followed (the root's `www.`,
+    /// `/x` to `/x/`): a link there is to a page already read.
+    arrived: HashSet<Url>,
     /// The pages met and not yet asked for, in the order they were met.
     waiting: VecDeque<Url>,
     /// The pages read so far (what `--max-pages` counts).
     read: usize,
     /// The links of each page read in this round, by the page's URL as queued.
     links: HashMap<String, Vec<Url>>,
-    /// Each site's robots.txt (an error: it could not be read, nothing is allowed).
-    robots: HashMap<Origin, Result<Robots, String>>,
-    /// Links that led to no page: not HTML, gone (404, 410), or sent off the site.
+    /// The sites whose robots.txt could not be read, said once each.
+    unreadable: HashSet<Origin>,
+    /// Links that led to no page: not HTML, gone (404, 410), or sent off the site; the
+    /// first few of them, with why.
     not_pages: usize,
+    not_page_examples: Vec<(Url, String)>,
+    /// Links that redirect inside the site (their targets are checked instead).
+    redirects: usize,
     disallowed: usize,
     stopped: bool,
+    /// Sites met on the way whose robots.txt could not be read: nothing of them is checked.
+    errors: Vec<(String, String)>,
 }
 
 impl Crawl {
@@ -69,20 +82,41 @@ impl Crawl {
     /// Starts from `root` (robots.txt allows it): whether it is to be checked (it was not
     /// named before, and `--max-pages` leaves room).
     pub(crate) fn start(&self, root: &Url) -> bool {
+        let mut root = root.clone();
+        root.set_fragment(None);
         let mut state = self.state();
         state.roots.insert(root.clone());
-        state.queued.len() < self.max && state.queued.insert(root.clone())
+        if state.queued.len() >= self.max {
+            state.stopped |= !state.queued.contains(&root);
+            return false;
+        }
+        state.queued.insert(root)
     }
 
-    /// Takes over the robots.txt already read for the sites named.
-    pub(crate) fn know_robots(&self, robots: HashMap<Origin, Result<Robots, String>>) {
-        self.state().robots.extend(robots);
+    /// Whether `url` is one the crawl starts from (a redirect from it is followed, and an
+    /// error is the page's).
+    pub(crate) fn is_root(&self, url: &Url) -> bool {
+        self.state().roots.contains(url)
+    }
+
+    /// The page queued as `page` redirects to `to` inside the site: the target is its link,
+    /// checked in the next round unless met already.
+    pub(crate) fn redirected(&self, page: &str, to: Url) {
+        let mut to = to;
+        to.set_fragment(None);
+        let mut state = self.state();
+        state.redirects += 1;
+        state.links.insert(page.to_owned(), vec![to]);
     }
 
     /// `body`, the page queued as `page` and read from `at`, with its links noted as it is
     /// read.
     pub(crate) fn reader(self: &Arc<Self>, page: &str, at: Url, body: Body) -> Body {
-        self.state().read += 1;
+        {
+            let mut state = self.state();
+            state.read += 1;
+            state.arrived.insert(at.clone());
+        }
         let found = Arc::new(Mutex::new(Found::default()));
         let seen = found.clone();
         let links = element!("a[href], area[href], base[href]", move |el| {
@@ -125,7 +159,14 @@ impl Crawl {
             _ => false,
         };
         let found = not_page && !state.roots.contains(url);
-        state.not_pages += usize::from(found);
+        if found {
+            state.not_pages += 1;
+            if state.not_page_examples.len() < EXAMPLES {
+                state
+                    .not_page_examples
+                    .push((url.clone(), error.to_string()));
+            }
+        }
         found
     }
 
@@ -133,28 +174,42 @@ impl Crawl {
     /// met before, on the sites being checked, allowed by their robots.txt; as many as
     /// `--max-pages` leaves room for (links that lead to no page do not count), the others
     /// waiting for the round after.
-    pub(crate) fn next(&self, client: &Client, round: &[String]) -> Vec<Url> {
+    pub(crate) fn next(
+        &self,
+        client: &Client,
+        round: &[String],
+        robots: impl Fn(&Url) -> Result<bool, String>,
+    ) -> Vec<Url> {
         let mut state = self.state();
         for page in round {
             for url in state.links.remove(page).unwrap_or_default() {
-                if !client.on_site(&url) || state.queued.contains(&url) {
+                let met = state.queued.contains(&url) || state.arrived.contains(&url);
+                if met || !client.on_site(&url) {
                     continue;
                 }
-                let robots = match state.robots.get(&url.origin()) {
-                    Some(robots) => robots,
-                    // A site adopted on the way (`www.`, `https`): its own robots.txt.
-                    None => {
-                        let read = discover::robots(client, &url);
-                        state.robots.entry(url.origin()).or_insert(read)
+                // Enough waiting for what `--max-pages` leaves (some lead to no page): the
+                // rest is not kept.
+                if state.waiting.len() >= self.max.max(MIN_WAITING) {
+                    state.stopped = true;
+                    continue;
+                }
+                // A site adopted on the way (`www.`, `https`) has its own robots.txt.
+                let allowed = match robots(&url) {
+                    Ok(allowed) => allowed,
+                    Err(e) => {
+                        if state.unreadable.insert(url.origin()) {
+                            let site = url.origin().ascii_serialization();
+                            state.errors.push((format!("{site}/"), e));
+                        }
+                        false
                     }
                 };
-                if !robots.as_ref().is_ok_and(|r| r.allowed(&url)) {
-                    state.disallowed += 1;
-                    state.queued.insert(url);
-                    continue;
-                }
                 state.queued.insert(url.clone());
-                state.waiting.push_back(url);
+                if allowed {
+                    state.waiting.push_back(url);
+                } else {
+                    state.disallowed += 1;
+                }
             }
         }
         let room = self.max.saturating_sub(state.read);
@@ -166,21 +221,43 @@ impl Crawl {
         next
     }
 
+    /// The sites met on the way that could not be checked, with why.
+    pub(crate) fn errors(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut self.state().errors)
+    }
+
     /// What the crawl has to say once it is over.
     pub(crate) fn notes(&self) -> Vec<String> {
         let state = self.state();
         let mut notes = Vec::new();
         if state.not_pages > 0 {
+            let examples: Vec<String> = state
+                .not_page_examples
+                .iter()
+                .map(|(url, why)| format!("{url} ({why})"))
+                .collect();
+            let more = if state.not_pages > examples.len() {
+                ", ..."
+            } else {
+                ""
+            };
             notes.push(format!(
-                "--crawl: {} link(s) of the site led to no page (not HTML, 404 or 410, or a \
-                 redirect off the site): not checked",
-                state.not_pages
+                "--crawl: {} link(s) led to no page (not HTML, 404 or 410, or a redirect off \
+                 the site), not checked: {}{more}",
+                state.not_pages,
+                examples.join(", ")
+            ));
+        }
+        if state.redirects > 0 {
+            notes.push(format!(
+                "--crawl: {} link(s) redirect inside the site: their targets were checked in \
+                 their place",
+                state.redirects
             ));
         }
         if state.disallowed > 0 {
             notes.push(format!(
-                "--crawl: {} page(s) not checked: robots.txt disallows them (or could not be \
-                 read)",
+                "--crawl: {} page(s) not checked: robots.txt disallows them",
                 state.disallowed
             ));
         }
@@ -190,22 +267,27 @@ impl Crawl {
         notes
     }
 
-    /// Notes the links of `page`, read from `at`.
+    /// Notes the links of `page`, read from `at`: each once, those not met before (what
+    /// was met changes only between rounds, so this is the same however pages finish).
     fn found(&self, page: String, at: &Url, found: Found) {
+        // Attribute values as written: `&amp;` is `&` (WordPress writes `&#038;`).
         let base = found
             .base
-            .and_then(|b| at.join(&b).ok())
+            .and_then(|b| at.join(unescape_attribute(b.as_str()).trim()).ok())
             .unwrap_or_else(|| at.clone());
+        let mut state = self.state();
+        let mut seen = HashSet::new();
         let links = found
             .hrefs
             .iter()
-            .filter_map(|href| base.join(href.trim()).ok())
+            .filter_map(|href| base.join(unescape_attribute(href.as_str()).trim()).ok())
             .filter_map(|mut url| {
                 url.set_fragment(None);
                 (matches!(url.scheme(), "http" | "https") && names_a_page(&url)).then_some(url)
             })
+            .filter(|url| !state.queued.contains(url) && seen.insert(url.clone()))
             .collect();
-        self.state().links.insert(page, links);
+        state.links.insert(page, links);
     }
 }
 
@@ -292,7 +374,9 @@ mod tests {
         let crawl = Arc::new(Crawl::new(10));
         let page = b"<a href='/a/#top'>a</a><base href='https://a.example/blog/'>\
             <a href=b>b</a><a href='c.pdf'>c</a><a download href='d'>d</a>\
-            <area href='mailto:x@a.example'><a href='https://other.example/'>o</a>";
+            <area href='mailto:x@a.example'><a href='https://other.example/'>o</a>\
+            <a href='/s/?orderby=price&amp;paged=2'>2</a><a href='/s/?orderby=price&#038;paged=2'>\
+            2 again</a><a href=b#x>b again</a>";
         let body: Body = Box::new(&page[..]);
         let mut reader = crawl.reader(
             "https://a.example/x",
@@ -318,7 +402,8 @@ mod tests {
             [
                 "https://a.example/a/",
                 "https://a.example/blog/b",
-                "https://other.example/"
+                "https://other.example/",
+                "https://a.example/s/?orderby=price&paged=2"
             ]
         );
     }

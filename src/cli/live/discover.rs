@@ -117,7 +117,7 @@ pub(crate) fn pages(client: &Client, start: &Url, max: usize, robots: &Robots) -
     if !read_any {
         found.notes.push(format!(
             "{start}: no sitemap could be read (those robots.txt names, {}); checking the \
-             page itself",
+             page itself (`--crawl` follows its links to the others)",
             WELL_KNOWN.join(", ")
         ));
         if robots.allowed(start) && max > 0 {

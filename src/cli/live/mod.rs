@@ -9,14 +9,15 @@ mod discover;
 mod short;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use affilint::{Engine, Location};
-use url::Url;
+use url::{Origin, Url};
 
 pub(crate) use client::ConnectTo;
-use client::{Body, Client, Politeness};
+use client::{Body, Client, FetchError, Politeness, Redirects};
 use crawl::Crawl;
+use discover::Robots;
 use short::Expander;
 
 use super::args::{LiveArgs, ShortArgs};
@@ -44,11 +45,12 @@ pub(crate) fn inputs(
         max_bytes: args.max_page_mib.saturating_mul(1024 * 1024),
         connect_to: connect_to.to_vec(),
     };
+    let max_pages = usize::try_from(args.max_pages).unwrap_or(usize::MAX);
     let (mut live, roots) = Live::new(urls, politeness)?;
     if args.crawl {
-        live.crawl = Some(Arc::new(Crawl::new(args.max_pages)));
+        live.crawl = Some(Arc::new(Crawl::new(max_pages)));
     }
-    let found = live.discover(&roots, args.max_pages);
+    let found = live.discover(&roots, max_pages);
     Ok(Some((live, found)))
 }
 
@@ -75,6 +77,9 @@ pub(crate) struct Live {
     client: Client,
     /// With `--crawl`: the pages are found by following their links.
     crawl: Option<Arc<Crawl>>,
+    /// Each site's robots.txt, read once (an error: it could not be read, nothing is
+    /// allowed): the sites named, and those a redirect adopts (`www.`, `https`).
+    robots: Mutex<HashMap<Origin, Result<Robots, String>>>,
 }
 
 /// The pages found on the sites named, what could not be read on the way, and notes.
@@ -102,6 +107,7 @@ impl Live {
             Live {
                 client: Client::new(politeness, sites),
                 crawl: None,
+                robots: Mutex::new(HashMap::new()),
             },
             roots,
         ))
@@ -117,13 +123,13 @@ impl Live {
         };
         let mut seen = HashSet::new();
         // One robots.txt per site, however many of its pages are named.
-        let mut robots = HashMap::new();
+        let mut robots = self.robots.lock().unwrap_or_else(|p| p.into_inner());
         for root in roots {
             let left = max.saturating_sub(out.pages.len());
             let rules = robots
                 .entry(root.origin())
                 .or_insert_with(|| discover::robots(&self.client, root));
-            let found = match (rules, &self.crawl) {
+            let found = match (&*rules, &self.crawl) {
                 (Ok(rules), Some(_)) if !rules.allowed(root) => {
                     out.errors.push((
                         Location::Url(root.to_string()),
@@ -154,19 +160,44 @@ impl Live {
                 }
             }
         }
-        if let Some(crawl) = &self.crawl {
-            crawl.know_robots(robots);
+        if self.crawl.is_some() && out.pages.is_empty() && out.errors.is_empty() {
+            out.errors.push((
+                Location::Url(roots.first().map(Url::to_string).unwrap_or_default()),
+                "no page to check was found".into(),
+            ));
         }
         out
     }
 
+    /// Whether robots.txt lets affilint ask for `url`; an error when the site's robots.txt
+    /// could not be read (nothing of it is asked then). A site first met here has its
+    /// robots.txt read now.
+    fn robots_allow(&self, url: &Url) -> Result<bool, String> {
+        let mut robots = self.robots.lock().unwrap_or_else(|p| p.into_inner());
+        let rules = robots
+            .entry(url.origin())
+            .or_insert_with(|| discover::robots(&self.client, url));
+        rules.as_ref().map(|r| r.allowed(url)).map_err(Clone::clone)
+    }
+
     /// The body of the page at `url`, streamed; an error says why there is none to check,
-    /// and `None` that a link a crawl found led to no page.
+    /// and `None` that a link a crawl found led to no page (or redirects: the crawl takes
+    /// its target for a link, so the page is checked, once, where it is).
     pub(crate) fn open(&self, url: &str) -> Result<Option<Body>, String> {
         let parsed = Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
-        match (self.client.fetch(&parsed, true), &self.crawl) {
+        let allowed = |next: &Url| self.robots_allow(next).unwrap_or(false);
+        let crawled = self.crawl.as_ref().filter(|c| !c.is_root(&parsed));
+        let redirects = match crawled {
+            Some(_) => Redirects::Stop,
+            None => Redirects::Follow(&allowed),
+        };
+        match (self.client.fetch(&parsed, true, redirects), &self.crawl) {
             (Ok((at, body)), Some(crawl)) => Ok(Some(crawl.reader(url, at, body))),
             (Ok((_, body)), None) => Ok(Some(body)),
+            (Err(FetchError::Redirect(to)), Some(crawl)) => {
+                crawl.redirected(url, to);
+                Ok(None)
+            }
             (Err(e), Some(crawl)) if crawl.not_a_page(&parsed, &e) => Ok(None),
             (Err(e), _) => Err(e.to_string()),
         }
@@ -179,7 +210,7 @@ impl Live {
             return Vec::new();
         };
         let round: Vec<String> = round.iter().map(Location::to_string).collect();
-        let next = crawl.next(&self.client, &round);
+        let next = crawl.next(&self.client, &round, |url| self.robots_allow(url));
         next.into_iter()
             .map(|url| Location::Url(url.to_string()))
             .collect()
@@ -188,6 +219,15 @@ impl Live {
     /// Whether the pages are found by a crawl, as they are checked.
     pub(crate) fn crawls(&self) -> bool {
         self.crawl.is_some()
+    }
+
+    /// The sites a crawl met on the way and could not check, with why.
+    pub(crate) fn errors(&self) -> Vec<(Location, String)> {
+        let errors = self.crawl.as_ref().map(|c| c.errors()).unwrap_or_default();
+        errors
+            .into_iter()
+            .map(|(site, e)| (Location::Url(site), e))
+            .collect()
     }
 
     /// What there is to say once the run is over.

@@ -3,7 +3,7 @@
 //! file that a team commits so CI stays offline and deterministic. The engine asks through
 //! the resolver [`Expander::resolve`] gives it; only the short-link hosts are asked.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -19,6 +19,8 @@ use crate::cli::write;
 
 /// The cache file's format version.
 const VERSION: u32 = 1;
+/// Network failures in a row after which a short-link host is not asked again in the run.
+const GIVE_UP: u32 = 3;
 /// How long an answer holds before an online run asks again.
 const DEFAULT_TTL_DAYS: u64 = 30;
 /// The least time between two questions to one short-link host.
@@ -86,9 +88,21 @@ pub(crate) struct Expander {
     pace: Pace,
     /// A lock per link being asked about.
     asking: Mutex<HashMap<String, Arc<Mutex<()>>>>,
-    /// The links that gave no answer this run (a timeout, a 5xx, a 200 page): not asked
-    /// again on the next page that has them.
-    unanswered: Mutex<BTreeSet<String>>,
+    /// The links that gave no answer this run (a timeout, a 5xx, a 200 page), with why:
+    /// not asked again on the next page that has them.
+    unanswered: Mutex<BTreeMap<String, String>>,
+    /// Per short-link host, the network failures in a row; past [`GIVE_UP`], why the host
+    /// is not asked any more this run.
+    failing: Mutex<HashMap<String, (u32, Option<String>)>>,
+}
+
+/// What asking a short link gave.
+enum Reply {
+    Answer(Answer),
+    /// It was asked, and said nothing of where it goes: why.
+    Silent(String),
+    /// It was not asked (its host is not answering this run, or it is no URL).
+    NotAsked,
 }
 
 impl Expander {
@@ -125,11 +139,13 @@ impl Expander {
             path: path.map(Path::to_path_buf),
             ttl: Duration::from_secs(ttl_days.saturating_mul(86_400)),
             links: Mutex::new(links),
-            changed: Mutex::new(false),
             agent,
             pace: Pace::default(),
             asking: Mutex::new(HashMap::new()),
-            unanswered: Mutex::new(BTreeSet::new()),
+            unanswered: Mutex::new(BTreeMap::new()),
+            failing: Mutex::new(HashMap::new()),
+            // Online, the file is written even when nothing answers: an offline run reads it.
+            changed: Mutex::new(online && path.is_some_and(|p| !p.exists())),
         })
     }
 
@@ -157,14 +173,14 @@ impl Expander {
             self.unanswered
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .contains(url)
+                .contains_key(url)
         };
         match (known, &self.agent) {
             (Some(answer), None) => answer.target(),
             (Some(answer), Some(_)) if fresh(&answer) => answer.target(),
             (known, Some(_)) if unanswered() => known.and_then(|a| a.target()),
             (known, Some(agent)) => match self.ask(agent, url) {
-                Some(answer) => {
+                Reply::Answer(answer) => {
                     let target = answer.target();
                     self.links
                         .lock()
@@ -174,23 +190,48 @@ impl Expander {
                     target
                 }
                 // No answer now: the old one, if any, still says more than nothing.
-                None => {
+                Reply::Silent(why) => {
                     self.unanswered
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
-                        .insert(url.to_owned());
+                        .insert(url.to_owned(), why);
                     known.and_then(|a| a.target())
                 }
+                Reply::NotAsked => known.and_then(|a| a.target()),
             },
             (None, None) => None,
         }
     }
 
     /// Asks `url` where it goes, without following it.
-    fn ask(&self, agent: &Agent, url: &str) -> Option<Answer> {
-        let parsed = Url::parse(url).ok()?;
-        self.pace.wait(parsed.host_str()?, PACE);
-        let response = agent.get(parsed.as_str()).call().ok()?;
+    fn ask(&self, agent: &Agent, url: &str) -> Reply {
+        let Some((parsed, host)) = Url::parse(url)
+            .ok()
+            .and_then(|u| Some((u.clone(), u.host_str()?.to_owned())))
+        else {
+            return Reply::NotAsked;
+        };
+        let failing = || self.failing.lock().unwrap_or_else(|p| p.into_inner());
+        if failing().get(&host).is_some_and(|(_, gone)| gone.is_some()) {
+            return Reply::NotAsked;
+        }
+        self.pace.wait(&host, PACE);
+        let response = match agent.get(parsed.as_str()).call() {
+            Ok(response) => {
+                failing().remove(&host);
+                response
+            }
+            Err(e) => {
+                let why = e.to_string();
+                let mut failing = failing();
+                let (count, gone) = failing.entry(host).or_default();
+                *count += 1;
+                if *count >= GIVE_UP {
+                    *gone = Some(why.clone());
+                }
+                return Reply::Silent(why);
+            }
+        };
         let status = response.status().as_u16();
         let target = response
             .headers()
@@ -202,29 +243,43 @@ impl Expander {
             300..=399 if target.is_some() => {}
             404 | 410 => {}
             // Anything else (a 200 page, a 5xx) says nothing about where it goes.
-            _ => return None,
+            _ => return Reply::Silent(format!("HTTP {status}, no redirect")),
         }
-        Some(Answer {
+        Reply::Answer(Answer {
             status,
             target,
             checked: now(),
         })
     }
 
-    /// What there is to say once the run is over: the links that gave no answer.
+    /// What there is to say once the run is over: the hosts given up on, the links that
+    /// gave no answer.
     pub(crate) fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        let failing = self.failing.lock().unwrap_or_else(|p| p.into_inner());
+        let mut gone: Vec<(&String, &String)> = failing
+            .iter()
+            .filter_map(|(host, (_, gone))| Some((host, gone.as_ref()?)))
+            .collect();
+        gone.sort();
+        for (host, why) in gone {
+            notes.push(format!(
+                "--expand-short-links: {host} could not be reached ({why}); its other short \
+                 links were not asked this run"
+            ));
+        }
         let unanswered = self.unanswered.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(first) = unanswered.first() else {
-            return Vec::new();
-        };
-        let others = match unanswered.len() - 1 {
-            0 => String::new(),
-            n => format!(" and {n} other(s)"),
-        };
-        vec![format!(
-            "--expand-short-links: {first}{others} gave no answer (a timeout, a server \
-             error, or no redirect): judged as short links; run again later"
-        )]
+        if let Some((first, why)) = unanswered.first_key_value() {
+            let others = match unanswered.len() - 1 {
+                0 => String::new(),
+                n => format!(" and {n} other(s)"),
+            };
+            notes.push(format!(
+                "--expand-short-links: {first} ({why}){others} gave no answer: judged by the \
+                 cache's answer when it has one, else as short links; run again later"
+            ));
+        }
+        notes
     }
 
     /// Writes the cache back (atomically) when it learnt something; answers another run
@@ -237,9 +292,16 @@ impl Expander {
             return Ok(());
         }
         let mut links = self.links.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let on_disk = std::fs::read_to_string(path)
-            .ok()
-            .and_then(|text| read_cache(&text).ok());
+        // Best effort: a run that writes between this read and the rename below loses.
+        let on_disk = match std::fs::read_to_string(path) {
+            Ok(text) => Some(read_cache(&text).map_err(|e| {
+                format!(
+                    "{}: {e}; it changed during the run, and was not overwritten",
+                    path.display()
+                )
+            })?),
+            Err(_) => None,
+        };
         for (url, answer) in on_disk.map(|f| f.links).unwrap_or_default() {
             match links.get(&url) {
                 Some(ours) if ours.checked >= answer.checked => {}
