@@ -56,11 +56,29 @@ fn from_site(args: &InitArgs) -> Result<(String, String), String> {
     let engine = Engine::new(&rules, &Config::default()).map_err(|e| e.to_string())?;
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     let kinds = [affilint::Kind::Html, affilint::Kind::Markdown];
+    if let Some(url) = args.from.iter().find(|p| {
+        p.to_str()
+            .is_some_and(|p| p.starts_with("http://") || p.starts_with("https://"))
+    }) {
+        return Err(format!(
+            "--from {}: init reads files, not live sites; `affilint check {0}` names the ids \
+             the site carries, to set under [programs.<id>]",
+            url.display()
+        ));
+    }
     let (inputs, sites, mut failures) = inventory::inputs(&args.from, &args.exclude, jobs, &kinds)?;
     let (counts, read_failures) = inventory::gather(&engine, &inputs, &sites, jobs)?;
     failures.extend(read_failures);
     for failure in &failures {
         eprintln!("affilint: {}: {}", failure.location, failure.message);
+    }
+    // Nothing read is nothing to write a config from.
+    if counts.pages == 0 {
+        let shown: Vec<String> = args.from.iter().map(|p| p.display().to_string()).collect();
+        return Err(format!(
+            "--from {}: no page or Markdown file could be read; no config written",
+            shown.join(" ")
+        ));
     }
     let shown: Vec<String> = args.from.iter().map(|p| p.display().to_string()).collect();
     let written = config_text(&rules, &counts, &shown.join(" "));

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Mutex;
 
-use affilint::{AffiliateLink, Engine, Kind, Location, Site};
+use affilint::{AffiliateLink, CONFIG_FILE_NAME, Engine, Kind, Location, Site};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -140,8 +140,14 @@ impl Counts {
         } else {
             "found affiliate ids of programs without an id in the config"
         };
+        // `init --from` reads files: a live site's ids go into the config by hand.
+        let make_yours = if paths.is_empty() {
+            format!("set them under [programs.<id>] in {CONFIG_FILE_NAME} (or --tag PROGRAM=ID)")
+        } else {
+            format!("`affilint init --from {paths}`")
+        };
         Some(format!(
-            "{whose}: {}; `affilint init --from {paths}` makes them yours",
+            "{whose}: {}; {make_yours} makes them yours",
             found.join(", ")
         ))
     }

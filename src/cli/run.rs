@@ -113,6 +113,19 @@ pub(crate) fn lint(
         return Err(refuse_fix(url));
     }
     #[cfg(feature = "live")]
+    if let Some(args) = options.live.filter(|a| a.crawl) {
+        if urls.is_empty() && !common.quiet {
+            eprintln!("affilint: note: --crawl follows the links of live sites: give a URL");
+        }
+        if common.shard.is_some() && !urls.is_empty() {
+            return Err(format!(
+                "--shard cannot split a crawl (its pages are found as it goes); shard a \
+                 sitemap check, or crawl in one run ({} page(s) at most with --max-pages)",
+                args.max_pages
+            ));
+        }
+    }
+    #[cfg(feature = "live")]
     let live = live::inputs(&urls, options.live, &common.short.connect_to)?;
     let skip = match &mode {
         Mode::FixInto(dir) => Some(dir.as_path()),
@@ -271,6 +284,18 @@ pub(crate) fn lint(
         .filter(|(_, f)| f.side == Side::Write)
         .count();
     failures.extend(tally.failures.into_iter().map(|(_, f)| f));
+    #[cfg(feature = "live")]
+    if let Some(live) = &live {
+        failures.extend(
+            live.errors()
+                .into_iter()
+                .map(|(location, message)| FileError {
+                    location,
+                    side: Side::Read,
+                    message,
+                }),
+        );
+    }
     summary.not_read = failures.iter().filter(|f| f.side == Side::Read).count();
     if let Some(n) = &mut summary.not_written {
         *n = not_written;
@@ -345,11 +370,15 @@ pub(crate) fn lint(
 /// Says which affiliate ids the pages carry for programs without an id in the config.
 fn note_ids(engine: &Engine, counts: &Counts, paths: &[std::path::PathBuf]) {
     let active: Vec<&str> = engine.active_programs().collect();
-    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let paths = if shown.is_empty() {
-        ".".to_owned()
-    } else {
-        shown.join(" ")
+    // Files only: `init --from` does not read live sites.
+    let shown: Vec<String> = paths
+        .iter()
+        .filter(|p| !is_url(p))
+        .map(|p| p.display().to_string())
+        .collect();
+    let paths = match (shown.is_empty(), paths.is_empty()) {
+        (true, true) => ".".to_owned(),
+        _ => shown.join(" "),
     };
     match counts.note(&active, &paths) {
         Some(note) => eprintln!("affilint: note: {note}"),

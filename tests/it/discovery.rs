@@ -318,6 +318,27 @@ fn a_rule_file_declares_retired_hosts() {
 }
 
 #[test]
+fn init_from_nothing_readable_or_a_url_writes_nothing_and_says_why() {
+    let dir = site(&[("empty/notes.txt", "no pages here")]);
+    for (from, says) in [
+        (
+            "empty",
+            "no page or Markdown file could be read; no config written",
+        ),
+        (
+            "missing",
+            "no page or Markdown file could be read; no config written",
+        ),
+        ("https://blog.example/", "init reads files, not live sites"),
+    ] {
+        let out = run(dir.path(), &["init", "--from", from], None);
+        assert_eq!(out.status.code(), Some(2), "{from}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{from}: {}", stderr(&out));
+        assert!(!dir.path().join("affilint.toml").exists(), "{from}");
+    }
+}
+
+#[test]
 fn init_from_writes_the_most_used_id_per_marketplace_and_notes_the_others() {
     let page = |links: &[&str]| {
         let mut page = String::from(DISCLOSED);
