@@ -301,7 +301,8 @@ pub(crate) fn lint(
         *n = not_written;
     }
     let counts = inventory.into_counts();
-    if !common.quiet {
+    // Nothing read, nothing to say about ids.
+    if !common.quiet && summary.files > 0 {
         note_ids(&engine, &counts, &common.walk.paths);
     }
     printer.style().inventory(&counts);

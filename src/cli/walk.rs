@@ -95,6 +95,18 @@ impl Excludes {
     }
 }
 
+/// Whether a path that is not there looks like a site meant as a URL: `host:port`,
+/// `www.`, or another scheme's `://`.
+fn looks_like_a_site(path: &Path) -> bool {
+    let Some(text) = path.to_str() else {
+        return false;
+    };
+    let port = text.rsplit_once(':').is_some_and(|(host, port)| {
+        !host.is_empty() && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
+    });
+    text.contains("://") || text.starts_with("www.") || port
+}
+
 /// Whether `input` belongs to shard `k` of `n` (1-based): a stable hash of its path, so the
 /// split is the same on every machine and run. Standard input belongs to every shard.
 pub(crate) fn in_shard(input: &Input, (k, n): (u32, u32)) -> bool {
@@ -167,8 +179,13 @@ pub(crate) fn collect(
         let metadata = match std::fs::metadata(root) {
             Ok(m) => m,
             Err(e) => {
+                let hint = if looks_like_a_site(root) {
+                    " (a live site is checked by its URL: http://... or https://...)"
+                } else {
+                    ""
+                };
                 walk.errors
-                    .push((Location::File(root.clone()), e.to_string()));
+                    .push((Location::File(root.clone()), format!("{e}{hint}")));
                 continue;
             }
         };
@@ -295,6 +312,21 @@ pub(crate) fn leftovers_in(dir: &Path) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_path_that_reads_as_a_site_gets_the_url_hint() {
+        for site in [
+            "127.0.0.1:8080",
+            "blog.example:443",
+            "www.blog.example",
+            "ftp://a.example/",
+        ] {
+            assert!(looks_like_a_site(Path::new(site)), "{site}");
+        }
+        for path in ["site", "public/index.html", "C:", "notes:draft.md"] {
+            assert!(!looks_like_a_site(Path::new(path)), "{path}");
+        }
+    }
 
     #[test]
     fn walks_html_files_in_order_and_skips_excluded_and_hidden_ones() {

@@ -1127,7 +1127,9 @@ fn a_short_link_host_that_cannot_be_reached_is_given_up_and_the_cache_is_written
     );
     assert_eq!(offline.status.code(), Some(1), "{}", stderr(&offline));
     assert!(
-        !stderr(&offline).contains("--link-cache"),
+        stderr(&offline).contains(
+            "--link-cache: 6 short link(s) not in the cache (the first: http://amzn.to/x0)"
+        ),
         "{}",
         stderr(&offline)
     );

@@ -204,6 +204,18 @@ impl Client {
         *interval = (*interval).max(delay);
     }
 
+    /// `to`'s host (a site adopted by a redirect) is asked no faster than `from`'s.
+    fn inherit_pace(&self, from: &Url, to: &Url) {
+        let mut intervals = self.interval.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(delay) = intervals.get(from.host_str().unwrap_or_default()).copied() else {
+            return;
+        };
+        let interval = intervals
+            .entry(to.host_str().unwrap_or_default().to_owned())
+            .or_default();
+        *interval = (*interval).max(delay);
+    }
+
     /// Waits for `url`'s host's turn.
     fn wait_turn(&self, url: &Url) {
         let host = url.host_str().unwrap_or_default().to_owned();
@@ -265,6 +277,8 @@ impl Client {
                         .write()
                         .unwrap_or_else(|p| p.into_inner())
                         .insert(next.origin());
+                    // Where the site really is keeps the pace robots.txt asked for.
+                    self.inherit_pace(&url, &next);
                 }
                 match redirects {
                     Redirects::Stop => return Err(FetchError::Redirect(next)),

@@ -3,7 +3,7 @@
 //! file that a team commits so CI stays offline and deterministic. The engine asks through
 //! the resolver [`Expander::resolve`] gives it; only the short-link hosts are asked.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -94,6 +94,9 @@ pub(crate) struct Expander {
     /// Per short-link host, the network failures in a row; past [`GIVE_UP`], why the host
     /// is not asked any more this run.
     failing: Mutex<HashMap<String, (u32, Option<String>)>>,
+    /// Offline: the links the cache does not know, and how many answers it gave that an
+    /// online run would ask again.
+    offline: Mutex<(BTreeSet<String>, usize)>,
 }
 
 /// What asking a short link gave.
@@ -144,6 +147,7 @@ impl Expander {
             asking: Mutex::new(HashMap::new()),
             unanswered: Mutex::new(BTreeMap::new()),
             failing: Mutex::new(HashMap::new()),
+            offline: Mutex::new((BTreeSet::new(), 0)),
             // Online, the file is written even when nothing answers: an offline run reads it.
             changed: Mutex::new(online && path.is_some_and(|p| !p.exists())),
         })
@@ -175,8 +179,12 @@ impl Expander {
                 .unwrap_or_else(|p| p.into_inner())
                 .contains_key(url)
         };
+        let offline = || self.offline.lock().unwrap_or_else(|p| p.into_inner());
         match (known, &self.agent) {
-            (Some(answer), None) => answer.target(),
+            (Some(answer), None) => {
+                offline().1 += usize::from(!fresh(&answer));
+                answer.target()
+            }
             (Some(answer), Some(_)) if fresh(&answer) => answer.target(),
             (known, Some(_)) if unanswered() => known.and_then(|a| a.target()),
             (known, Some(agent)) => match self.ask(agent, url) {
@@ -199,7 +207,10 @@ impl Expander {
                 }
                 Reply::NotAsked => known.and_then(|a| a.target()),
             },
-            (None, None) => None,
+            (None, None) => {
+                offline().0.insert(url.to_owned());
+                None
+            }
         }
     }
 
@@ -266,6 +277,21 @@ impl Expander {
             notes.push(format!(
                 "--expand-short-links: {host} could not be reached ({why}); its other short \
                  links were not asked this run"
+            ));
+        }
+        let (missing, stale) = &*self.offline.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(first) = missing.first() {
+            notes.push(format!(
+                "--link-cache: {} short link(s) not in the cache (the first: {first}): judged \
+                 as short links; `--expand-short-links` asks them and adds them",
+                missing.len()
+            ));
+        }
+        if *stale > 0 {
+            notes.push(format!(
+                "--link-cache: {stale} answer(s) older than the cache's ttl_days ({}) were used \
+                 as they are; `--expand-short-links` asks those links again",
+                self.ttl.as_secs() / 86_400
             ));
         }
         let unanswered = self.unanswered.lock().unwrap_or_else(|p| p.into_inner());
