@@ -103,10 +103,24 @@ impl Page<'_> {
                 // escaped for the attribute (a target comes from outside the page).
                 Some(ShortTarget::Url(target)) => {
                     let escaped = escape_attribute(target);
-                    self.expanded(&href, &escaped).map(|(t, a)| {
-                        let via = Some(href.text());
-                        self.link_findings(&escaped, &t, &a, tag.start, blocked, via)
-                    })
+                    match self.expanded(&href, &escaped) {
+                        Some((t, a)) => {
+                            let via = Some(href.text());
+                            Some(self.link_findings(&escaped, &t, &a, tag.start, blocked, via))
+                        }
+                        // Somewhere else: still a short link, and where it goes is said.
+                        None => {
+                            let name = self.checks.links.programs[affiliate.program].program.name();
+                            let message = format!(
+                                "{name} short link {} goes to {target}, which is no {name} \
+                                 link: replace it with the program's full link carrying your id",
+                                href.text()
+                            );
+                            let facts = self.facts(&href, &affiliate);
+                            self.push(FindingId::ShortLink, tag.start, message, Some(facts));
+                            Some(None)
+                        }
+                    }
                 }
                 Some(ShortTarget::Gone) => {
                     let name = self.checks.links.programs[affiliate.program].program.name();

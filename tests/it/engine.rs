@@ -338,13 +338,17 @@ fn short_links_are_judged_where_they_go_and_a_target_cannot_inject_markup() {
         "https://amzn.to/hop" => Some(affilint::ShortTarget::Url(
             "https://www.amazon.com/dp/B2?tag=mysite-20".into(),
         )),
+        "https://amzn.to/away" => Some(affilint::ShortTarget::Url(
+            "https://elsewhere.example/phish".into(),
+        )),
         _ => None,
     });
     let page = format!(
         "{DISCLOSED}<a href=\"https://amzn.to/dq\" rel=\"sponsored\">a</a>\n\
          <a href='https://amzn.to/sq' rel='sponsored'>b</a>\n\
          <a href=\"http://amzn.to/hop\" rel=\"sponsored\">c</a>\n\
-         <a href=\"https://amzn.to/unknown\" rel=\"sponsored\">d</a>\n"
+         <a href=\"https://amzn.to/unknown\" rel=\"sponsored\">d</a>\n\
+         <a href=\"https://amzn.to/away\" rel=\"sponsored\">e</a>\n"
     );
     let report = engine.check(page.as_bytes()).unwrap();
     assert_eq!(
@@ -352,10 +356,25 @@ fn short_links_are_judged_where_they_go_and_a_target_cannot_inject_markup() {
         [
             FindingId::UntaggedLink,
             FindingId::UntaggedLink,
+            FindingId::ShortLink,
             FindingId::ShortLink
         ],
         "{:?}",
         report.findings
+    );
+    assert!(
+        report.findings[3].message.contains(
+            "goes to https://elsewhere.example/phish, which is no Amazon Associates link"
+        ),
+        "{}",
+        report.findings[3].message
+    );
+    assert!(
+        report.findings[2]
+            .message
+            .contains("cannot be tagged offline"),
+        "{}",
+        report.findings[2].message
     );
     assert_eq!(
         report.findings[0].url.as_deref(),
@@ -364,7 +383,7 @@ fn short_links_are_judged_where_they_go_and_a_target_cannot_inject_markup() {
     let fixed = engine.fix(page.as_bytes()).unwrap();
     let html = String::from_utf8(fixed.html).unwrap();
     let links = crate::support::link_tags(html.as_bytes());
-    assert_eq!(links.len(), 4, "{html}");
+    assert_eq!(links.len(), 5, "{html}");
     for tag in &links {
         assert_eq!(tag.names, ["href", "rel"], "{html}");
     }
