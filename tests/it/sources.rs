@@ -193,6 +193,18 @@ fn sarif_with_related_built_locations_validates_against_the_schema() {
 }
 
 #[test]
+fn the_html_report_lists_a_placed_finding_under_its_source_with_the_built_place() {
+    let dir = built_site();
+    let out = check_mapped(dir.path(), &["--format", "html"]);
+    let html = stdout(&out);
+    assert!(html.contains("content/posts/kettle.md"), "{html}");
+    assert!(
+        html.contains("built: <code>public/posts/kettle/index.html:2:"),
+        "{html}"
+    );
+}
+
+#[test]
 fn human_and_github_output_name_the_source() {
     let dir = built_site();
     let out = check_mapped(dir.path(), &[]);

@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime};
 
 use affilint::{Finding, FindingId, Location, Severity};
 
-use super::{Style, Summary};
+use super::{Built, Style, Summary};
 use crate::cli::files::{FileError, Side};
 use crate::cli::inventory::Counts;
 use crate::cli::plural;
@@ -81,6 +81,8 @@ struct Record {
     severity: Severity,
     message: String,
     snippet: Option<Snippet>,
+    /// With `--sources`: where the built page has it (`file:line:column`).
+    built: Option<String>,
 }
 
 impl Html {
@@ -185,24 +187,13 @@ impl Style for Html {
     }
 
     fn finding(&self, location: &Location, f: &Finding, snippet: Option<&Snippet>) -> String {
-        let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
-        let page = pages.entry(location.to_string()).or_insert_with(|| Page {
-            section: section(location, &self.meta.paths),
-            ..Page::default()
-        });
-        if f.severity == Severity::Error {
-            page.errors += 1;
-        } else {
-            page.warnings += 1;
-        }
-        page.findings.push(Record {
-            line: f.line,
-            column: f.column,
-            id: f.id,
-            severity: f.severity,
-            message: f.message.clone(),
-            snippet: snippet.cloned(),
-        });
+        self.record(location, f, snippet, None);
+        String::new()
+    }
+
+    fn mapped_finding(&self, location: &Location, f: &Finding, built: &Built) -> String {
+        let at = format!("{}:{}:{}", built.file, built.line, built.column);
+        self.record(location, f, None, Some(at));
         String::new()
     }
 
@@ -223,6 +214,35 @@ impl Style for Html {
 }
 
 impl Html {
+    /// Keeps a finding of the document at `location` for its page's section.
+    fn record(
+        &self,
+        location: &Location,
+        f: &Finding,
+        snippet: Option<&Snippet>,
+        built: Option<String>,
+    ) {
+        let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        let page = pages.entry(location.to_string()).or_insert_with(|| Page {
+            section: section(location, &self.meta.paths),
+            ..Page::default()
+        });
+        if f.severity == Severity::Error {
+            page.errors += 1;
+        } else {
+            page.warnings += 1;
+        }
+        page.findings.push(Record {
+            line: f.line,
+            column: f.column,
+            id: f.id,
+            severity: f.severity,
+            message: f.message.clone(),
+            snippet: snippet.cloned(),
+            built,
+        });
+    }
+
     fn document(
         &self,
         summary: &Summary,
@@ -540,6 +560,13 @@ fn finding(out: &mut String, f: &Record) {
         f.column,
         text(&f.message),
     );
+    if let Some(built) = &f.built {
+        let _ = write!(
+            out,
+            "<p class=\"built\">built: <code>{}</code></p>",
+            text(built)
+        );
+    }
     if let Some(snippet) = &f.snippet {
         let chars: Vec<char> = snippet.text.chars().collect();
         let start = snippet.mark.start.min(chars.len());
