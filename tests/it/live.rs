@@ -454,6 +454,16 @@ fn a_live_wordpress_site_is_checked_page_for_page_as_its_files_are() {
     assert_eq!((retried("/flaky/"), retried("/busy/")), (2, 2));
 }
 
+/// `check --crawl URL --format json --rate 0` in `dir`, with `extra` arguments.
+fn crawl(dir: &Path, url: &str, extra: &[&str]) -> std::process::Output {
+    let args = [
+        &["check", "--crawl", url, "--format", "json", "--rate", "0"][..],
+        extra,
+    ]
+    .concat();
+    run(dir, &args, None)
+}
+
 /// Copies the directory `from` to `to`.
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -492,19 +502,7 @@ fn a_crawl_follows_the_site_links_once_each_within_robots_and_finds_what_check_f
     .unwrap();
     let server = wordpress_of(&site);
     let elsewhere = tempfile::tempdir().unwrap();
-    let out = run(
-        elsewhere.path(),
-        &[
-            "check",
-            "--crawl",
-            &format!("{}/", server.base),
-            "--format",
-            "json",
-            "--rate",
-            "0",
-        ],
-        None,
-    );
+    let out = crawl(elsewhere.path(), &format!("{}/", server.base), &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let said = stderr(&out);
     // Two categories, /gone/, /away/, and /more/?a=1&b=2 (the test server has no such page).
@@ -562,22 +560,15 @@ fn a_crawl_follows_the_site_links_once_each_within_robots_and_finds_what_check_f
     // From the bare host that sends everyone to `www.`: the home page, where it really is,
     // is checked once (its links to `/` are to a page already read: as many pages as files),
     // the others under `www.`, by its own robots.txt.
-    let out = run(
+    let out = crawl(
         elsewhere.path(),
+        "http://blog.example/",
         &[
-            "check",
-            "--crawl",
-            "http://blog.example/",
             "--connect-to",
             &server.connect_to("blog.example"),
             "--connect-to",
             &server.connect_to("www.blog.example"),
-            "--format",
-            "json",
-            "--rate",
-            "0",
         ],
-        None,
     );
     let adopted: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(
@@ -597,20 +588,10 @@ fn a_crawl_follows_the_site_links_once_each_within_robots_and_finds_what_check_f
         "{files:?}"
     );
     // --max-pages bounds the crawl.
-    let out = run(
+    let out = crawl(
         elsewhere.path(),
-        &[
-            "check",
-            "--crawl",
-            &format!("{}/", server.base),
-            "--format",
-            "json",
-            "--rate",
-            "0",
-            "--max-pages",
-            "2",
-        ],
-        None,
+        &format!("{}/", server.base),
+        &["--max-pages", "2"],
     );
     let live: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(
