@@ -142,14 +142,14 @@ impl Counts {
         };
         // `init --from` reads files: a live site's ids go into the config by hand.
         let make_yours = if paths.is_empty() {
-            format!("set them under [programs.<id>] in {CONFIG_FILE_NAME} (or --tag PROGRAM=ID)")
+            format!(
+                "set them under [programs.<id>] in {CONFIG_FILE_NAME} (or give --tag \
+                 PROGRAM=ID) to make them yours"
+            )
         } else {
-            format!("`affilint init --from {paths}`")
+            format!("`affilint init --from {paths}` makes them yours")
         };
-        Some(format!(
-            "{whose}: {}; {make_yours} makes them yours",
-            found.join(", ")
-        ))
+        Some(format!("{whose}: {}; {make_yours}", found.join(", ")))
     }
 }
 

@@ -250,6 +250,7 @@ fn wordpress_of(root: &Path) -> Server {
                     "/bomb/",
                     "/data.json",
                     "/gone/",
+                    "/to-private/",
                 ]);
                 // Yoast and Rank Math list each post's images too: not pages.
                 let images = format!(
@@ -289,7 +290,13 @@ fn wordpress_of(root: &Path) -> Server {
             // Inside the site, to where robots.txt says no.
             "/to-private/" => Answer {
                 status: 301,
-                headers: vec![("Location", "/private/secret/".to_owned())],
+                headers: vec![("Location", "/private/other/".to_owned())],
+                body: Body::Bytes(Vec::new()),
+            },
+            // Inside the site, to a page nothing links to.
+            "/to-hidden" => Answer {
+                status: 301,
+                headers: vec![("Location", "/hidden/".to_owned())],
                 body: Body::Bytes(Vec::new()),
             },
             "/kit" => Answer {
@@ -425,6 +432,13 @@ fn a_live_wordpress_site_is_checked_page_for_page_as_its_files_are() {
     expect("/data.json", "not HTML (Content-Type: application/json)");
     expect("/gone/", "HTTP 404");
     expect("/wp-sitemap-broken.xml", "sitemap not read");
+    // A listed page that redirects where robots.txt says no is not checked, and said so.
+    assert!(!errors.contains_key("/to-private/"), "{errors:?}");
+    assert!(
+        stderr(&out).contains("1 page(s) not checked: they redirect to pages robots.txt"),
+        "{}",
+        stderr(&out)
+    );
     assert!(
         !errors.contains_key("/flaky/") && !errors.contains_key("/busy/"),
         "{errors:?}"
@@ -497,7 +511,15 @@ fn a_crawl_follows_the_site_links_once_each_within_robots_and_finds_what_check_f
          <a href=\"/private/secret/\">Secret</a> <a href=\"http://127.0.0.2:9/\">Elsewhere</a>\
          <a href=\"/more/?a=1&amp;b=2\">Again</a> <a href=\"/to-private/\">Through</a>\
          <a href=\"/kit\">Kit again</a> <a href=\"/loop/\">Round</a>\
+         <a href=\"/to-hidden\">Hidden</a>\
          <a href=\"https://www.amazon.com/dp/B000000001\">A watch</a></body></html>",
+    )
+    .unwrap();
+    std::fs::create_dir_all(site.join("hidden")).unwrap();
+    std::fs::write(
+        site.join("hidden/index.html"),
+        "<p>Only a redirect leads here: <a href=\"https://www.amazon.com/dp/B000000002\">a \
+         kettle</a></p>",
     )
     .unwrap();
     let server = wordpress_of(&site);
@@ -505,19 +527,21 @@ fn a_crawl_follows_the_site_links_once_each_within_robots_and_finds_what_check_f
     let out = crawl(elsewhere.path(), &format!("{}/", server.base), &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let said = stderr(&out);
-    // Two categories, /gone/, /away/, and /more/?a=1&b=2 (the test server has no such page).
-    assert!(said.contains("--crawl: 5 link(s) led to no page"), "{said}");
+    // Two categories, /gone/, /away/, /loop/ (to itself), and /more/?a=1&b=2 (the test
+    // server has no such page).
+    assert!(said.contains("--crawl: 6 link(s) led to no page"), "{said}");
     assert!(
         said.contains("/category/destinations/ (HTTP 404)"),
         "{said}"
     );
-    // /kit, /to-private/ and /loop/: their targets are links, met before or disallowed.
+    // /kit (to a page met before), /to-private/ (to one robots.txt disallows), /to-hidden
+    // (to a page nothing links to: checked under its own URL).
     assert!(
         said.contains("--crawl: 3 link(s) redirect inside the site"),
         "{said}"
     );
     assert!(
-        said.contains("--crawl: 1 page(s) not checked: robots.txt disallows them"),
+        said.contains("--crawl: 2 page(s) not checked: robots.txt disallows them"),
         "{said}"
     );
     let live: Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -551,7 +575,12 @@ fn a_crawl_follows_the_site_links_once_each_within_robots_and_finds_what_check_f
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), asked.len(), "{asked:?}");
-    for never in ["/guide.pdf", "/private/secret/", "/wp-sitemap.xml"] {
+    for never in [
+        "/guide.pdf",
+        "/private/secret/",
+        "/private/other/",
+        "/wp-sitemap.xml",
+    ] {
         assert!(!asked.contains(&never), "{never}: {asked:?}");
     }
     // An attribute value as written: `&amp;` is `&`.

@@ -396,7 +396,7 @@ impl Client {
                             if e.kind() == std::io::ErrorKind::ConnectionRefused =>
                         {
                             Err(FetchError::Transport(format!(
-                                "the site could not be reached (connection refused: {e})"
+                                "the site could not be reached ({e})"
                             )))
                         }
                         Err(e) => Err(FetchError::Transport(e.to_string())),

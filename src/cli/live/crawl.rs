@@ -5,7 +5,7 @@
 //! `<area>`, resolved against the page's `<base>`), those robots.txt allows, and not ones
 //! that name a file rather than a page (`.css`, `.jpg`, `.pdf`, ...).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -24,6 +24,9 @@ const NOT_PAGES: &[&str] = &[
 ];
 /// The memory the link pass of a page may use.
 const LINK_PASS_MEMORY: usize = 4 << 20;
+/// Requests a crawl makes at most per page `--max-pages` allows (redirects and links that
+/// lead to no page are requests too).
+const REQUESTS_PER_PAGE: usize = 4;
 /// Links kept waiting at least, whatever `--max-pages` says: some lead to no page.
 const MIN_WAITING: usize = 10_000;
 /// How many of the links that led to no page the note names.
@@ -57,13 +60,28 @@ struct State {
     /// Links that led to no page: not HTML, gone (404, 410), or sent off the site; the
     /// first few of them, with why.
     not_pages: usize,
-    not_page_examples: Vec<(Url, String)>,
+    not_page_examples: BTreeSet<(String, String)>,
+    /// Requests made for pages, redirects and links that led to no page included: bounded
+    /// too, or a trap (`?n=1` to `?n=2` to ...) would go on.
+    asked: usize,
     /// Links that redirect inside the site (their targets are checked instead).
     redirects: usize,
     disallowed: usize,
     stopped: bool,
     /// Sites met on the way whose robots.txt could not be read: nothing of them is checked.
     errors: Vec<(String, String)>,
+}
+
+impl State {
+    /// Counts a link that led to no page; the first few (in URL order, however the pages
+    /// finished) are named.
+    fn note_not_page(&mut self, url: &Url, why: String) {
+        self.not_pages += 1;
+        self.not_page_examples.insert((url.to_string(), why));
+        if self.not_page_examples.len() > EXAMPLES {
+            self.not_page_examples.pop_last();
+        }
+    }
 }
 
 impl Crawl {
@@ -105,8 +123,16 @@ impl Crawl {
         let mut to = to;
         to.set_fragment(None);
         let mut state = self.state();
+        // To itself (a loop, a cookie wall): no page to check there.
+        if Url::parse(page).is_ok_and(|from| from == to) {
+            state.note_not_page(&to, "redirects to itself".to_owned());
+            return;
+        }
         state.redirects += 1;
-        state.links.insert(page.to_owned(), vec![to]);
+        let link = names_a_page(&to).then_some(to);
+        state
+            .links
+            .insert(page.to_owned(), link.into_iter().collect());
     }
 
     /// `body`, the page queued as `page` and read from `at`, with its links noted as it is
@@ -160,12 +186,7 @@ impl Crawl {
         };
         let found = not_page && !state.roots.contains(url);
         if found {
-            state.not_pages += 1;
-            if state.not_page_examples.len() < EXAMPLES {
-                state
-                    .not_page_examples
-                    .push((url.clone(), error.to_string()));
-            }
+            state.note_not_page(url, error.to_string());
         }
         found
     }
@@ -212,7 +233,12 @@ impl Crawl {
                 }
             }
         }
-        let room = self.max.saturating_sub(state.read);
+        state.asked += round.len();
+        let requests_left = self
+            .max
+            .saturating_mul(REQUESTS_PER_PAGE)
+            .saturating_sub(state.asked);
+        let room = self.max.saturating_sub(state.read).min(requests_left);
         let take = room.min(state.waiting.len());
         let next: Vec<Url> = state.waiting.drain(..take).collect();
         if !state.waiting.is_empty() && next.is_empty() {
@@ -250,8 +276,8 @@ impl Crawl {
         }
         if state.redirects > 0 {
             notes.push(format!(
-                "--crawl: {} link(s) redirect inside the site: their targets were checked in \
-                 their place",
+                "--crawl: {} link(s) redirect inside the site: taken for links to their \
+                 targets",
                 state.redirects
             ));
         }

@@ -12,7 +12,7 @@ use quick_xml::events::Event;
 use texting_robots::Robot;
 use url::Url;
 
-use super::client::{Body, Client, FetchError};
+use super::client::{Body, Client, FetchError, Redirects};
 
 /// robots.txt's name for affilint.
 const ROBOT: &str = "affilint";
@@ -50,7 +50,14 @@ pub(crate) fn robots(client: &Client, root: &Url) -> Result<Robots, String> {
     let Ok(url) = root.join("/robots.txt") else {
         return Ok(Robots(None));
     };
-    let text = match client.get(&url, false).and_then(read_capped) {
+    // Where robots.txt really is (the bare host sends it to `www.`): its delay is that
+    // host's too.
+    let mut from = url.clone();
+    let fetched = client.fetch(&url, false, Redirects::Follow(&|_| true));
+    let text = match fetched.and_then(|(at, body)| {
+        from = at;
+        read_capped(body)
+    }) {
         Ok(text) => text,
         Err(FetchError::Status { status, .. }) if (400..500).contains(&status) && status != 429 => {
             return Ok(Robots(None));
@@ -66,7 +73,9 @@ pub(crate) fn robots(client: &Client, root: &Url) -> Result<Robots, String> {
         return Ok(Robots(None));
     };
     if let Some(delay) = robot.delay.filter(|d| *d > 0.0) {
-        client.slow_down(root, Duration::from_secs_f32(delay.min(60.0)));
+        let delay = Duration::from_secs_f32(delay.min(60.0));
+        client.slow_down(root, delay);
+        client.slow_down(&from, delay);
     }
     Ok(Robots(Some(robot)))
 }

@@ -9,6 +9,7 @@ mod discover;
 mod short;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use affilint::{Engine, Location};
@@ -80,6 +81,8 @@ pub(crate) struct Live {
     /// Each site's robots.txt, read once (an error: it could not be read, nothing is
     /// allowed): the sites named, and those a redirect adopts (`www.`, `https`).
     robots: Mutex<HashMap<Origin, Result<Robots, String>>>,
+    /// Pages not checked because they redirect to one robots.txt disallows.
+    disallowed: AtomicUsize,
 }
 
 /// The pages found on the sites named, what could not be read on the way, and notes.
@@ -100,6 +103,8 @@ impl Live {
                 .ok_or_else(|| {
                     format!("{url}: not a URL affilint can read (http:// or https://, with a host)")
                 })?;
+            let mut parsed = parsed;
+            parsed.set_fragment(None);
             roots.push(parsed);
         }
         let sites: HashSet<_> = roots.iter().map(Url::origin).collect();
@@ -108,6 +113,7 @@ impl Live {
                 client: Client::new(politeness, sites),
                 crawl: None,
                 robots: Mutex::new(HashMap::new()),
+                disallowed: AtomicUsize::new(0),
             },
             roots,
         ))
@@ -199,6 +205,11 @@ impl Live {
                 Ok(None)
             }
             (Err(e), Some(crawl)) if crawl.not_a_page(&parsed, &e) => Ok(None),
+            // As for a sitemap's pages that robots.txt disallows: said in a note.
+            (Err(FetchError::Disallowed(_)), None) => {
+                self.disallowed.fetch_add(1, Ordering::Relaxed);
+                Ok(None)
+            }
             (Err(e), _) => Err(e.to_string()),
         }
     }
@@ -232,6 +243,14 @@ impl Live {
 
     /// What there is to say once the run is over.
     pub(crate) fn notes(&self) -> Vec<String> {
-        self.crawl.as_ref().map(|c| c.notes()).unwrap_or_default()
+        let mut notes = self.crawl.as_ref().map(|c| c.notes()).unwrap_or_default();
+        let disallowed = self.disallowed.load(Ordering::Relaxed);
+        if disallowed > 0 {
+            notes.push(format!(
+                "{disallowed} page(s) not checked: they redirect to pages robots.txt \
+                 disallows (or whose robots.txt could not be read)"
+            ));
+        }
+        notes
     }
 }

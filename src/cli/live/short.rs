@@ -96,7 +96,7 @@ pub(crate) struct Expander {
     failing: Mutex<HashMap<String, (u32, Option<String>)>>,
     /// Offline: the links the cache does not know, and how many answers it gave that an
     /// online run would ask again.
-    offline: Mutex<(BTreeSet<String>, usize)>,
+    offline: Mutex<(BTreeSet<String>, BTreeSet<String>)>,
 }
 
 /// What asking a short link gave.
@@ -147,7 +147,7 @@ impl Expander {
             asking: Mutex::new(HashMap::new()),
             unanswered: Mutex::new(BTreeMap::new()),
             failing: Mutex::new(HashMap::new()),
-            offline: Mutex::new((BTreeSet::new(), 0)),
+            offline: Mutex::new((BTreeSet::new(), BTreeSet::new())),
             // Online, the file is written even when nothing answers: an offline run reads it.
             changed: Mutex::new(online && path.is_some_and(|p| !p.exists())),
         })
@@ -182,7 +182,9 @@ impl Expander {
         let offline = || self.offline.lock().unwrap_or_else(|p| p.into_inner());
         match (known, &self.agent) {
             (Some(answer), None) => {
-                offline().1 += usize::from(!fresh(&answer));
+                if !fresh(&answer) {
+                    offline().1.insert(url.to_owned());
+                }
                 answer.target()
             }
             (Some(answer), Some(_)) if fresh(&answer) => answer.target(),
@@ -287,10 +289,11 @@ impl Expander {
                 missing.len()
             ));
         }
-        if *stale > 0 {
+        if !stale.is_empty() {
             notes.push(format!(
-                "--link-cache: {stale} answer(s) older than the cache's ttl_days ({}) were used \
-                 as they are; `--expand-short-links` asks those links again",
+                "--link-cache: {} answer(s) older than the cache's ttl_days ({}) were used as \
+                 they are; `--expand-short-links` asks those links again",
+                stale.len(),
                 self.ttl.as_secs() / 86_400
             ));
         }
