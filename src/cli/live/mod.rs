@@ -10,7 +10,7 @@ mod short;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use affilint::{Engine, Location};
 use url::{Origin, Url};
@@ -73,6 +73,9 @@ pub(crate) fn short_links(
     Ok(Some(expander))
 }
 
+/// A site's robots.txt, once read (an error: it could not be read).
+type SiteRobots = OnceLock<Result<Robots, String>>;
+
 /// The live sites of a run: the client, and the pages found to check.
 pub(crate) struct Live {
     client: Client,
@@ -80,7 +83,7 @@ pub(crate) struct Live {
     crawl: Option<Arc<Crawl>>,
     /// Each site's robots.txt, read once (an error: it could not be read, nothing is
     /// allowed): the sites named, and those a redirect adopts (`www.`, `https`).
-    robots: Mutex<HashMap<Origin, Result<Robots, String>>>,
+    robots: Mutex<HashMap<Origin, Arc<SiteRobots>>>,
     /// Pages not checked because they redirect to one robots.txt disallows.
     disallowed: AtomicUsize,
 }
@@ -128,14 +131,12 @@ impl Live {
             notes: Vec::new(),
         };
         let mut seen = HashSet::new();
-        // One robots.txt per site, however many of its pages are named.
-        let mut robots = self.robots.lock().unwrap_or_else(|p| p.into_inner());
         for root in roots {
             let left = max.saturating_sub(out.pages.len());
-            let rules = robots
-                .entry(root.origin())
-                .or_insert_with(|| discover::robots(&self.client, root));
-            let found = match (&*rules, &self.crawl) {
+            // One robots.txt per site, however many of its pages are named.
+            let cell = self.robots_of(root);
+            let rules = cell.get_or_init(|| discover::robots(&self.client, root));
+            let found = match (rules, &self.crawl) {
                 (Ok(rules), Some(_)) if !rules.allowed(root) => {
                     out.errors.push((
                         Location::Url(root.to_string()),
@@ -179,11 +180,16 @@ impl Live {
     /// could not be read (nothing of it is asked then). A site first met here has its
     /// robots.txt read now.
     fn robots_allow(&self, url: &Url) -> Result<bool, String> {
-        let mut robots = self.robots.lock().unwrap_or_else(|p| p.into_inner());
-        let rules = robots
-            .entry(url.origin())
-            .or_insert_with(|| discover::robots(&self.client, url));
+        let cell = self.robots_of(url);
+        let rules = cell.get_or_init(|| discover::robots(&self.client, url));
         rules.as_ref().map(|r| r.allowed(url)).map_err(Clone::clone)
+    }
+
+    /// The place for `url`'s site's robots.txt: read by the first to ask, while those who
+    /// ask for the same site wait (no lock is held over the request for other sites).
+    fn robots_of(&self, url: &Url) -> Arc<SiteRobots> {
+        let mut robots = self.robots.lock().unwrap_or_else(|p| p.into_inner());
+        robots.entry(url.origin()).or_default().clone()
     }
 
     /// The body of the page at `url`, streamed; an error says why there is none to check,
