@@ -340,13 +340,19 @@ pub(crate) fn lint(
         return Ok(FAILURE);
     }
     if let Some(signal) = interrupt.signal() {
-        eprintln!(
-            "affilint: interrupted by {} after {reached} of {} files; the others were not \
-             read{}",
-            interrupt::name(signal),
-            total,
-            if mode.fixes() { " or written" } else { "" }
-        );
+        let name = interrupt::name(signal);
+        if growing {
+            eprintln!(
+                "affilint: interrupted by {name} after {reached} pages of the crawl: it \
+                 stopped there"
+            );
+        } else {
+            eprintln!(
+                "affilint: interrupted by {name} after {reached} of {total} files; the others \
+                 were not read{}",
+                if mode.fixes() { " or written" } else { "" }
+            );
+        }
         return Ok(u8::try_from(128 + signal).unwrap_or(FAILURE));
     }
     if let (Some(recorder), Some(path)) = (recorder, &common.write_baseline) {
