@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use affilint::{Config, Engine, RuleSet};
+use affilint::{Config, Engine, Location, RuleSet};
 
 use super::args::InitArgs;
+use super::files::FileError;
 use super::inventory::{self, Count, Counts};
 use super::{CLEAN, rule_set};
 
@@ -71,6 +72,14 @@ fn from_site(args: &InitArgs) -> Result<(String, String), String> {
     failures.extend(read_failures);
     for failure in &failures {
         eprintln!("affilint: {}: {}", failure.location, failure.message);
+    }
+    // A path named that cannot be read: the config would say less than asked.
+    let named = |f: &&FileError| matches!(&f.location, Location::File(p) if args.from.contains(p));
+    if let Some(failure) = failures.iter().find(named) {
+        return Err(format!(
+            "--from {}: {}; no config written",
+            failure.location, failure.message
+        ));
     }
     // Nothing read is nothing to write a config from.
     if counts.pages == 0 {

@@ -101,10 +101,15 @@ fn looks_like_a_site(path: &Path) -> bool {
     let Some(text) = path.to_str() else {
         return false;
     };
+    if text.contains("://") {
+        return true;
+    }
+    // The host part: `127.0.0.1:8080/x` is a site and its path.
+    let text = text.split('/').next().unwrap_or(text);
     let port = text.rsplit_once(':').is_some_and(|(host, port)| {
         !host.is_empty() && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
     });
-    text.contains("://") || text.starts_with("www.") || port
+    text.starts_with("www.") || port
 }
 
 /// Whether `input` belongs to shard `k` of `n` (1-based): a stable hash of its path, so the
@@ -317,6 +322,7 @@ mod tests {
     fn a_missing_path_that_reads_as_a_site_gets_the_url_hint() {
         for site in [
             "127.0.0.1:8080",
+            "127.0.0.1:8080/post/",
             "blog.example:443",
             "www.blog.example",
             "ftp://a.example/",

@@ -319,7 +319,21 @@ fn a_rule_file_declares_retired_hosts() {
 
 #[test]
 fn init_from_nothing_readable_or_a_url_writes_nothing_and_says_why() {
-    let dir = site(&[("empty/notes.txt", "no pages here")]);
+    let dir = site(&[
+        ("empty/notes.txt", "no pages here"),
+        (
+            "pages/a.html",
+            "<a href=\"https://www.amazon.com/dp/B0?tag=them-20\">a</a>",
+        ),
+    ]);
+    let out = run(dir.path(), &["init", "--from", "pages", "missing"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--from missing: No such file or directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("affilint.toml").exists());
     for (from, says) in [
         (
             "empty",
@@ -327,7 +341,7 @@ fn init_from_nothing_readable_or_a_url_writes_nothing_and_says_why() {
         ),
         (
             "missing",
-            "no page or Markdown file could be read; no config written",
+            "--from missing: No such file or directory (os error 2); no config written",
         ),
         ("https://blog.example/", "init reads files, not live sites"),
     ] {

@@ -422,7 +422,7 @@ fn a_live_wordpress_site_is_checked_page_for_page_as_its_files_are() {
             .unwrap_or_else(|| panic!("{path} in file_errors: {errors:?}"));
         assert!(message.contains(says), "{path}: {message}");
     };
-    expect("/loop/", "too many redirects");
+    expect("/loop/", "redirects in a loop");
     expect(
         "/away/",
         "redirected off the site, to http://127.0.0.2:9/elsewhere",
@@ -633,6 +633,31 @@ fn a_crawl_follows_the_site_links_once_each_within_robots_and_finds_what_check_f
         stderr(&out).contains("--crawl: stopped at --max-pages 2"),
         "{}",
         stderr(&out)
+    );
+}
+
+#[test]
+fn a_url_named_that_redirects_where_robots_txt_says_no_is_an_error() {
+    let server = wordpress();
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            &format!("{}/to-private/", server.base),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let message = report["file_errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("which robots.txt disallows"), "{message}");
+    let log = server.log.lock().unwrap();
+    assert!(
+        log.iter().all(|(p, _)| !p.starts_with("/private/")),
+        "{log:?}"
     );
 }
 

@@ -133,7 +133,7 @@ pub(crate) enum FetchError {
     /// A redirect inside the site, not followed ([`Redirects::Stop`]).
     #[error("redirects to {0}")]
     Redirect(Url),
-    #[error("too many redirects (a loop?): gave up after {MAX_REDIRECTS}")]
+    #[error("redirects in a loop, or more than {MAX_REDIRECTS} times: not followed")]
     RedirectLoop,
     #[error("a redirect without a usable Location")]
     BadRedirect,

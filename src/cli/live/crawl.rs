@@ -68,6 +68,9 @@ struct State {
     redirects: usize,
     disallowed: usize,
     stopped: bool,
+    /// Stopped by the bound on requests, with pages still allowed: redirects and links to
+    /// no page used them up.
+    out_of_requests: bool,
     /// Sites met on the way whose robots.txt could not be read: nothing of them is checked.
     errors: Vec<(String, String)>,
 }
@@ -238,11 +241,15 @@ impl Crawl {
             .max
             .saturating_mul(REQUESTS_PER_PAGE)
             .saturating_sub(state.asked);
-        let room = self.max.saturating_sub(state.read).min(requests_left);
-        let take = room.min(state.waiting.len());
+        let pages_left = self.max.saturating_sub(state.read);
+        let take = pages_left.min(requests_left).min(state.waiting.len());
         let next: Vec<Url> = state.waiting.drain(..take).collect();
         if !state.waiting.is_empty() && next.is_empty() {
-            state.stopped = true;
+            if pages_left > 0 {
+                state.out_of_requests = true;
+            } else {
+                state.stopped = true;
+            }
         }
         next
     }
@@ -289,6 +296,14 @@ impl Crawl {
         }
         if state.stopped {
             notes.push(format!("--crawl: stopped at --max-pages {}", self.max));
+        }
+        if state.out_of_requests {
+            notes.push(format!(
+                "--crawl: stopped after {} requests, {REQUESTS_PER_PAGE} per page --max-pages \
+                 allows: links that redirect ({}) or lead to no page ({}) used them up (a \
+                 redirect trap?)",
+                state.asked, state.redirects, state.not_pages
+            ));
         }
         notes
     }

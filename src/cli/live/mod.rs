@@ -86,6 +86,9 @@ pub(crate) struct Live {
     robots: Mutex<HashMap<Origin, Arc<SiteRobots>>>,
     /// Pages not checked because they redirect to one robots.txt disallows.
     disallowed: AtomicUsize,
+    /// The URLs named on the command line: a redirect of theirs that robots.txt stops is
+    /// an error, not a note.
+    named: HashSet<Url>,
 }
 
 /// The pages found on the sites named, what could not be read on the way, and notes.
@@ -117,6 +120,7 @@ impl Live {
                 crawl: None,
                 robots: Mutex::new(HashMap::new()),
                 disallowed: AtomicUsize::new(0),
+                named: roots.iter().cloned().collect(),
             },
             roots,
         ))
@@ -212,7 +216,7 @@ impl Live {
             }
             (Err(e), Some(crawl)) if crawl.not_a_page(&parsed, &e) => Ok(None),
             // As for a sitemap's pages that robots.txt disallows: said in a note.
-            (Err(FetchError::Disallowed(_)), None) => {
+            (Err(FetchError::Disallowed(_)), None) if !self.named.contains(&parsed) => {
                 self.disallowed.fetch_add(1, Ordering::Relaxed);
                 Ok(None)
             }

@@ -5,6 +5,7 @@ use affilint::{Finding, Location};
 
 use super::{Style, Summary};
 use crate::cli::files::FileError;
+use crate::cli::plural;
 use crate::cli::snippet::Snippet;
 
 /// Workflow commands.
@@ -69,12 +70,12 @@ impl Style for Github {
         }
         if !self.quiet {
             out.push_str(&format!(
-                "affilint: {} files checked, {} links ({} affiliate): {} errors, {} warnings\n",
-                summary.files,
-                summary.links,
+                "affilint: {} checked, {} ({} affiliate): {}, {}\n",
+                plural(summary.files, "file"),
+                plural(summary.links, "link"),
                 summary.affiliate_links,
-                summary.errors,
-                summary.warnings
+                plural(summary.errors, "error"),
+                plural(summary.warnings, "warning")
             ));
         }
         out
