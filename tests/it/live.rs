@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{corpus, repo, run, stderr, stdout};
+use crate::support::{assert_says, corpus, repo, run, stderr, stdout};
 
 /// What the server answers.
 enum Body {
@@ -35,6 +35,15 @@ fn answer(status: u16, kind: &str, body: impl Into<Vec<u8>>) -> Answer {
         status,
         headers: vec![("Content-Type", kind.to_owned())],
         body: Body::Bytes(body.into()),
+    }
+}
+
+/// A redirect to `to`.
+fn redirect(status: u16, to: &str) -> Answer {
+    Answer {
+        status,
+        headers: vec![("Location", to.to_owned())],
+        body: Body::Bytes(Vec::new()),
     }
 }
 
@@ -208,11 +217,7 @@ fn wordpress_of(root: &Path) -> Server {
         let html = "text/html; charset=UTF-8";
         // The bare host sends everyone to `www.`, as WordPress sites do.
         if host.starts_with("blog.example") {
-            return Answer {
-                status: 301,
-                headers: vec![("Location", format!("http://www.blog.example{path}"))],
-                body: Body::Bytes(Vec::new()),
-            };
+            return redirect(301, &format!("http://www.blog.example{path}"));
         }
         let base = if host.starts_with("www.blog.example") {
             "http://www.blog.example"
@@ -282,33 +287,13 @@ fn wordpress_of(root: &Path) -> Server {
                 body: Body::Bytes(Vec::new()),
             },
             "/flaky/" | "/busy/" => answer(200, html, "<p>Back.</p>"),
-            "/loop/" => Answer {
-                status: 302,
-                headers: vec![("Location", "/loop/".to_owned())],
-                body: Body::Bytes(Vec::new()),
-            },
+            "/loop/" => redirect(302, "/loop/"),
             // Inside the site, to where robots.txt says no.
-            "/to-private/" => Answer {
-                status: 301,
-                headers: vec![("Location", "/private/other/".to_owned())],
-                body: Body::Bytes(Vec::new()),
-            },
+            "/to-private/" => redirect(301, "/private/other/"),
             // Inside the site, to a page nothing links to.
-            "/to-hidden" => Answer {
-                status: 301,
-                headers: vec![("Location", "/hidden/".to_owned())],
-                body: Body::Bytes(Vec::new()),
-            },
-            "/kit" => Answer {
-                status: 301,
-                headers: vec![("Location", "/gear/marathon-travel-kit/".to_owned())],
-                body: Body::Bytes(Vec::new()),
-            },
-            "/away/" => Answer {
-                status: 301,
-                headers: vec![("Location", "http://127.0.0.2:9/elsewhere".to_owned())],
-                body: Body::Bytes(Vec::new()),
-            },
+            "/to-hidden" => redirect(301, "/hidden/"),
+            "/kit" => redirect(301, "/gear/marathon-travel-kit/"),
+            "/away/" => redirect(301, "http://127.0.0.2:9/elsewhere"),
             "/big/" => Answer {
                 status: 200,
                 headers: vec![("Content-Type", html.to_owned())],
@@ -377,12 +362,9 @@ fn a_live_wordpress_site_is_checked_page_for_page_as_its_files_are() {
         "pages could not be read: {}",
         stderr(&out)
     );
-    assert!(
-        stderr(&out).contains(
-            "robots.txt names a sitemap on another site, http://127.0.0.2:9/sitemap.xml: not read"
-        ),
-        "{}",
-        stderr(&out)
+    assert_says(
+        &out,
+        "robots.txt names a sitemap on another site, http://127.0.0.2:9/sitemap.xml: not read",
     );
     let live = serde_json::from_str::<Value>(&stdout(&out)).unwrap();
     let on_disk = run(
@@ -434,10 +416,9 @@ fn a_live_wordpress_site_is_checked_page_for_page_as_its_files_are() {
     expect("/wp-sitemap-broken.xml", "sitemap not read");
     // A listed page that redirects where robots.txt says no is not checked, and said so.
     assert!(!errors.contains_key("/to-private/"), "{errors:?}");
-    assert!(
-        stderr(&out).contains("1 page(s) not checked: they redirect to pages robots.txt"),
-        "{}",
-        stderr(&out)
+    assert_says(
+        &out,
+        "1 page(s) not checked: they redirect to pages robots.txt",
     );
     assert!(
         !errors.contains_key("/flaky/") && !errors.contains_key("/busy/"),
@@ -629,11 +610,7 @@ fn a_crawl_follows_the_site_links_once_each_within_robots_and_finds_what_check_f
         "{}",
         stderr(&out)
     );
-    assert!(
-        stderr(&out).contains("--crawl: stopped at --max-pages 2"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "--crawl: stopped at --max-pages 2");
 }
 
 #[test]
@@ -716,11 +693,7 @@ fn a_page_url_is_checked_by_itself_and_fix_refuses_urls() {
 
     let out = run(dir.path(), &["fix", &page], None);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("fix works on files, not on a live site"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "fix works on files, not on a live site");
 }
 
 #[test]
@@ -754,11 +727,7 @@ fn connect_to_sends_a_host_to_the_test_server() {
         None,
     );
     assert_eq!(bad.status.code(), Some(2));
-    assert!(
-        stderr(&bad).contains("HOST:PORT:HOST2:PORT2"),
-        "{}",
-        stderr(&bad)
-    );
+    assert_says(&bad, "HOST:PORT:HOST2:PORT2");
 }
 
 #[test]
@@ -895,11 +864,7 @@ fn the_corpus_wordpress_export_live_reads_as_its_files() {
 /// A short-link host (amzn.to, sent to the test server): where each link goes.
 fn short_link_host() -> Server {
     serve(|asked| {
-        let to = |target: &str| Answer {
-            status: 301,
-            headers: vec![("Location", target.to_owned())],
-            body: Body::Bytes(Vec::new()),
-        };
+        let to = |target: &str| redirect(301, target);
         match asked.path {
             "/ours" => to("https://www.amazon.com/dp/B0OURS0001?tag=mysite-20"),
             "/theirs" => to("https://www.amazon.com/dp/B0THEIRS01?tag=someone-20"),
@@ -1104,12 +1069,9 @@ fn a_short_link_without_an_answer_is_asked_once_and_the_cache_keeps_what_another
         log.iter().filter(|(p, _)| p == path).count()
     };
     assert_eq!((asked("/down"), asked("/slow")), (1, 1));
-    assert!(
-        stderr(&out).contains(
-            "--expand-short-links: http://amzn.to/down (HTTP 503, no redirect) gave no answer"
-        ),
-        "{}",
-        stderr(&out)
+    assert_says(
+        &out,
+        "--expand-short-links: http://amzn.to/down (HTTP 503, no redirect) gave no answer",
     );
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&cache).unwrap()).unwrap();
     let links = written["links"].as_object().unwrap();
@@ -1161,12 +1123,9 @@ fn a_short_link_host_that_cannot_be_reached_is_given_up_and_the_cache_is_written
         None,
     );
     assert_eq!(offline.status.code(), Some(1), "{}", stderr(&offline));
-    assert!(
-        stderr(&offline).contains(
-            "--link-cache: 6 short link(s) not in the cache (the first: http://amzn.to/x0)"
-        ),
-        "{}",
-        stderr(&offline)
+    assert_says(
+        &offline,
+        "--link-cache: 6 short link(s) not in the cache (the first: http://amzn.to/x0)",
     );
     assert!(
         stdout(&offline).contains("short-link"),

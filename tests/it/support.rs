@@ -94,6 +94,11 @@ pub fn assert_fails_with(out: &Output, needle: &str) {
     assert!(stderr(out).contains(needle), "{}", stderr(out));
 }
 
+/// Asserts that the run said `needle` on stderr.
+pub fn assert_says(out: &Output, needle: &str) {
+    assert!(stderr(out).contains(needle), "{}", stderr(out));
+}
+
 /// stderr as text.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
