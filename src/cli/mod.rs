@@ -4,6 +4,7 @@
 mod args;
 mod baseline;
 mod commands;
+mod documents;
 mod files;
 mod init;
 mod interrupt;

@@ -328,11 +328,7 @@ fn init_from_nothing_readable_or_a_url_writes_nothing_and_says_why() {
     ]);
     let out = run(dir.path(), &["init", "--from", "pages", "missing"], None);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("--from missing: No such file or directory"),
-        "{}",
-        stderr(&out)
-    );
+    crate::support::assert_says(&out, "--from missing: No such file or directory");
     assert!(!dir.path().join("affilint.toml").exists());
     for (from, says) in [
         (
