@@ -287,6 +287,40 @@ impl<'e> Checker<'e> {
         self.0.in_site(site, path);
     }
 
+    /// For a page read from its live site at `page_url`: a link under one of the config's
+    /// cloaking prefixes (`/go/`, `/recommends/`) on the same site is judged by where `ask`
+    /// says the site sends it, as a redirect of a [`Site`] is (`cloaked-link` for a program
+    /// that forbids cloaking). `ask` gets the link's absolute URL and answers the URL it
+    /// redirects to, or `None` when that cannot be told: the link stays `opaque-link`. It is
+    /// called once for each such link met, on the checking thread; links to other sites
+    /// are never asked about.
+    ///
+    /// ```
+    /// use affilint::{Config, Engine, FindingId, RuleSet};
+    ///
+    /// let engine = Engine::new(&RuleSet::shipped(), &Config::default())?;
+    /// let mut checker = engine.checker();
+    /// checker.ask_site_redirects("https://blog.example/posts/kettles/", |link| {
+    ///     (link == "https://blog.example/go/kettle/")
+    ///         .then(|| "https://www.amazon.com/dp/B0?tag=mysite-20".to_owned())
+    /// });
+    /// checker.write(b"<p>As an Amazon Associate I earn from qualifying purchases.</p>")?;
+    /// checker.write(b"<a href=\"/go/kettle/\" rel=\"sponsored\">kettle</a>")?;
+    /// checker.write(b"<a href=\"/go/pan/\" rel=\"sponsored\">pan</a>")?;
+    /// let ids: Vec<FindingId> = checker.end()?.findings.iter().map(|f| f.id).collect();
+    /// assert_eq!(ids, [FindingId::CloakedLink, FindingId::OpaqueLink]);
+    /// # Ok::<(), affilint::Error>(())
+    /// ```
+    pub fn ask_site_redirects(
+        &mut self,
+        page_url: &str,
+        ask: impl Fn(&str) -> Option<String> + 'e,
+    ) {
+        if let Inner::Html(pass) = &mut self.0.inner {
+            pass.ask_site_redirects(page_url, Box::new(ask));
+        }
+    }
+
     /// Feeds the next chunk of the document.
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), DocumentError> {
         self.0.write(chunk)

@@ -189,15 +189,18 @@ pub(crate) fn process(
     let engine = &engine;
     match (mode, &input.location) {
         (Mode::FixDiff, _) => fix_diff(engine, input, sinks),
-        (Mode::Check, Location::Stdin) => check(engine, io::stdin().lock(), sinks),
+        (Mode::Check, Location::Stdin) => check(engine, io::stdin().lock(), sinks, None),
         (_, Location::Stdin) => fix_stdin(engine, sinks),
         (Mode::Check, Location::File(path)) => match File::open(path) {
-            Ok(file) => check(engine, file, sinks),
+            Ok(file) => check(engine, file, sinks, None),
             Err(e) => Processed::unreadable(format!("cannot read: {e}")),
         },
         #[cfg(feature = "live")]
         (Mode::Check, Location::Url(url)) => match from.live.map(|live| live.open(url)) {
-            Some(Ok(Some(body))) => check(engine, body, sinks),
+            Some(Ok(Some((at, body)))) => {
+                let ask = |link: &str| from.live.and_then(|live| live.site_redirect(link));
+                check(engine, body, sinks, Some((at.as_str(), &ask)))
+            }
             Some(Ok(None)) => Processed::default(),
             Some(Err(e)) => Processed::unreadable(e),
             None => Processed::unreadable("a live page, but no live site is being read"),
@@ -211,9 +214,15 @@ pub(crate) fn process(
     }
 }
 
+/// For a live page: its URL, and who says where its site's cloaked links go.
+type SiteAsk<'a> = Option<(&'a str, &'a dyn Fn(&str) -> Option<String>)>;
+
 /// Checks a document read from `input`.
-fn check(engine: &Placed<'_>, input: impl Read, sinks: Sinks<'_>) -> Processed {
+fn check(engine: &Placed<'_>, input: impl Read, sinks: Sinks<'_>, site: SiteAsk<'_>) -> Processed {
     let mut checker = engine.checker();
+    if let Some((url, ask)) = site {
+        checker.ask_site_redirects(url, ask);
+    }
     checker.on_finding(sinks.finding);
     checker.on_affiliate_link(sinks.affiliate_link);
     match checker.read_from(input).and_then(|()| checker.end()) {

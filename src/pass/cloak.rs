@@ -70,9 +70,10 @@ impl Page<'_> {
         checked(self.checks)
     }
 
-    /// Whether the page's site has redirects to follow.
+    /// Whether the page's site has redirects to follow, or can be asked where its links go
+    /// (a live page).
     pub(super) fn site_known(&self) -> bool {
-        self.site.as_ref().is_some_and(|(site, _)| !site.is_empty())
+        self.site.as_ref().is_some_and(|(site, _)| !site.is_empty()) || self.site_asker.is_some()
     }
 
     /// Where a link that is not a program's own goes (`raw` passed [`may_route`]), with its
@@ -90,7 +91,11 @@ impl Page<'_> {
             return self.redirected(value, &destination, start);
         }
         let path = if relative {
-            let page = self.site.as_ref().map_or("/", |(_, page)| page.as_str());
+            let page = match (&self.site, &self.site_asker) {
+                (Some((_, page)), _) => page.as_str(),
+                (None, Some((url, _))) => url.path(),
+                (None, None) => "/",
+            };
             site::resolve(page, value)
         } else {
             url_path(value).map(str::to_owned)
@@ -100,13 +105,33 @@ impl Page<'_> {
         else {
             return Route::Direct;
         };
-        let message = format!(
-            "link under the cloaking prefix {prefix} ({value}): where it goes cannot be seen in \
-             the site, and programs such as Amazon do not pay on cloaked links; link to the \
-             destination directly, or declare the redirect in _redirects"
-        );
+        let asked = self.ask_site(value);
+        if let Some(Some(destination)) = asked {
+            return self.redirected(value, &destination, start);
+        }
+        let message = if asked.is_some() {
+            format!(
+                "link under the cloaking prefix {prefix} ({value}): the site did not say where \
+                 it goes (see the run's notes), and programs such as Amazon do not pay on \
+                 cloaked links; link to the destination directly"
+            )
+        } else {
+            format!(
+                "link under the cloaking prefix {prefix} ({value}): where it goes cannot be seen \
+                 in the site, and programs such as Amazon do not pay on cloaked links; link to \
+                 the destination directly, or declare the redirect in _redirects"
+            )
+        };
         self.push(FindingId::OpaqueLink, start, message, None);
         Route::Site(None)
+    }
+
+    /// For a link `value` on a live page's own site: where the site says it goes (`None`:
+    /// it cannot tell). `None` when the link is not one the site can be asked about.
+    fn ask_site(&self, value: &str) -> Option<Option<String>> {
+        let (page, ask) = self.site_asker.as_ref()?;
+        let link = page.join(value).ok()?;
+        (link.origin() == page.origin()).then(|| ask(link.as_str()))
     }
 
     /// A link through the site's redirects to `destination`.

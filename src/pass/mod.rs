@@ -37,7 +37,7 @@ use crate::page::source::{Source, Ticket};
 use crate::report::{AffiliateLink, Finding, FindingId, Report, Severity};
 use crate::site::{self, Site};
 use optout::OptOut;
-use page::Page;
+use page::{Page, SiteAsk};
 use price_marks::PriceMarks;
 
 /// How much is read at a time from files and pipes.
@@ -146,6 +146,7 @@ impl<'e, O: Output> Pass<'e, O> {
             insert_copy: None,
             affiliate_sink: None,
             site: None,
+            site_asker: None,
             redirect_page: false,
             around: Vec::new(),
             price_marks: PriceMarks::default(),
@@ -179,6 +180,14 @@ impl<'e, O: Output> Pass<'e, O> {
         if let Some(reader) = state.reader.as_mut().filter(|_| site.has_stylesheets()) {
             let page = path.to_owned();
             reader.link_sheets(move |href| site.stylesheet(&page, href));
+        }
+    }
+
+    /// Asks `ask` where links under a cloaking prefix on the site of `page_url` go; see
+    /// [`crate::Checker::ask_site_redirects`]. A `page_url` that is no URL asks nothing.
+    pub(crate) fn ask_site_redirects(&mut self, page_url: &str, ask: SiteAsk<'e>) {
+        if let Ok(page) = url::Url::parse(page_url) {
+            self.state.borrow_mut().site_asker = Some((page, ask));
         }
     }
 

@@ -47,6 +47,8 @@ pub(super) struct Page<'e> {
     pub(super) affiliate_sink: Option<Box<dyn FnMut(AffiliateLink) + 'e>>,
     /// The site the page belongs to, and the page's URL path in it.
     pub(super) site: Option<(&'e Site, String)>,
+    /// For a live page: its URL, and who tells where its site's cloaked links go.
+    pub(super) site_asker: Option<(url::Url, SiteAsk<'e>)>,
     /// The statement (its word count) after which a link was reported too far.
     pub(super) distant_after: Option<u64>,
     /// Affiliate links waiting for the rest of their block to be read.
@@ -58,6 +60,9 @@ pub(super) struct Page<'e> {
     /// Links only: no disclosure judged, nothing read around the links.
     pub(super) links_only: bool,
 }
+
+/// Where a link of a live page's own site redirects (`None`: cannot be told).
+pub(crate) type SiteAsk<'e> = Box<dyn Fn(&str) -> Option<String> + 'e>;
 
 /// A link waiting for the rest of its block.
 pub(super) struct Pending {

@@ -244,6 +244,10 @@ Why it matters: if it leads to Amazon, the link is cloaked, which Amazon's polic
 (commissions through shorteners and hidden redirects are not paid); readers cannot see where \
 they are sent; and affilint cannot check the id or the disclosure the link needs.
 
+On a live site (`affilint check https://...`) the site itself is asked where such a link \
+goes: it stays `opaque-link` only when robots.txt disallows asking, or the site answers with \
+a page or an error instead of a redirect (the run's notes say which).
+
 How to fix: link to the destination directly, or, for a redirect of your own, declare it in the \
 site's `_redirects` file (or keep the redirect page in the built site) so `affilint check` can \
 follow it. Set `[links] cloaking_prefixes = []` if your site has no such prefixes."

@@ -1163,3 +1163,116 @@ fn sarif_of_a_live_site_names_page_urls_and_validates_against_the_schema() {
     let errors = crate::support::sarif_schema_errors(&log);
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+#[test]
+fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_judged_where_they_go()
+{
+    let server = serve(|asked| {
+        let page = |links: &str| {
+            answer(
+                200,
+                "text/html",
+                format!(
+                    "<p>As an Amazon Associate I earn from qualifying purchases.</p>\n{links}\n"
+                ),
+            )
+        };
+        match asked.path {
+            "/robots.txt" => answer(200, "text/plain", "User-agent: *\nDisallow: /go/secret/\n"),
+            "/a/" => page(&format!(
+                "<a href=\"/go/kettle/\" rel=\"sponsored\">kettle</a>\n\
+                 <a href=\"{}/recommends/pan\" rel=\"sponsored\">pan</a>\n\
+                 <a href=\"/go/secret/\" rel=\"sponsored\">secret</a>\n\
+                 <a href=\"/go/about/\">about</a>\n\
+                 <a href=\"/go/page/\">page</a>\n\
+                 <a href=\"http://127.0.0.2:9/go/elsewhere/\">elsewhere</a>",
+                asked.base
+            )),
+            "/b/" => page("<a href=\"../go/kettle/\" rel=\"sponsored\">kettle again</a>"),
+            // Two hops inside the site, then off it.
+            "/go/kettle/" => redirect(302, "/go/kettle-2/"),
+            "/go/kettle-2/" => redirect(301, "https://www.amazon.com/dp/B0KETTLE?tag=mysite-20"),
+            "/recommends/pan" => redirect(307, "https://www.amazon.com/dp/B0PAN?tag=mysite-20"),
+            "/go/about/" => redirect(302, "/about/"),
+            "/about/" => answer(200, "text/html", "<p>About</p>"),
+            "/go/page/" => answer(200, "text/html", "<p>Going to the shop...</p>"),
+            _ => answer(404, "text/plain", "no"),
+        }
+    });
+    let dir =
+        crate::support::site(&[("affilint.toml", "[programs.amazon]\ntag = \"mysite-20\"\n")]);
+    let (a, b) = (format!("{}/a/", server.base), format!("{}/b/", server.base));
+    let out = run(dir.path(), &["check", &a, &b, "--format", "json"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let found: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_owned(),
+                f["rule"].as_str().unwrap().to_owned(),
+                f["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let ids: Vec<(&str, &str)> = found
+        .iter()
+        .map(|(file, id, _)| (file.rsplit('/').nth(1).unwrap(), id.as_str()))
+        .collect();
+    // The kettle and the pan go to Amazon, which forbids cloaking; the secret one robots.txt
+    // keeps from being asked, and the interstitial page says nothing: both stay opaque, as
+    // does another site's /go/ (never asked). A redirect to a page of the site is no finding.
+    assert_eq!(
+        ids,
+        [
+            ("a", "cloaked-link"),
+            ("a", "cloaked-link"),
+            ("a", "opaque-link"),
+            ("a", "opaque-link"),
+            ("a", "opaque-link"),
+            ("b", "cloaked-link"),
+        ],
+        "{found:#?}"
+    );
+    assert!(
+        found[4].2.contains("cannot be seen in the site"),
+        "{found:#?}"
+    );
+    assert!(
+        found[0]
+            .2
+            .contains("https://www.amazon.com/dp/B0KETTLE?tag=mysite-20"),
+        "{found:#?}"
+    );
+    assert!(
+        found[2].2.contains("the site did not say where it goes"),
+        "{found:#?}"
+    );
+    let log: Vec<String> = server
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(p, _)| p.clone())
+        .collect();
+    let asked = |path: &str| log.iter().filter(|p| *p == path).count();
+    assert_eq!(
+        asked("/go/kettle/"),
+        1,
+        "asked once for both pages: {log:?}"
+    );
+    assert_eq!(asked("/go/kettle-2/"), 1, "{log:?}");
+    assert_eq!(asked("/go/secret/"), 0, "robots.txt says no: {log:?}");
+    let notes = stderr(&out);
+    assert!(
+        notes.contains("5 link(s) under a cloaking prefix: the site was asked where each goes"),
+        "{notes}"
+    );
+    assert!(notes.contains("/go/secret/"), "{notes}");
+    assert!(
+        notes.contains("/go/page/: a page, not a redirect"),
+        "{notes}"
+    );
+}

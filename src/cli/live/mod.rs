@@ -4,6 +4,7 @@
 //! to the sites named on the command line and nowhere else.
 
 mod client;
+mod cloaked;
 mod crawl;
 mod discover;
 mod short;
@@ -17,6 +18,7 @@ use url::{Origin, Url};
 
 pub(crate) use client::ConnectTo;
 use client::{Body, Client, FetchError, Politeness, Redirects};
+use cloaked::{Answer, Cloaked};
 use crawl::Crawl;
 use discover::Robots;
 use short::Expander;
@@ -48,6 +50,7 @@ pub(crate) fn inputs(
     };
     let max_pages = usize::try_from(args.max_pages).unwrap_or(usize::MAX);
     let (mut live, roots) = Live::new(urls, politeness)?;
+    live.cloaked = Cloaked::new(max_pages);
     if args.crawl {
         live.crawl = Some(Arc::new(Crawl::new(max_pages)));
     }
@@ -89,6 +92,8 @@ pub(crate) struct Live {
     /// The URLs named on the command line: a redirect of theirs that robots.txt stops is
     /// an error, not a note.
     named: HashSet<Url>,
+    /// Where the links under a cloaking prefix go, as the site answered.
+    cloaked: Cloaked,
 }
 
 /// The pages found on the sites named, what could not be read on the way, and notes.
@@ -121,6 +126,7 @@ impl Live {
                 robots: Mutex::new(HashMap::new()),
                 disallowed: AtomicUsize::new(0),
                 named: roots.iter().cloned().collect(),
+                cloaked: Cloaked::new(0),
             },
             roots,
         ))
@@ -196,10 +202,11 @@ impl Live {
         robots.entry(url.origin()).or_default().clone()
     }
 
-    /// The body of the page at `url`, streamed; an error says why there is none to check,
-    /// and `None` that a link a crawl found led to no page (or redirects: the crawl takes
-    /// its target for a link, so the page is checked, once, where it is).
-    pub(crate) fn open(&self, url: &str) -> Result<Option<Body>, String> {
+    /// The body of the page at `url`, streamed, and the URL it came from; an error says why
+    /// there is none to check, and `None` that a link a crawl found led to no page (or
+    /// redirects: the crawl takes its target for a link, so the page is checked, once, where
+    /// it is).
+    pub(crate) fn open(&self, url: &str) -> Result<Option<(Url, Body)>, String> {
         let parsed = Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
         let allowed = |next: &Url| self.robots_allow(next).unwrap_or(false);
         let crawled = self.crawl.as_ref().filter(|c| !c.is_root(&parsed));
@@ -208,8 +215,8 @@ impl Live {
             None => Redirects::Follow(&allowed),
         };
         match (self.client.fetch(&parsed, true, redirects), &self.crawl) {
-            (Ok((at, body)), Some(crawl)) => Ok(Some(crawl.reader(url, at, body))),
-            (Ok((_, body)), None) => Ok(Some(body)),
+            (Ok((at, body)), Some(crawl)) => Ok(Some((at.clone(), crawl.reader(url, at, body)))),
+            (Ok((at, body)), None) => Ok(Some((at, body))),
             (Err(FetchError::Redirect(to)), Some(crawl)) => {
                 crawl.redirected(url, to);
                 Ok(None)
@@ -251,9 +258,38 @@ impl Live {
             .collect()
     }
 
+    /// Where the link `link` (absolute, under a cloaking prefix) redirects, as its site
+    /// answers; `None` when it is not a site being checked, or the site cannot tell.
+    pub(crate) fn site_redirect(&self, link: &str) -> Option<String> {
+        let url = Url::parse(link).ok()?;
+        if !self.client.on_site(&url) {
+            return None;
+        }
+        match self.cloaked.answer(&url, || self.ask_redirect(&url))? {
+            Answer::To(to) => Some(to),
+            Answer::Disallowed | Answer::Unanswered(_) => None,
+        }
+    }
+
+    /// Asks the site where `url` goes, following its redirects inside the site as far as
+    /// robots.txt allows, and no further than the first one off it.
+    fn ask_redirect(&self, url: &Url) -> Answer {
+        let allowed = |next: &Url| self.robots_allow(next).unwrap_or(false);
+        if !allowed(url) {
+            return Answer::Disallowed;
+        }
+        match self.client.fetch(url, false, Redirects::Follow(&allowed)) {
+            Err(FetchError::OffSite(to) | FetchError::Disallowed(to)) => Answer::To(to),
+            Ok((at, _)) if at != *url => Answer::To(at.to_string()),
+            Ok(_) => Answer::Unanswered("a page, not a redirect".to_owned()),
+            Err(e) => Answer::Unanswered(e.to_string()),
+        }
+    }
+
     /// What there is to say once the run is over.
     pub(crate) fn notes(&self) -> Vec<String> {
         let mut notes = self.crawl.as_ref().map(|c| c.notes()).unwrap_or_default();
+        notes.extend(self.cloaked.notes());
         let disallowed = self.disallowed.load(Ordering::Relaxed);
         if disallowed > 0 {
             notes.push(format!(
