@@ -75,6 +75,14 @@ impl Checks {
         resolver(url)
     }
 
+    /// Whether the engine was told how to ask where short links go.
+    pub(crate) fn expands_short_links(&self) -> bool {
+        self.short_links
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
     /// Resolves `config` against `rules`. Fails when the config names an unknown program, a
     /// host that is not the program's, or an id the program does not accept, or when the
     /// configured insert would not satisfy the programs.

@@ -287,13 +287,15 @@ impl<'e> Checker<'e> {
         self.0.in_site(site, path);
     }
 
-    /// For a page read from its live site at `page_url`: a link under one of the config's
-    /// cloaking prefixes (`/go/`, `/recommends/`) on the same site is judged by where `ask`
-    /// says the site sends it, as a redirect of a [`Site`] is (`cloaked-link` for a program
-    /// that forbids cloaking). `ask` gets the link's absolute URL and answers the URL it
-    /// redirects to, or `None` when that cannot be told: the link stays `opaque-link`. It is
-    /// called once for each such link met, on the checking thread; links to other sites
-    /// are never asked about.
+    /// For a page read from its live site at `page_url` (absolute; one that is not a URL asks
+    /// nothing): a link under one of the config's cloaking prefixes (`/go/`, `/recommends/`)
+    /// on the page's host is judged by where `ask` says the site sends it, as a redirect of a
+    /// [`Site`] is (`cloaked-link` for a program that forbids cloaking; no finding for a
+    /// page of the site). `ask` gets the link's absolute URL (resolved against `page_url`,
+    /// without fragment or user name) and answers the URL it redirects to, or `None` when
+    /// that cannot be told: the link stays `opaque-link`. It is called on the checking
+    /// thread each time such a link is met, so it should remember its answers; links to
+    /// other hosts are never asked about. A Markdown document is not asked about.
     ///
     /// ```
     /// use affilint::{Config, Engine, FindingId, RuleSet};

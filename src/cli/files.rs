@@ -197,9 +197,10 @@ pub(crate) fn process(
         },
         #[cfg(feature = "live")]
         (Mode::Check, Location::Url(url)) => match from.live.map(|live| live.open(url)) {
-            Some(Ok(Some((at, body)))) => {
-                let ask = |link: &str| from.live.and_then(|live| live.site_redirect(link));
-                check(engine, body, sinks, Some((at.as_str(), &ask)))
+            Some(Ok(Some(page))) => {
+                let aside = &page.aside;
+                let ask = |link: &str| from.live.and_then(|live| live.site_redirect(link, aside));
+                check(engine, page.body, sinks, Some((page.url.as_str(), &ask)))
             }
             Some(Ok(None)) => Processed::default(),
             Some(Err(e)) => Processed::unreadable(e),

@@ -111,9 +111,9 @@ impl Page<'_> {
         }
         let message = if asked.is_some() {
             format!(
-                "link under the cloaking prefix {prefix} ({value}): the site did not say where \
-                 it goes (see the run's notes), and programs such as Amazon do not pay on \
-                 cloaked links; link to the destination directly"
+                "link under the cloaking prefix {prefix} ({value}): where it goes could not be \
+                 learned from the site, and programs such as Amazon do not pay on cloaked \
+                 links; link to the destination directly"
             )
         } else {
             format!(
@@ -126,12 +126,20 @@ impl Page<'_> {
         Route::Site(None)
     }
 
-    /// For a link `value` on a live page's own site: where the site says it goes (`None`:
-    /// it cannot tell). `None` when the link is not one the site can be asked about.
+    /// For a link `value` on a live page's own host: where the site says it goes (`None`:
+    /// it cannot tell). `None` when the link is not one the site can be asked about. The
+    /// link is asked without its fragment and user name (neither is sent in a request).
     fn ask_site(&self, value: &str) -> Option<Option<String>> {
         let (page, ask) = self.site_asker.as_ref()?;
-        let link = page.join(value).ok()?;
-        (link.origin() == page.origin()).then(|| ask(link.as_str()))
+        let mut link = page.join(value).ok()?;
+        if link.host_str() != page.host_str() {
+            return None;
+        }
+        link.set_fragment(None);
+        // Both fail only for URLs without a host, which this is not.
+        let _ = link.set_username("");
+        let _ = link.set_password(None);
+        Some(ask(link.as_str()))
     }
 
     /// A link through the site's redirects to `destination`.

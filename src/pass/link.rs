@@ -314,6 +314,14 @@ impl Page<'_> {
                 FindingId::ForeignTag,
                 format!("{name} link carries someone else's id `{found}` instead of `{expected}`"),
             ),
+            // Asked, or looked up in the cache, with no answer: the run's notes say why.
+            Status::Short if self.checks.expands_short_links() => (
+                FindingId::ShortLink,
+                format!(
+                    "{name} short link whose target is not known (see the run's notes): \
+                     replace it with the full link carrying your id"
+                ),
+            ),
             Status::Short => (
                 FindingId::ShortLink,
                 format!(

@@ -1183,16 +1183,22 @@ fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_ju
                 "<a href=\"/go/kettle/\" rel=\"sponsored\">kettle</a>\n\
                  <a href=\"{}/recommends/pan\" rel=\"sponsored\">pan</a>\n\
                  <a href=\"/go/secret/\" rel=\"sponsored\">secret</a>\n\
+                 <a href=\"/recommends/hop\" rel=\"sponsored\">hop</a>\n\
                  <a href=\"/go/about/\">about</a>\n\
                  <a href=\"/go/page/\">page</a>\n\
-                 <a href=\"http://127.0.0.2:9/go/elsewhere/\">elsewhere</a>",
+                 <a href=\"http://127.0.0.2:9/go/elsewhere/\">elsewhere</a>\n\
+                 <a href=\"/go/kettle/#top\" rel=\"sponsored\">kettle again</a>",
                 asked.base
             )),
-            "/b/" => page("<a href=\"../go/kettle/\" rel=\"sponsored\">kettle again</a>"),
+            // Named as /deep/start/, read at /b/: its links are the links of /b/.
+            "/deep/start/" => redirect(301, "/b/"),
+            "/b/" => page("<a href=\"../go/kettle/\" rel=\"sponsored\">kettle, from b</a>"),
             // Two hops inside the site, then off it.
             "/go/kettle/" => redirect(302, "/go/kettle-2/"),
             "/go/kettle-2/" => redirect(301, "https://www.amazon.com/dp/B0KETTLE?tag=mysite-20"),
             "/recommends/pan" => redirect(307, "https://www.amazon.com/dp/B0PAN?tag=mysite-20"),
+            // Through a page robots.txt disallows: where it ends up is not known.
+            "/recommends/hop" => redirect(302, "/go/secret/hop"),
             "/go/about/" => redirect(302, "/about/"),
             "/about/" => answer(200, "text/html", "<p>About</p>"),
             "/go/page/" => answer(200, "text/html", "<p>Going to the shop...</p>"),
@@ -1201,8 +1207,9 @@ fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_ju
     });
     let dir =
         crate::support::site(&[("affilint.toml", "[programs.amazon]\ntag = \"mysite-20\"\n")]);
-    let (a, b) = (format!("{}/a/", server.base), format!("{}/b/", server.base));
-    let out = run(dir.path(), &["check", &a, &b, "--format", "json"], None);
+    let a = format!("{}/a/", server.base);
+    let start = format!("{}/deep/start/", server.base);
+    let out = run(dir.path(), &["check", &a, &start, "--format", "json"], None);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let found: Vec<(String, String, String)> = report["findings"]
@@ -1221,9 +1228,10 @@ fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_ju
         .iter()
         .map(|(file, id, _)| (file.rsplit('/').nth(1).unwrap(), id.as_str()))
         .collect();
-    // The kettle and the pan go to Amazon, which forbids cloaking; the secret one robots.txt
-    // keeps from being asked, and the interstitial page says nothing: both stay opaque, as
-    // does another site's /go/ (never asked). A redirect to a page of the site is no finding.
+    // The kettle and the pan go to Amazon, which forbids cloaking. The secret one robots.txt
+    // keeps from being asked, the hop through it is not followed there, and the interstitial
+    // page says nothing: they stay opaque, as does another site's /go/ (never asked). A
+    // redirect to a page of the site is no finding.
     assert_eq!(
         ids,
         [
@@ -1232,12 +1240,10 @@ fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_ju
             ("a", "opaque-link"),
             ("a", "opaque-link"),
             ("a", "opaque-link"),
-            ("b", "cloaked-link"),
+            ("a", "opaque-link"),
+            ("a", "cloaked-link"),
+            ("start", "cloaked-link"),
         ],
-        "{found:#?}"
-    );
-    assert!(
-        found[4].2.contains("cannot be seen in the site"),
         "{found:#?}"
     );
     assert!(
@@ -1247,7 +1253,11 @@ fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_ju
         "{found:#?}"
     );
     assert!(
-        found[2].2.contains("the site did not say where it goes"),
+        found[2].2.contains("could not be learned from the site"),
+        "{found:#?}"
+    );
+    assert!(
+        found[5].2.contains("cannot be seen in the site"),
         "{found:#?}"
     );
     let log: Vec<String> = server
@@ -1261,18 +1271,87 @@ fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_ju
     assert_eq!(
         asked("/go/kettle/"),
         1,
-        "asked once for both pages: {log:?}"
+        "asked once for three links: {log:?}"
     );
     assert_eq!(asked("/go/kettle-2/"), 1, "{log:?}");
     assert_eq!(asked("/go/secret/"), 0, "robots.txt says no: {log:?}");
+    assert_eq!(asked("/go/secret/hop"), 0, "robots.txt says no: {log:?}");
+    assert_eq!(
+        asked("/deep/go/kettle/"),
+        0,
+        "resolved against /b/: {log:?}"
+    );
     let notes = stderr(&out);
     assert!(
-        notes.contains("5 link(s) under a cloaking prefix: the site was asked where each goes"),
+        notes.contains("6 link(s) under a cloaking prefix on the site: 4 asked where they go"),
         "{notes}"
     );
-    assert!(notes.contains("/go/secret/"), "{notes}");
+    assert!(
+        notes.contains("2 of them not asked, or not followed to the end"),
+        "{notes}"
+    );
     assert!(
         notes.contains("/go/page/: a page, not a redirect"),
         "{notes}"
+    );
+}
+
+#[test]
+fn a_page_is_read_to_its_end_before_its_site_is_asked_about_its_links() {
+    // Each question about a link takes 0.7 s; the page's own request may take 2 s in all.
+    // Were the page's connection held open while its links are asked about, the page would
+    // time out half read.
+    let links: String = (0..4)
+        .map(|i| format!("<a href=\"/go/{i}/\" rel=\"sponsored\">{i}</a>\n"))
+        .collect();
+    let page = format!(
+        "<p>As an Amazon Associate I earn from qualifying purchases.</p>\n{links}{}\
+         <a href=\"https://www.amazon.com/dp/B0END\" rel=\"sponsored\">last</a>\n",
+        "<p>filler text</p>\n".repeat(40_000)
+    );
+    let server = serve(move |asked| match asked.path {
+        "/robots.txt" => answer(404, "text/plain", ""),
+        "/post/" => answer(200, "text/html", page.clone()),
+        _ => {
+            std::thread::sleep(Duration::from_millis(700));
+            redirect(302, "https://www.amazon.com/dp/B0?tag=mysite-20")
+        }
+    });
+    let dir =
+        crate::support::site(&[("affilint.toml", "[programs.amazon]\ntag = \"mysite-20\"\n")]);
+    let url = format!("{}/post/", server.base);
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            &url,
+            "--timeout",
+            "2",
+            "--rate",
+            "0",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(report.get("file_errors").is_none(), "{report}");
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "cloaked-link",
+            "cloaked-link",
+            "cloaked-link",
+            "cloaked-link",
+            "untagged-link"
+        ],
+        "the page is read to its last link: {report}"
     );
 }

@@ -73,15 +73,16 @@ impl Cloaked {
         let mut notes = Vec::new();
         if !answers.is_empty() {
             notes.push(format!(
-                "{} link(s) under a cloaking prefix: the site was asked where each goes",
-                answers.len()
+                "{} link(s) under a cloaking prefix on the site: {} asked where they go",
+                answers.len(),
+                answers.len() - disallowed.len()
             ));
         }
         if !disallowed.is_empty() {
             disallowed.sort();
             notes.push(format!(
-                "{} of them not asked, robots.txt disallows them (they stay opaque-link), \
-                 first: {}",
+                "{} of them not asked, or not followed to the end: robots.txt disallows them \
+                 (they stay opaque-link), first: {}",
                 disallowed.len(),
                 disallowed[0]
             ));
@@ -89,7 +90,8 @@ impl Cloaked {
         if !unanswered.is_empty() {
             unanswered.sort();
             notes.push(format!(
-                "{} of them answered no redirect (they stay opaque-link), first: {}",
+                "{} of them led to no redirect the check could follow, a page or an error \
+                 (they stay opaque-link), first: {}",
                 unanswered.len(),
                 unanswered[0]
             ));
@@ -97,8 +99,8 @@ impl Cloaked {
         let over = self.over.load(Ordering::Relaxed);
         if over > 0 {
             notes.push(format!(
-                "{over} link(s) under a cloaking prefix not asked: more than --max-pages {} \
-                 distinct ones (they stay opaque-link)",
+                "{over} time(s) a link under a cloaking prefix was not asked about: {} distinct \
+                 ones (--max-pages) were already (they stay opaque-link)",
                 self.most
             ));
         }
@@ -139,18 +141,13 @@ mod tests {
         );
         assert_eq!(asked.load(Ordering::Relaxed), 2);
         let notes = cloaked.notes().join("\n");
-        assert!(
-            notes.contains("2 link(s) under a cloaking prefix"),
-            "{notes}"
-        );
-        assert!(
-            notes.contains("1 of them not asked, robots.txt disallows them"),
-            "{notes}"
-        );
-        assert!(notes.contains("https://blog.example/go/b/"), "{notes}");
-        assert!(
-            notes.contains("1 link(s) under a cloaking prefix not asked"),
-            "{notes}"
-        );
+        for said in [
+            "2 link(s) under a cloaking prefix on the site: 1 asked where they go",
+            "1 of them not asked, or not followed to the end: robots.txt disallows them",
+            "first: https://blog.example/go/b/",
+            "1 time(s) a link under a cloaking prefix was not asked about: 2 distinct ones",
+        ] {
+            assert!(notes.contains(said), "{said}: {notes}");
+        }
     }
 }

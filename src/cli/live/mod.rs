@@ -8,6 +8,7 @@ mod cloaked;
 mod crawl;
 mod discover;
 mod short;
+mod spool;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,6 +23,7 @@ use cloaked::{Answer, Cloaked};
 use crawl::Crawl;
 use discover::Robots;
 use short::Expander;
+use spool::{SetAside, Spooled};
 
 use super::args::{LiveArgs, ShortArgs};
 
@@ -49,8 +51,7 @@ pub(crate) fn inputs(
         connect_to: connect_to.to_vec(),
     };
     let max_pages = usize::try_from(args.max_pages).unwrap_or(usize::MAX);
-    let (mut live, roots) = Live::new(urls, politeness)?;
-    live.cloaked = Cloaked::new(max_pages);
+    let (mut live, roots) = Live::new(urls, politeness, max_pages)?;
     if args.crawl {
         live.crawl = Some(Arc::new(Crawl::new(max_pages)));
     }
@@ -74,6 +75,22 @@ pub(crate) fn short_links(
     let resolver = expander.clone();
     engine.expand_short_links(move |url| resolver.resolve(url));
     Ok(Some(expander))
+}
+
+/// A live page being read.
+pub(crate) struct Page {
+    /// Where its body came from, once redirects are followed.
+    pub(crate) url: Url,
+    pub(crate) body: Spooled,
+    /// Sets the rest of the body aside before the site is asked about a link.
+    pub(crate) aside: SetAside,
+}
+
+impl Page {
+    fn new(url: Url, body: Body) -> Page {
+        let (body, aside) = spool::spooled(body);
+        Page { url, body, aside }
+    }
 }
 
 /// A site's robots.txt, once read (an error: it could not be read).
@@ -105,7 +122,12 @@ pub(crate) struct Discovered {
 
 impl Live {
     /// A client for the sites of `urls` (each `http://` or `https://`).
-    pub(crate) fn new(urls: &[&str], politeness: Politeness) -> Result<(Live, Vec<Url>), String> {
+    /// At most `max_asks` distinct cloaked links are asked about.
+    pub(crate) fn new(
+        urls: &[&str],
+        politeness: Politeness,
+        max_asks: usize,
+    ) -> Result<(Live, Vec<Url>), String> {
         let mut roots = Vec::new();
         for url in urls {
             let parsed = Url::parse(url)
@@ -126,7 +148,7 @@ impl Live {
                 robots: Mutex::new(HashMap::new()),
                 disallowed: AtomicUsize::new(0),
                 named: roots.iter().cloned().collect(),
-                cloaked: Cloaked::new(0),
+                cloaked: Cloaked::new(max_asks),
             },
             roots,
         ))
@@ -202,11 +224,10 @@ impl Live {
         robots.entry(url.origin()).or_default().clone()
     }
 
-    /// The body of the page at `url`, streamed, and the URL it came from; an error says why
-    /// there is none to check, and `None` that a link a crawl found led to no page (or
-    /// redirects: the crawl takes its target for a link, so the page is checked, once, where
-    /// it is).
-    pub(crate) fn open(&self, url: &str) -> Result<Option<(Url, Body)>, String> {
+    /// The page at `url`, its body streamed; an error says why there is none to check, and
+    /// `None` that a link a crawl found led to no page (or redirects: the crawl takes its
+    /// target for a link, so the page is checked, once, where it is).
+    pub(crate) fn open(&self, url: &str) -> Result<Option<Page>, String> {
         let parsed = Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
         let allowed = |next: &Url| self.robots_allow(next).unwrap_or(false);
         let crawled = self.crawl.as_ref().filter(|c| !c.is_root(&parsed));
@@ -215,8 +236,10 @@ impl Live {
             None => Redirects::Follow(&allowed),
         };
         match (self.client.fetch(&parsed, true, redirects), &self.crawl) {
-            (Ok((at, body)), Some(crawl)) => Ok(Some((at.clone(), crawl.reader(url, at, body)))),
-            (Ok((at, body)), None) => Ok(Some((at, body))),
+            (Ok((at, body)), Some(crawl)) => {
+                Ok(Some(Page::new(at.clone(), crawl.reader(url, at, body))))
+            }
+            (Ok((at, body)), None) => Ok(Some(Page::new(at, body))),
             (Err(FetchError::Redirect(to)), Some(crawl)) => {
                 crawl.redirected(url, to);
                 Ok(None)
@@ -258,14 +281,19 @@ impl Live {
             .collect()
     }
 
-    /// Where the link `link` (absolute, under a cloaking prefix) redirects, as its site
-    /// answers; `None` when it is not a site being checked, or the site cannot tell.
-    pub(crate) fn site_redirect(&self, link: &str) -> Option<String> {
+    /// Where the link `link` (absolute, under a cloaking prefix) of a page redirects, as its
+    /// site answers; `None` when it is not a site being checked, or the site cannot tell.
+    /// Before the site is asked, the rest of the page is set aside (`aside`).
+    pub(crate) fn site_redirect(&self, link: &str, aside: &SetAside) -> Option<String> {
         let url = Url::parse(link).ok()?;
         if !self.client.on_site(&url) {
             return None;
         }
-        match self.cloaked.answer(&url, || self.ask_redirect(&url))? {
+        let ask = || {
+            aside.now();
+            self.ask_redirect(&url)
+        };
+        match self.cloaked.answer(&url, ask)? {
             Answer::To(to) => Some(to),
             Answer::Disallowed | Answer::Unanswered(_) => None,
         }
@@ -279,7 +307,10 @@ impl Live {
             return Answer::Disallowed;
         }
         match self.client.fetch(url, false, Redirects::Follow(&allowed)) {
-            Err(FetchError::OffSite(to) | FetchError::Disallowed(to)) => Answer::To(to),
+            Err(FetchError::OffSite(to)) => Answer::To(to),
+            // A redirect on the site that robots.txt keeps from being followed: where it
+            // ends up is not known.
+            Err(FetchError::Disallowed(_)) => Answer::Disallowed,
             Ok((at, _)) if at != *url => Answer::To(at.to_string()),
             Ok(_) => Answer::Unanswered("a page, not a redirect".to_owned()),
             Err(e) => Answer::Unanswered(e.to_string()),
