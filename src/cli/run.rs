@@ -129,19 +129,15 @@ pub(crate) fn lint(
     };
     let jobs = common.walk.jobs();
     let kinds = common.walk.kinds();
+    let mut source_notes = Vec::new();
     let sources = if sources.is_empty() {
         None
     } else {
         let (sources, notes) = Sources::load(sources, &excludes, jobs)?;
-        if !common.quiet {
-            for note in &notes {
-                eprintln!("affilint: note: {note}");
-            }
-            if sources.len() == 0 {
-                eprintln!(
-                    "affilint: note: --sources: no Markdown found; findings stay on the built pages"
-                );
-            }
+        source_notes = notes;
+        if sources.len() == 0 {
+            source_notes
+                .push("--sources: no Markdown found; findings stay on the built pages".to_owned());
         }
         Some(sources)
     };
@@ -191,11 +187,15 @@ pub(crate) fn lint(
         })
         .collect();
     failures.extend(leftovers(&walk.leftovers, &mode, common.quiet));
+    let mut notes = source_notes;
+    notes.append(&mut walk.notes);
     if !common.quiet {
-        for note in &walk.notes {
+        for note in &notes {
             eprintln!("affilint: note: {note}");
         }
     }
+    // Those said from here on are said at the end.
+    let said = notes.len();
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -298,19 +298,22 @@ pub(crate) fn lint(
     }
     let counts = inventory.into_counts();
     // Nothing read, nothing to say about ids.
-    if !common.quiet && summary.files > 0 {
-        note_ids(&engine, &counts, &common.walk.paths);
+    if summary.files > 0 {
+        notes.extend(note_ids(&engine, &counts, &common.walk.paths));
     }
     printer.style().inventory(&counts);
     summary.interrupted = interrupt.signal().map(interrupt::name);
     #[cfg(feature = "live")]
+    {
+        notes.extend(live.as_ref().map(Live::notes).unwrap_or_default());
+        notes.extend(expander.as_ref().map(|e| e.notes()).unwrap_or_default());
+    }
     if !common.quiet {
-        let live_notes = live.as_ref().map(Live::notes).unwrap_or_default();
-        let short_notes = expander.as_ref().map(|e| e.notes()).unwrap_or_default();
-        for note in live_notes.iter().chain(&short_notes) {
+        for note in &notes[said..] {
             eprintln!("affilint: note: {note}");
         }
     }
+    summary.notes = notes;
     for failure in &failures {
         eprintln!("affilint: {}: {}", failure.location, failure.message);
     }
@@ -370,8 +373,9 @@ pub(crate) fn lint(
     })
 }
 
-/// Says which affiliate ids the pages carry for programs without an id in the config.
-fn note_ids(engine: &Engine, counts: &Counts, paths: &[std::path::PathBuf]) {
+/// What to say of the affiliate ids the pages carry for programs without an id in the
+/// config.
+fn note_ids(engine: &Engine, counts: &Counts, paths: &[std::path::PathBuf]) -> Option<String> {
     let active: Vec<&str> = engine.active_programs().collect();
     // Files only: `init --from` does not read live sites.
     let shown: Vec<String> = paths
@@ -384,12 +388,12 @@ fn note_ids(engine: &Engine, counts: &Counts, paths: &[std::path::PathBuf]) {
         _ => shown.join(" "),
     };
     match counts.note(&active, &paths) {
-        Some(note) => eprintln!("affilint: note: {note}"),
-        None if active.is_empty() => eprintln!(
-            "affilint: note: no affiliate ids found, and no program has an id (set one under \
-             [programs.<id>] in {CONFIG_FILE_NAME} or with --tag amazon=ID)"
-        ),
-        None => {}
+        Some(note) => Some(note),
+        None if active.is_empty() => Some(format!(
+            "no affiliate ids found, and no program has an id (set one under [programs.<id>] \
+             in {CONFIG_FILE_NAME} or with --tag amazon=ID)"
+        )),
+        None => None,
     }
 }
 

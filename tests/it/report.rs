@@ -409,3 +409,43 @@ fn chromium_finds_the_hostile_page_report_inert() {
     assert_eq!(shown.dom.matches("<script").count(), 1);
     assert!(shown.dom.contains("foreign-tag"));
 }
+
+#[test]
+fn the_run_s_notes_are_in_the_json_sarif_and_github_reports() {
+    // No config: the ids the pages carry are a note.
+    let dir = crate::support::site(&[(
+        "post.html",
+        "<p>As an Amazon Associate I earn from qualifying purchases.</p>\n\
+         <a href=\"https://www.amazon.com/dp/B0?tag=found-20\" rel=\"sponsored\">x</a>\n",
+    )]);
+    let said = |out: &std::process::Output| {
+        let stderr = crate::support::stderr(out);
+        let note = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("affilint: note: "))
+            .unwrap_or_else(|| panic!("no note: {stderr}"))
+            .to_owned();
+        assert!(note.contains("found-20"), "{note}");
+        note
+    };
+    let out = support::run(dir.path(), &["check", ".", "--format", "json"], None);
+    let report: serde_json::Value = serde_json::from_str(&crate::support::stdout(&out)).unwrap();
+    assert_eq!(report["notes"], serde_json::json!([said(&out)]), "{report}");
+
+    let out = support::run(dir.path(), &["check", ".", "--format", "sarif"], None);
+    let sarif: serde_json::Value = serde_json::from_str(&crate::support::stdout(&out)).unwrap();
+    let notifications = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert_eq!(
+        notifications,
+        &serde_json::json!([{ "level": "note", "message": { "text": said(&out) } }]),
+        "{sarif}"
+    );
+
+    let out = support::run(dir.path(), &["check", ".", "--format", "github"], None);
+    let notice = format!("::notice title=affilint::{}", said(&out));
+    assert!(
+        crate::support::stdout(&out).lines().any(|l| l == notice),
+        "{}",
+        crate::support::stdout(&out)
+    );
+}

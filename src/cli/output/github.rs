@@ -69,6 +69,9 @@ impl Style for Github {
             });
         }
         if !self.quiet {
+            for note in &summary.notes {
+                out.push_str(&format!("::notice title=affilint::{}\n", escape_data(note)));
+            }
             out.push_str(&format!(
                 "affilint: {} checked, {} ({} affiliate): {}, {}\n",
                 plural(summary.files, "file"),

@@ -70,6 +70,10 @@ impl Style for Json {
             out.push_str(",\n  \"file_errors\": ");
             out.push_str(&serde_json::to_string(&errors).unwrap_or_default());
         }
+        if !summary.notes.is_empty() {
+            out.push_str(",\n  \"notes\": ");
+            out.push_str(&serde_json::to_string(&summary.notes).unwrap_or_default());
+        }
         out.push_str("\n}\n");
         out
     }

@@ -64,6 +64,11 @@ pub(crate) struct Summary {
     /// The signal that stopped the run, when one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) interrupted: Option<&'static str>,
+    /// What the run had to say besides findings (a crawl's links that led to no page, the
+    /// ids found, ...): on stderr, and in the reports that have a place for them (JSON's
+    /// `notes`, SARIF's notifications, GitHub notices, the HTML report's notes).
+    #[serde(skip)]
+    pub(crate) notes: Vec<String>,
 }
 
 impl Summary {

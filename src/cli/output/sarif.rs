@@ -200,6 +200,12 @@ impl Style for Sarif {
                 "message": { "text": format!("the run was interrupted by {signal}: files not reached were not checked") },
             }));
         }
+        notifications.extend(summary.notes.iter().map(|note| {
+            json!({
+                "level": "note",
+                "message": { "text": note },
+            })
+        }));
         let invocation = json!({
             "executionSuccessful": file_errors.is_empty() && summary.interrupted.is_none(),
             "toolExecutionNotifications": notifications,

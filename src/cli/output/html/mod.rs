@@ -308,6 +308,13 @@ impl Html {
             }
             out.push_str("</table></div></section>\n");
         }
+        if !summary.notes.is_empty() {
+            out.push_str("<section id=\"notes\"><h2>Notes</h2><ul>");
+            for note in &summary.notes {
+                let _ = write!(out, "<li>{}</li>", text(note));
+            }
+            out.push_str("</ul></section>\n");
+        }
         let _ = write!(
             out,
             "<footer>Made by affilint {version} ({repo}). Nothing in this file is fetched from \

@@ -280,8 +280,15 @@ fn the_report_says_what_the_totals_do_not() {
             message: "No space left on device".to_owned(),
         },
     ];
+    let mut summary = summary;
+    summary.notes = vec!["a crawl's <b>note</b> & more".to_owned()];
     let report = html.close(&summary, &errors);
+    assert!(
+        !report.contains("<b>note</b>"),
+        "a note is text, never markup"
+    );
     for needle in [
+        "<section id=\"notes\"><h2>Notes</h2><ul><li>a crawl's &lt;b&gt;note&lt;/b&gt; &amp; more</li></ul></section>",
         "What <code>affilint fix</code> would leave (nothing was written)",
         "<b>2</b>would be fixed",
         "stopped by SIGTERM",
