@@ -110,6 +110,20 @@ impl Engine {
             .unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(resolver));
     }
 
+    /// Whether the URL path `path` (`/go/kettle/`) is under one of the config's cloaking
+    /// prefixes, with cloaked links checked: a link there is asked about, not read as a page
+    /// ([`Checker::ask_site_redirects`]).
+    ///
+    /// ```
+    /// let engine = affilint::Engine::new(&affilint::RuleSet::shipped(), &affilint::Config::default())?;
+    /// assert!(engine.is_cloaking_path("/go/kettle/"));
+    /// assert!(!engine.is_cloaking_path("/posts/kettles/"));
+    /// # Ok::<(), affilint::Error>(())
+    /// ```
+    pub fn is_cloaking_path(&self, path: &str) -> bool {
+        crate::pass::cloak_checked(&self.checks) && self.checks.cloaking_prefixes.of(path).is_some()
+    }
+
     /// The ids of the programs that have an id configured (the active ones).
     pub fn active_programs(&self) -> impl Iterator<Item = &str> {
         self.checks.links.active().map(|p| p.program.id())
@@ -289,13 +303,13 @@ impl<'e> Checker<'e> {
 
     /// For a page read from its live site at `page_url` (absolute; one that is not a URL asks
     /// nothing): a link under one of the config's cloaking prefixes (`/go/`, `/recommends/`)
-    /// on the page's host is judged by where `ask` says the site sends it, as a redirect of a
-    /// [`Site`] is (`cloaked-link` for a program that forbids cloaking; no finding for a
-    /// page of the site). `ask` gets the link's absolute URL (resolved against `page_url`,
+    /// on the page's site (its scheme, host and port) is judged by where `ask` says the site
+    /// sends it, as a redirect of a [`Site`] is (`cloaked-link` for a program that forbids
+    /// cloaking; no finding for a page of the site). `ask` gets the link's absolute URL (resolved against `page_url`,
     /// without fragment or user name) and answers the URL it redirects to, or `None` when
     /// that cannot be told: the link stays `opaque-link`. It is called on the checking
     /// thread each time such a link is met, so it should remember its answers; links to
-    /// other hosts are never asked about. A Markdown document is not asked about.
+    /// other sites are never asked about. A Markdown document is not asked about.
     ///
     /// ```
     /// use affilint::{Config, Engine, FindingId, RuleSet};

@@ -183,7 +183,8 @@ pub(crate) struct EngineArgs {
 /// Which documents to read.
 #[derive(Debug, Args)]
 pub(crate) struct WalkArgs {
-    /// Files or directories to read; none means `.`, `-` reads one document from stdin.
+    /// Files or directories to read (`check` also reads live sites and pages by their
+    /// `http://` or `https://` URL); none means `.`, `-` reads one document from stdin.
     #[arg(value_name = "PATH")]
     pub(crate) paths: Vec<PathBuf>,
 

@@ -122,7 +122,7 @@ pub(crate) fn lint(
         }
     }
     #[cfg(feature = "live")]
-    let live = live::inputs(&urls, options.live, &common.short.connect_to)?;
+    let live = live::inputs(&urls, options.live, &common.short.connect_to, &engine)?;
     let skip = match &mode {
         Mode::FixInto(dir) => Some(dir.as_path()),
         _ => None,
@@ -191,7 +191,7 @@ pub(crate) fn lint(
     notes.append(&mut walk.notes);
     if !common.quiet {
         for note in &notes {
-            eprintln!("affilint: note: {note}");
+            eprintln!("affilint: note: {}", output::printable(note));
         }
     }
     // Those said from here on are said at the end.
@@ -310,12 +310,13 @@ pub(crate) fn lint(
     }
     if !common.quiet {
         for note in &notes[said..] {
-            eprintln!("affilint: note: {note}");
+            eprintln!("affilint: note: {}", output::printable(note));
         }
     }
     summary.notes = notes;
     for failure in &failures {
-        eprintln!("affilint: {}: {}", failure.location, failure.message);
+        let said = format!("{}: {}", failure.location, failure.message);
+        eprintln!("affilint: {}", output::printable(&said));
     }
     let written = |e: io::Error| format!("cannot write the report: {e}");
     if let Some(diffs) = diffs {

@@ -6,7 +6,7 @@ use super::LinkFacts;
 use super::page::Page;
 use crate::compile::Checks;
 use crate::links::href::Href;
-use crate::links::{Affiliate, CloakingPrefixes};
+use crate::links::{Affiliate, CloakingPrefixes, Status};
 use crate::page::entities::DecodedAttr;
 use crate::report::FindingId;
 use crate::site;
@@ -126,13 +126,13 @@ impl Page<'_> {
         Route::Site(None)
     }
 
-    /// For a link `value` on a live page's own host: where the site says it goes (`None`:
+    /// For a link `value` on a live page's own site: where the site says it goes (`None`:
     /// it cannot tell). `None` when the link is not one the site can be asked about. The
     /// link is asked without its fragment and user name (neither is sent in a request).
     fn ask_site(&self, value: &str) -> Option<Option<String>> {
         let (page, ask) = self.site_asker.as_ref()?;
         let mut link = page.join(value).ok()?;
-        if link.host_str() != page.host_str() {
+        if link.origin() != page.origin() {
             return None;
         }
         link.set_fragment(None);
@@ -150,9 +150,18 @@ impl Page<'_> {
         if let Some(affiliate) = self.checks.links.classify(&href) {
             let program = &self.checks.links.programs[affiliate.program].program;
             if program.forbids_cloaking() {
+                // Where it goes may not carry the publisher's id either: said, so the advice
+                // is not to link to someone else's id.
+                let id = match &affiliate.status {
+                    Status::Untagged => " (it carries no id: add yours)".to_owned(),
+                    Status::Foreign {
+                        found, expected, ..
+                    } => format!(" (it carries the id `{found}`, not `{expected}`: use yours)"),
+                    _ => String::new(),
+                };
                 let message = format!(
                     "link to {value}, which the site redirects to {destination}: {} does not \
-                     allow links that hide that they go to it; link to {destination} directly",
+                     allow links that hide that they go to it; link to {destination} directly{id}",
                     program.name()
                 );
                 let facts = LinkFacts {

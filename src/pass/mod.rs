@@ -99,6 +99,11 @@ pub(crate) struct Pass<'e, O: Output> {
     output: PrescanGuard<O>,
 }
 
+/// Whether links are looked at for cloaking at all.
+pub(crate) fn cloak_checked(checks: &Checks) -> bool {
+    cloak::checked(checks)
+}
+
 /// Whether a link to `href` (its decoded value) can count at all on a page of no known site,
 /// as [`Pass::links_only`] reads it: a program's own link (or a shortener's), or one through
 /// a cloaking prefix. Any other gets no finding and is no affiliate link.

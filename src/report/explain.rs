@@ -223,7 +223,10 @@ your policy accepts a footer disclosure, set [disclosure] placement = \"anywhere
             "A link points to a page of your own site (`/go/kettle/`) that redirects to a \
 program whose agreement forbids cloaked links (Amazon): a redirect page in the site (a \
 `<meta http-equiv=\"refresh\">` page, as Hugo aliases and jekyll-redirect-from write) or a \
-rule in the site's `_redirects` file (Netlify, Cloudflare Pages).
+rule in the site's `_redirects` file (Netlify, Cloudflare Pages). On a live site (`affilint \
+check https://...`), a link under a cloaking prefix (`/go/`, `/recommends/`, as WordPress link \
+plugins make them) is asked of the site itself, and reported when the site sends it to such a \
+program.
 
 Why it matters: Amazon's Associates Program Policies and Participation Requirements do not \
 allow links that hide that they go to Amazon; commissions earned through cloaked or \

@@ -38,6 +38,21 @@ fn answer(status: u16, kind: &str, body: impl Into<Vec<u8>>) -> Answer {
     }
 }
 
+/// Each finding of a JSON report, as the values of `fields` (empty where it has none).
+fn finding_fields(report: &Value, fields: &[&str]) -> Vec<Vec<String>> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            fields
+                .iter()
+                .map(|field| f[*field].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
 /// A redirect to `to`.
 fn redirect(status: u16, to: &str) -> Answer {
     Answer {
@@ -888,26 +903,16 @@ fn short_links_are_judged_where_they_go_online_then_offline_from_the_cache_and_f
              <a href=\"http://amzn.to/gone\" rel=\"sponsored\">d</a>\n",
         ),
     ]);
-    let rules = |out: &std::process::Output| -> Vec<(String, String)> {
+    let rules = |out: &std::process::Output| {
         let report: Value = serde_json::from_str(&stdout(out)).unwrap();
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                (
-                    f["rule"].as_str().unwrap().to_owned(),
-                    f["url"].as_str().unwrap_or_default().to_owned(),
-                )
-            })
-            .collect()
+        finding_fields(&report, &["rule", "url"])
     };
     let expected = [
-        ("foreign-tag", "http://amzn.to/theirs"),
-        ("untagged-link", "http://amzn.to/bare"),
-        ("dead-short-link", "http://amzn.to/gone"),
+        ["foreign-tag", "http://amzn.to/theirs"],
+        ["untagged-link", "http://amzn.to/bare"],
+        ["dead-short-link", "http://amzn.to/gone"],
     ]
-    .map(|(r, u)| (r.to_owned(), u.to_owned()));
+    .map(|fields| fields.map(str::to_owned).to_vec());
     let online = run(
         dir.path(),
         &[
@@ -990,13 +995,7 @@ fn short_links_are_judged_where_they_go_online_then_offline_from_the_cache_and_f
         ],
         None,
     );
-    assert_eq!(
-        rules(&after),
-        [(
-            "dead-short-link".to_owned(),
-            "http://amzn.to/gone".to_owned()
-        )]
-    );
+    assert_eq!(rules(&after), [expected[2].clone()]);
 }
 
 #[test]
@@ -1187,7 +1186,8 @@ fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_ju
                  <a href=\"/go/about/\">about</a>\n\
                  <a href=\"/go/page/\">page</a>\n\
                  <a href=\"http://127.0.0.2:9/go/elsewhere/\">elsewhere</a>\n\
-                 <a href=\"/go/kettle/#top\" rel=\"sponsored\">kettle again</a>",
+                 <a href=\"/go/kettle/#top\" rel=\"sponsored\">kettle again</a>\n\
+                 <a href=\"/go/thief/\" rel=\"sponsored\">someone else's</a>",
                 asked.base
             )),
             // Named as /deep/start/, read at /b/: its links are the links of /b/.
@@ -1197,6 +1197,7 @@ fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_ju
             "/go/kettle/" => redirect(302, "/go/kettle-2/"),
             "/go/kettle-2/" => redirect(301, "https://www.amazon.com/dp/B0KETTLE?tag=mysite-20"),
             "/recommends/pan" => redirect(307, "https://www.amazon.com/dp/B0PAN?tag=mysite-20"),
+            "/go/thief/" => redirect(302, "https://www.amazon.com/dp/B0PAN?tag=thief-20"),
             // Through a page robots.txt disallows: where it ends up is not known.
             "/recommends/hop" => redirect(302, "/go/secret/hop"),
             "/go/about/" => redirect(302, "/about/"),
@@ -1212,21 +1213,10 @@ fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_ju
     let out = run(dir.path(), &["check", &a, &start, "--format", "json"], None);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let found: Vec<(String, String, String)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["file"].as_str().unwrap().to_owned(),
-                f["rule"].as_str().unwrap().to_owned(),
-                f["message"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let found = finding_fields(&report, &["file", "rule", "message"]);
     let ids: Vec<(&str, &str)> = found
         .iter()
-        .map(|(file, id, _)| (file.rsplit('/').nth(1).unwrap(), id.as_str()))
+        .map(|f| (f[0].rsplit('/').nth(1).unwrap(), f[1].as_str()))
         .collect();
     // The kettle and the pan go to Amazon, which forbids cloaking. The secret one robots.txt
     // keeps from being asked, the hop through it is not followed there, and the interstitial
@@ -1242,22 +1232,25 @@ fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_ju
             ("a", "opaque-link"),
             ("a", "opaque-link"),
             ("a", "cloaked-link"),
+            ("a", "cloaked-link"),
             ("start", "cloaked-link"),
         ],
         "{found:#?}"
     );
     assert!(
-        found[0]
-            .2
-            .contains("https://www.amazon.com/dp/B0KETTLE?tag=mysite-20"),
+        found[7][2].contains("(it carries the id `thief-20`, not `mysite-20`: use yours)"),
         "{found:#?}"
     );
     assert!(
-        found[2].2.contains("could not be learned from the site"),
+        found[0][2].contains("https://www.amazon.com/dp/B0KETTLE?tag=mysite-20"),
         "{found:#?}"
     );
     assert!(
-        found[5].2.contains("cannot be seen in the site"),
+        found[2][2].contains("could not be learned from the site"),
+        "{found:#?}"
+    );
+    assert!(
+        found[5][2].contains("cannot be seen in the site"),
         "{found:#?}"
     );
     let log: Vec<String> = server
@@ -1283,7 +1276,7 @@ fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_ju
     );
     let notes = stderr(&out);
     assert!(
-        notes.contains("6 link(s) under a cloaking prefix on the site: 4 asked where they go"),
+        notes.contains("7 link(s) under a cloaking prefix on the site: 5 asked where they go"),
         "{notes}"
     );
     assert!(
@@ -1294,6 +1287,29 @@ fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_ju
         notes.contains("/go/page/: a page, not a redirect"),
         "{notes}"
     );
+
+    // A crawl does not read them as pages: each is asked once, by the check.
+    server.log.lock().unwrap().clear();
+    let out = run(
+        dir.path(),
+        &["check", "--crawl", &a, "--format", "json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let log: Vec<String> = server
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(p, _)| p.clone())
+        .collect();
+    for cloaked in ["/go/kettle/", "/go/page/", "/go/about/"] {
+        assert_eq!(
+            log.iter().filter(|p| *p == cloaked).count(),
+            1,
+            "{cloaked}: {log:?}"
+        );
+    }
 }
 
 #[test]

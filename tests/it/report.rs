@@ -449,3 +449,30 @@ fn the_run_s_notes_are_in_the_json_sarif_and_github_reports() {
         crate::support::stdout(&out)
     );
 }
+
+#[test]
+fn control_characters_from_a_page_never_reach_the_terminal_or_the_ci_log() {
+    // An id that decodes to an escape sequence, and a newline that would start a workflow
+    // command of its own.
+    let dir = crate::support::site(&[
+        ("affilint.toml", CONFIG),
+        (
+            "post.html",
+            &format!(
+                "{DISCLOSED}<a href=\"https://www.amazon.com/dp/B0?tag=%1B%5B31mx%0A::error::y-20\" \
+                 rel=\"sponsored\">x</a>\n"
+            ),
+        ),
+    ]);
+    for format in ["human", "short", "github"] {
+        let out = support::run(dir.path(), &["check", ".", "--format", format], None);
+        let printed = format!("{}{}", support::stdout(&out), support::stderr(&out));
+        assert!(printed.contains("foreign-tag"), "{printed}");
+        assert!(!printed.contains('\u{1b}'), "{format}: {printed:?}");
+        assert!(
+            !printed.lines().any(|l| l.starts_with("::error::y")),
+            "{format}: {printed}"
+        );
+        assert!(printed.contains("\\u{1b}[31mx"), "{format}: {printed}");
+    }
+}

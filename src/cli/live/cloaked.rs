@@ -10,6 +10,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use url::Url;
 
+/// The most distinct cloaked links a run asks about.
+pub(super) const MAX_ASKS: usize = 10_000;
+
 /// What the site said of one cloaked link.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Answer {
@@ -24,8 +27,7 @@ pub(super) enum Answer {
 /// The answers of a run, each link asked once however many pages hold it.
 pub(super) struct Cloaked {
     answers: Mutex<HashMap<Url, Arc<OnceLock<Answer>>>>,
-    /// The most distinct links asked about (`--max-pages`): a site is asked no more for its
-    /// links than for its pages.
+    /// The most distinct links asked about.
     most: usize,
     /// Links not asked about because the bound was reached.
     over: AtomicUsize,
@@ -99,8 +101,8 @@ impl Cloaked {
         let over = self.over.load(Ordering::Relaxed);
         if over > 0 {
             notes.push(format!(
-                "{over} time(s) a link under a cloaking prefix was not asked about: {} distinct \
-                 ones (--max-pages) were already (they stay opaque-link)",
+                "{over} time(s) a link under a cloaking prefix was not asked about: a run asks \
+                 about {} distinct ones at most (they stay opaque-link)",
                 self.most
             ));
         }
@@ -145,7 +147,7 @@ mod tests {
             "2 link(s) under a cloaking prefix on the site: 1 asked where they go",
             "1 of them not asked, or not followed to the end: robots.txt disallows them",
             "first: https://blog.example/go/b/",
-            "1 time(s) a link under a cloaking prefix was not asked about: 2 distinct ones",
+            "1 time(s) a link under a cloaking prefix was not asked about: a run asks about 2",
         ] {
             assert!(notes.contains(said), "{said}: {notes}");
         }

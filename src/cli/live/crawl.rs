@@ -37,6 +37,9 @@ const MAX_LINKS_PER_PAGE: usize = 10_000;
 /// A crawl in progress: what was queued, and what the pages checked so far link to.
 pub(crate) struct Crawl {
     max: usize,
+    /// Whether a URL path is under a cloaking prefix: such a link is asked about by the
+    /// check ([`super::Live::site_redirect`]), not read as a page.
+    cloaked: Box<dyn Fn(&str) -> bool + Send + Sync>,
     state: Mutex<State>,
 }
 
@@ -89,9 +92,11 @@ impl State {
 
 impl Crawl {
     /// A crawl of at most `max` pages.
-    pub(crate) fn new(max: usize) -> Crawl {
+    /// A crawl of at most `max` pages; a link whose URL path is `cloaked` is not followed.
+    pub(crate) fn new(max: usize, cloaked: Box<dyn Fn(&str) -> bool + Send + Sync>) -> Crawl {
         Crawl {
             max,
+            cloaked,
             state: Mutex::new(State::default()),
         }
     }
@@ -324,7 +329,8 @@ impl Crawl {
             .filter_map(|href| base.join(unescape_attribute(href.as_str()).trim()).ok())
             .filter_map(|mut url| {
                 url.set_fragment(None);
-                (matches!(url.scheme(), "http" | "https") && names_a_page(&url)).then_some(url)
+                let page = matches!(url.scheme(), "http" | "https") && names_a_page(&url);
+                (page && !(self.cloaked)(url.path())).then_some(url)
             })
             .filter(|url| !state.queued.contains(url) && seen.insert(url.clone()))
             .collect();
@@ -412,12 +418,15 @@ mod tests {
 
     #[test]
     fn a_page_links_are_read_as_it_streams_against_its_base() {
-        let crawl = Arc::new(Crawl::new(10));
+        let crawl = Arc::new(Crawl::new(
+            10,
+            Box::new(|path: &str| path.starts_with("/go/")),
+        ));
         let page = b"<a href='/a/#top'>a</a><base href='https://a.example/blog/'>\
             <a href=b>b</a><a href='c.pdf'>c</a><a download href='d'>d</a>\
             <area href='mailto:x@a.example'><a href='https://other.example/'>o</a>\
             <a href='/s/?orderby=price&amp;paged=2'>2</a><a href='/s/?orderby=price&#038;paged=2'>\
-            2 again</a><a href=b#x>b again</a>";
+            2 again</a><a href=b#x>b again</a><a href='/go/kettle/'>cloaked</a>";
         let body: Body = Box::new(&page[..]);
         let mut reader = crawl.reader(
             "https://a.example/x",

@@ -32,6 +32,7 @@ pub(crate) fn inputs(
     urls: &[&str],
     args: Option<&LiveArgs>,
     connect_to: &[ConnectTo],
+    engine: &Engine,
 ) -> Result<Option<(Live, Discovered)>, String> {
     let Some(args) = args.filter(|_| !urls.is_empty()) else {
         return Ok(None);
@@ -51,9 +52,12 @@ pub(crate) fn inputs(
         connect_to: connect_to.to_vec(),
     };
     let max_pages = usize::try_from(args.max_pages).unwrap_or(usize::MAX);
-    let (mut live, roots) = Live::new(urls, politeness, max_pages)?;
+    let (mut live, roots) = Live::new(urls, politeness)?;
     if args.crawl {
-        live.crawl = Some(Arc::new(Crawl::new(max_pages)));
+        // A link under a cloaking prefix is asked about, not read as a page.
+        let engine = engine.clone();
+        let cloaked = move |path: &str| engine.is_cloaking_path(path);
+        live.crawl = Some(Arc::new(Crawl::new(max_pages, Box::new(cloaked))));
     }
     let found = live.discover(&roots, max_pages);
     Ok(Some((live, found)))
@@ -122,12 +126,7 @@ pub(crate) struct Discovered {
 
 impl Live {
     /// A client for the sites of `urls` (each `http://` or `https://`).
-    /// At most `max_asks` distinct cloaked links are asked about.
-    pub(crate) fn new(
-        urls: &[&str],
-        politeness: Politeness,
-        max_asks: usize,
-    ) -> Result<(Live, Vec<Url>), String> {
+    pub(crate) fn new(urls: &[&str], politeness: Politeness) -> Result<(Live, Vec<Url>), String> {
         let mut roots = Vec::new();
         for url in urls {
             let parsed = Url::parse(url)
@@ -148,7 +147,7 @@ impl Live {
                 robots: Mutex::new(HashMap::new()),
                 disallowed: AtomicUsize::new(0),
                 named: roots.iter().cloned().collect(),
-                cloaked: Cloaked::new(max_asks),
+                cloaked: Cloaked::new(cloaked::MAX_ASKS),
             },
             roots,
         ))

@@ -14,11 +14,14 @@ pub(crate) struct Github {
     pub(crate) quiet: bool,
 }
 
-/// Escapes a command's message, as `@actions/core` does.
+/// Escapes a command's message, as `@actions/core` does; other control characters (an
+/// escape sequence) are written as `\u{1b}`.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    let text = text
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::printable(&text).into_owned()
 }
 
 /// Escapes a command property's value.

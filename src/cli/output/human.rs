@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use affilint::{Finding, Location, Severity};
 use anstyle::{AnsiColor, Style as Paint};
 
-use super::{Built, Style, Summary};
+use super::{Built, Style, Summary, printable};
 use crate::cli::files::FileError;
 use crate::cli::plural;
 use crate::cli::snippet::Snippet;
@@ -54,11 +54,12 @@ impl Style for Human {
 
     fn finding(&self, location: &Location, f: &Finding, snippet: Option<&Snippet>) -> String {
         let severity = Human::severity_paint(f.severity);
+        let place = format!("{location}:{}:{}", f.line, f.column);
         let mut out = format!(
             "{}: {}: {}\n",
-            self.paint(PATH, &format!("{location}:{}:{}", f.line, f.column)),
+            self.paint(PATH, &printable(&place)),
             self.paint(severity, &format!("{}[{}]", f.severity, f.id)),
-            f.message
+            printable(&f.message)
         );
         if !self.snippets {
             return out;
@@ -93,7 +94,7 @@ impl Style for Human {
 
     fn mapped_finding(&self, location: &Location, f: &Finding, built: &Built) -> String {
         let mut out = self.finding(location, f, None);
-        let at = format!("{}:{}:{}", built.file, built.line, built.column);
+        let at = format!("{}:{}:{}", printable(&built.file), built.line, built.column);
         if self.snippets {
             // After the first line and its help.
             let end = out.trim_end_matches('\n').len() + 1;
