@@ -195,6 +195,8 @@ fn config_text(rules: &RuleSet, counts: &Counts, from: &str) -> Written {
                     } else {
                         format!(", not a valid {} id", program.name())
                     };
+                    // In a comment: a page's id cannot end the comment line (`%0A`).
+                    let id = super::printable(id);
                     others.push(format!("\"{id}\" on {host} ({}{why})", counted(count)));
                 }
             }

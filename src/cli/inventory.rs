@@ -16,7 +16,7 @@ use super::args::{InventoryArgs, InventoryFormat};
 use super::files::{self, FileError, Mode, Side, Sinks};
 use super::interrupt::Interrupt;
 use super::walk::{self, Excludes, Input};
-use super::{CLEAN, FAILURE, build_engine, plural};
+use super::{CLEAN, FAILURE, build_engine, plural, printable};
 
 /// An id row: program, the program's host (as its rule lists it) or short-link host, and the
 /// id (`None`: a short link, or a link without an id).
@@ -287,7 +287,7 @@ fn render(counts: &Counts, failures: &[FileError], format: InventoryFormat) -> S
             }
             for ((program, host, id), (count, short)) in &counts.ids {
                 let id = match (id, short) {
-                    (Some(id), _) => id.clone(),
+                    (Some(id), _) => printable(id).into_owned(),
                     (None, true) => "(short links)".to_owned(),
                     (None, false) => "(no id)".to_owned(),
                 };
@@ -302,6 +302,7 @@ fn render(counts: &Counts, failures: &[FileError], format: InventoryFormat) -> S
                 out.push_str("\nProducts (program, product)\n");
             }
             for ((program, product), count) in &counts.products {
+                let product = printable(product);
                 let _ = writeln!(
                     out,
                     "  {program:<12} {product:<24} {} on {}",
@@ -400,7 +401,8 @@ pub(crate) fn run(args: &InventoryArgs, out: &mut dyn Write) -> Result<u8, Strin
     let (counts, read_failures) = gather(&engine, &inputs, &sites, jobs)?;
     failures.extend(read_failures);
     for failure in &failures {
-        eprintln!("affilint: {}: {}", failure.location, failure.message);
+        let said = format!("{}: {}", failure.location, failure.message);
+        eprintln!("affilint: {}", printable(&said));
     }
     let rendered = render(&counts, &failures, args.format);
     match out.write_all(rendered.as_bytes()) {

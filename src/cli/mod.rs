@@ -92,6 +92,24 @@ pub(crate) fn plural(n: usize, word: &str) -> String {
     }
 }
 
+/// `text` with its control characters (C0, DEL, C1: an escape sequence, a newline a page
+/// or a file name put in a URL, an id or a path) written as `\u{1b}`, so what is printed to a
+/// terminal or a CI log can neither drive the terminal nor start a line of its own.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// The engine for `check`, `fix` and `inventory`: the shipped rules plus each `--rules`
 /// directory, the config (`-c`, or `./affilint.toml` when there is one) and the `--tag`
 /// overrides.

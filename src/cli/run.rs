@@ -25,7 +25,7 @@ use super::output::{self, Github, Html, Human, Json, Meta, Plain, Printer, Sarif
 use super::sources::Sources;
 use super::walk::{self, Excludes, Input};
 use super::write;
-use super::{CLEAN, FAILURE, FINDINGS, build_engine};
+use super::{CLEAN, FAILURE, FINDINGS, build_engine, printable};
 
 /// Runs with fewer files than this show no progress bar: they are over before it helps.
 const PROGRESS_MIN_FILES: usize = 100;
@@ -191,7 +191,7 @@ pub(crate) fn lint(
     notes.append(&mut walk.notes);
     if !common.quiet {
         for note in &notes {
-            eprintln!("affilint: note: {}", output::printable(note));
+            eprintln!("affilint: note: {}", printable(note));
         }
     }
     // Those said from here on are said at the end.
@@ -310,13 +310,13 @@ pub(crate) fn lint(
     }
     if !common.quiet {
         for note in &notes[said..] {
-            eprintln!("affilint: note: {}", output::printable(note));
+            eprintln!("affilint: note: {}", printable(note));
         }
     }
     summary.notes = notes;
     for failure in &failures {
         let said = format!("{}: {}", failure.location, failure.message);
-        eprintln!("affilint: {}", output::printable(&said));
+        eprintln!("affilint: {}", printable(&said));
     }
     let written = |e: io::Error| format!("cannot write the report: {e}");
     if let Some(diffs) = diffs {

@@ -373,6 +373,8 @@ fn init_from_writes_the_most_used_id_per_marketplace_and_notes_the_others() {
             &page(&[
                 "https://www.amazon.com/dp/B000000001?tag=mine-20",
                 "https://amzn.to/abc",
+                // An id that would end its comment line and write config of its own.
+                "https://www.ebay.com/itm/2?campid=x%0A%5Bseverity%5D%0Auntagged-link%3D%22off%22",
             ]),
         ),
     ]);
@@ -391,6 +393,14 @@ fn init_from_writes_the_most_used_id_per_marketplace_and_notes_the_others() {
         assert!(config.contains(line), "{line}\n---\n{config}");
     }
     assert!(!config.contains("[programs.ebay]"), "{config}");
+    assert!(
+        !config.lines().any(|l| l.starts_with("[severity]")),
+        "{config}"
+    );
+    assert!(
+        config.contains("\"x\\u{a}[severity]\\u{a}untagged-link=\"off\"\" on ebay.com"),
+        "{config}"
+    );
     // With it, `check` knows the site's own ids.
     let out = run(dir.path(), &["check", "--format", "json"], None);
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();

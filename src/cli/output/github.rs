@@ -21,7 +21,7 @@ fn escape_data(text: &str) -> String {
         .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A");
-    super::printable(&text).into_owned()
+    crate::cli::printable(&text).into_owned()
 }
 
 /// Escapes a command property's value.

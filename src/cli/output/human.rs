@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 use affilint::{Finding, Location, Severity};
 use anstyle::{AnsiColor, Style as Paint};
 
-use super::{Built, Style, Summary, printable};
+use super::{Built, Style, Summary};
 use crate::cli::files::FileError;
-use crate::cli::plural;
 use crate::cli::snippet::Snippet;
+use crate::cli::{plural, printable};
 
 const PATH: Paint = Paint::new().bold();
 const ERROR: Paint = AnsiColor::Red.on_default().bold();
