@@ -309,7 +309,8 @@ impl<'e> Checker<'e> {
     /// without fragment or user name) and answers the URL it redirects to, or `None` when
     /// that cannot be told: the link stays `opaque-link`. It is called on the checking
     /// thread each time such a link is met, so it should remember its answers; links to
-    /// other sites are never asked about. A Markdown document is not asked about.
+    /// other sites are never asked about. Call it before the first write: links met before
+    /// are judged without it. A Markdown document is not asked about.
     ///
     /// ```
     /// use affilint::{Config, Engine, FindingId, RuleSet};

@@ -58,6 +58,14 @@ pub(crate) struct FileError {
     pub(crate) message: String,
 }
 
+impl FileError {
+    /// Says it on stderr, control characters escaped (a path or a page's URL may hold some).
+    pub(crate) fn say(&self) {
+        let said = format!("{}: {}", self.location, self.message);
+        eprintln!("affilint: {}", super::printable(&said));
+    }
+}
+
 /// What processing one document gave.
 #[derive(Default)]
 pub(crate) struct Processed {
@@ -216,10 +224,10 @@ pub(crate) fn process(
 }
 
 /// For a live page: its URL, and who says where its site's cloaked links go.
-type SiteAsk<'a> = Option<(&'a str, &'a dyn Fn(&str) -> Option<String>)>;
+type LivePage<'a> = Option<(&'a str, &'a dyn Fn(&str) -> Option<String>)>;
 
 /// Checks a document read from `input`.
-fn check(engine: &Placed<'_>, input: impl Read, sinks: Sinks<'_>, site: SiteAsk<'_>) -> Processed {
+fn check(engine: &Placed<'_>, input: impl Read, sinks: Sinks<'_>, site: LivePage<'_>) -> Processed {
     let mut checker = engine.checker();
     if let Some((url, ask)) = site {
         checker.ask_site_redirects(url, ask);

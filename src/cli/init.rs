@@ -71,7 +71,7 @@ fn from_site(args: &InitArgs) -> Result<(String, String), String> {
     let (counts, read_failures) = inventory::gather(&engine, &inputs, &sites, jobs)?;
     failures.extend(read_failures);
     for failure in &failures {
-        eprintln!("affilint: {}: {}", failure.location, failure.message);
+        failure.say();
     }
     // A path named that cannot be read: the config would say less than asked.
     let named = |f: &&FileError| matches!(&f.location, Location::File(p) if args.from.contains(p));

@@ -401,8 +401,7 @@ pub(crate) fn run(args: &InventoryArgs, out: &mut dyn Write) -> Result<u8, Strin
     let (counts, read_failures) = gather(&engine, &inputs, &sites, jobs)?;
     failures.extend(read_failures);
     for failure in &failures {
-        let said = format!("{}: {}", failure.location, failure.message);
-        eprintln!("affilint: {}", printable(&said));
+        failure.say();
     }
     let rendered = render(&counts, &failures, args.format);
     match out.write_all(rendered.as_bytes()) {

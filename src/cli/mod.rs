@@ -19,6 +19,7 @@ mod sources;
 mod walk;
 mod write;
 
+use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 use std::process::ExitCode;
@@ -68,7 +69,7 @@ pub(crate) fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(message) => {
-            eprintln!("affilint: {message}");
+            eprintln!("affilint: {}", printable(&message));
             ExitCode::from(FAILURE)
         }
     }
@@ -93,16 +94,23 @@ pub(crate) fn plural(n: usize, word: &str) -> String {
 }
 
 /// `text` with its control characters (C0, DEL, C1: an escape sequence, a newline a page
-/// or a file name put in a URL, an id or a path) written as `\u{1b}`, so what is printed to a
-/// terminal or a CI log can neither drive the terminal nor start a line of its own.
+/// or a file name put in a URL, an id or a path), the bidirectional overrides and isolates
+/// (which reorder what a line seems to say) and the line and paragraph separators written as
+/// `\u{1b}`, so what is printed to a terminal or a CI log can neither drive the terminal nor
+/// start a line of its own. (A page that writes `\u{1b}` itself reads the same; JSON and SARIF
+/// keep every value exact.)
 pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+    };
+    if !text.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if c.is_control() {
-            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        if unsafe_char(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
         } else {
             out.push(c);
         }

@@ -194,8 +194,8 @@ pub(crate) fn lint(
             eprintln!("affilint: note: {}", printable(note));
         }
     }
-    // Those said from here on are said at the end.
-    let said = notes.len();
+    // Those added from here on are said at the end.
+    let said_early = notes.len();
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -309,14 +309,13 @@ pub(crate) fn lint(
         notes.extend(expander.as_ref().map(|e| e.notes()).unwrap_or_default());
     }
     if !common.quiet {
-        for note in &notes[said..] {
+        for note in &notes[said_early..] {
             eprintln!("affilint: note: {}", printable(note));
         }
     }
     summary.notes = notes;
     for failure in &failures {
-        let said = format!("{}: {}", failure.location, failure.message);
-        eprintln!("affilint: {}", printable(&said));
+        failure.say();
     }
     let written = |e: io::Error| format!("cannot write the report: {e}");
     if let Some(diffs) = diffs {
@@ -449,7 +448,7 @@ fn style(
 fn leftovers(paths: &[std::path::PathBuf], mode: &Mode, quiet: bool) -> Vec<FileError> {
     let mut failures = Vec::new();
     for path in paths {
-        let shown = path.display();
+        let shown = printable(&path.display().to_string()).into_owned();
         match mode {
             Mode::FixInPlace | Mode::FixInto(_) => match write::remove_leftover(path) {
                 Ok(true) if !quiet => eprintln!(

@@ -20,9 +20,14 @@ pub(super) enum Route {
 }
 
 /// Whether a raw `href` may go through the site or a cloaking prefix, cheaply: a path on
-/// the site (relative links only when the site's redirects are known), or any URL whose
-/// path starts with one of `prefixes`.
-pub(super) fn may_route(raw: &str, prefixes: &CloakingPrefixes, site_known: bool) -> bool {
+/// the site (relative links only when the site's redirects are known, or under a prefix on a
+/// page whose URL is known: `located`), or any URL whose path starts with one of `prefixes`.
+pub(super) fn may_route(
+    raw: &str,
+    prefixes: &CloakingPrefixes,
+    site_known: bool,
+    located: bool,
+) -> bool {
     if !site_known && !prefixes.in_value(raw) {
         return false;
     }
@@ -36,7 +41,7 @@ pub(super) fn may_route(raw: &str, prefixes: &CloakingPrefixes, site_known: bool
     }
     match scheme(value) {
         Some(_) => url_path(value).is_some_and(has_prefix),
-        None => site_known && !value.starts_with('#') && !value.is_empty(),
+        None => (site_known || located) && !value.starts_with('#') && !value.is_empty(),
     }
 }
 
@@ -59,7 +64,7 @@ fn url_path(value: &str) -> Option<&str> {
 }
 
 /// Whether links are looked at for cloaking at all.
-pub(super) fn checked(checks: &Checks) -> bool {
+pub(crate) fn checked(checks: &Checks) -> bool {
     checks.severity(FindingId::CloakedLink).is_some()
         || checks.severity(FindingId::OpaqueLink).is_some()
 }
@@ -70,10 +75,9 @@ impl Page<'_> {
         checked(self.checks)
     }
 
-    /// Whether the page's site has redirects to follow, or can be asked where its links go
-    /// (a live page).
+    /// Whether the page's site has redirects to follow.
     pub(super) fn site_known(&self) -> bool {
-        self.site.as_ref().is_some_and(|(site, _)| !site.is_empty()) || self.site_asker.is_some()
+        self.site.as_ref().is_some_and(|(site, _)| !site.is_empty())
     }
 
     /// Where a link that is not a program's own goes (`raw` passed [`may_route`]), with its
@@ -206,7 +210,7 @@ mod tests {
     #[test]
     fn only_paths_on_the_site_or_under_a_prefix_may_route() {
         let prefixes = CloakingPrefixes::new(vec!["/go/".to_owned(), "/recommends/".to_owned()]);
-        let route = |raw: &str, site| may_route(raw, &prefixes, site);
+        let route = |raw: &str, site| may_route(raw, &prefixes, site, false);
         assert!(route("/go/kettle/", false));
         assert!(route("https://mysite.example/recommends/kettle/", false));
         assert!(route("//mysite.example/go/x", false));
@@ -217,6 +221,11 @@ mod tests {
             !route("../go/kettle", false),
             "relative paths need the site"
         );
+        assert!(
+            may_route("../go/kettle", &prefixes, false, true),
+            "or the page's URL"
+        );
+        assert!(!may_route("../posts/a/", &prefixes, false, true));
         assert!(!route("https://golang.org/doc/go/", false));
         assert!(!route("mailto:me@example.com", true));
         assert!(!route("#top", true));

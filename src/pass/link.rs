@@ -60,7 +60,12 @@ impl Page<'_> {
         let Some((raw, href)) = href else {
             // Not a program's own link: it may go to one through the site.
             let routed = self.checks_cloaking()
-                && cloak::may_route(&raw, &self.checks.cloaking_prefixes, self.site_known());
+                && cloak::may_route(
+                    &raw,
+                    &self.checks.cloaking_prefixes,
+                    self.site_known(),
+                    self.site_asker.is_some(),
+                );
             if routed {
                 let raw = raw.into_owned();
                 if let Route::Site(Some(affiliate)) = self.route(&raw, tag.start) {
@@ -318,8 +323,8 @@ impl Page<'_> {
             Status::Short if self.checks.expands_short_links() => (
                 FindingId::ShortLink,
                 format!(
-                    "{name} short link whose target is not known (see the run's notes): \
-                     replace it with the full link carrying your id"
+                    "{name} short link whose target could not be learned: replace it with the \
+                     full link carrying your id"
                 ),
             ),
             Status::Short => (

@@ -99,17 +99,15 @@ pub(crate) struct Pass<'e, O: Output> {
     output: PrescanGuard<O>,
 }
 
-/// Whether links are looked at for cloaking at all.
-pub(crate) fn cloak_checked(checks: &Checks) -> bool {
-    cloak::checked(checks)
-}
+pub(crate) use cloak::checked as cloak_checked;
 
 /// Whether a link to `href` (its decoded value) can count at all on a page of no known site,
 /// as [`Pass::links_only`] reads it: a program's own link (or a shortener's), or one through
 /// a cloaking prefix. Any other gets no finding and is no affiliate link.
 pub(crate) fn may_concern(checks: &Checks, href: &str) -> bool {
     checks.links.may_match(href)
-        || (cloak::checked(checks) && cloak::may_route(href, &checks.cloaking_prefixes, false))
+        || (cloak::checked(checks)
+            && cloak::may_route(href, &checks.cloaking_prefixes, false, false))
 }
 
 impl<'e, O: Output> Pass<'e, O> {

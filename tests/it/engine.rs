@@ -372,7 +372,7 @@ fn short_links_are_judged_where_they_go_and_a_target_cannot_inject_markup() {
     assert!(
         report.findings[2]
             .message
-            .contains("short link whose target is not known (see the run's notes)"),
+            .contains("short link whose target could not be learned"),
         "{}",
         report.findings[2].message
     );

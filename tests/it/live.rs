@@ -1276,15 +1276,19 @@ fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_ju
     );
     let notes = stderr(&out);
     assert!(
-        notes.contains("7 link(s) under a cloaking prefix on the site: 5 asked where they go"),
+        notes.contains("7 link(s) under a cloaking prefix on the site: 6 asked where they go"),
         "{notes}"
     );
     assert!(
-        notes.contains("2 of them not asked, or not followed to the end"),
+        notes.contains("1 of them not asked: robots.txt disallows them, or could not be read"),
         "{notes}"
     );
     assert!(
         notes.contains("/go/page/: a page, not a redirect"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("2 of them led to no redirect the check could follow"),
         "{notes}"
     );
 
@@ -1369,5 +1373,51 @@ fn a_page_is_read_to_its_end_before_its_site_is_asked_about_its_links() {
             "untagged-link"
         ],
         "the page is read to its last link: {report}"
+    );
+}
+
+#[test]
+fn a_page_waiting_for_another_page_s_question_has_its_rest_set_aside_first() {
+    // Requests 2.5 s apart, a page's own request 2 s at most: the second page meets the
+    // link while the first waits its turn to ask about it, and waits for that answer.
+    let page = format!(
+        "<p>As an Amazon Associate I earn from qualifying purchases.</p>\n\
+         <a href=\"/go/kettle/\" rel=\"sponsored\">kettle</a>\n{}",
+        "<p>filler text</p>\n".repeat(40_000)
+    );
+    let server = serve(move |asked| match asked.path {
+        "/robots.txt" => answer(404, "text/plain", ""),
+        "/a/" | "/b/" => answer(200, "text/html", page.clone()),
+        _ => redirect(302, "https://www.amazon.com/dp/B0?tag=mysite-20"),
+    });
+    let dir =
+        crate::support::site(&[("affilint.toml", "[programs.amazon]\ntag = \"mysite-20\"\n")]);
+    let (a, b) = (format!("{}/a/", server.base), format!("{}/b/", server.base));
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            &a,
+            &b,
+            "--timeout",
+            "2",
+            "--rate",
+            "0.4",
+            "--connections",
+            "2",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(report.get("file_errors").is_none(), "{report}");
+    let rules = finding_fields(&report, &["rule"]);
+    assert_eq!(rules, [["cloaked-link"], ["cloaked-link"]], "{report}");
+    let log = server.log.lock().unwrap();
+    assert_eq!(
+        log.iter().filter(|(p, _)| p == "/go/kettle/").count(),
+        1,
+        "{log:?}"
     );
 }

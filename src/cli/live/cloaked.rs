@@ -18,9 +18,10 @@ pub(super) const MAX_ASKS: usize = 10_000;
 pub(super) enum Answer {
     /// It redirects there.
     To(String),
-    /// robots.txt disallows asking (or could not be read): not asked.
-    Disallowed,
-    /// Asked, and no redirect came back (a page, an error): why.
+    /// Not asked: robots.txt disallows it, or could not be read.
+    NotAsked,
+    /// Asked, and no redirect the check could follow came back (a page, an error, a
+    /// redirect to a page robots.txt disallows): why.
     Unanswered(String),
 }
 
@@ -43,8 +44,14 @@ impl Cloaked {
     }
 
     /// Where `link` goes, asking `ask` the first time; a second page with the link waits for
-    /// the first one's answer. `None` past the bound.
-    pub(super) fn answer(&self, link: &Url, ask: impl FnOnce() -> Answer) -> Option<Answer> {
+    /// the first one's answer. `before_waiting` runs first whenever there is no answer yet
+    /// (the page sets the rest of its body aside). `None` past the bound.
+    pub(super) fn answer(
+        &self,
+        link: &Url,
+        before_waiting: impl FnOnce(),
+        ask: impl FnOnce() -> Answer,
+    ) -> Option<Answer> {
         let cell = {
             let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
             match answers.get(link) {
@@ -56,6 +63,10 @@ impl Cloaked {
                 None => answers.entry(link.clone()).or_default().clone(),
             }
         };
+        if let Some(answer) = cell.get() {
+            return Some(answer.clone());
+        }
+        before_waiting();
         // No lock is held while the site is asked: other links are asked meanwhile.
         Some(cell.get_or_init(ask).clone())
     }
@@ -67,7 +78,7 @@ impl Cloaked {
         let mut unanswered = Vec::new();
         for (link, answer) in answers.iter() {
             match answer.get() {
-                Some(Answer::Disallowed) => disallowed.push(link.to_string()),
+                Some(Answer::NotAsked) => disallowed.push(link.to_string()),
                 Some(Answer::Unanswered(why)) => unanswered.push(format!("{link}: {why}")),
                 _ => {}
             }
@@ -83,7 +94,7 @@ impl Cloaked {
         if !disallowed.is_empty() {
             disallowed.sort();
             notes.push(format!(
-                "{} of them not asked, or not followed to the end: robots.txt disallows them \
+                "{} of them not asked: robots.txt disallows them, or could not be read \
                  (they stay opaque-link), first: {}",
                 disallowed.len(),
                 disallowed[0]
@@ -125,27 +136,27 @@ mod tests {
         };
         let to = Answer::To("https://www.amazon.com/dp/B0".to_owned());
         assert_eq!(
-            cloaked.answer(&url("/go/a/"), || ask(to.clone())),
+            cloaked.answer(&url("/go/a/"), || {}, || ask(to.clone())),
             Some(to.clone())
         );
         assert_eq!(
-            cloaked.answer(&url("/go/a/"), || ask(Answer::Disallowed)),
+            cloaked.answer(&url("/go/a/"), || {}, || ask(Answer::NotAsked)),
             Some(to),
             "the first answer is kept"
         );
         assert_eq!(
-            cloaked.answer(&url("/go/b/"), || ask(Answer::Disallowed)),
-            Some(Answer::Disallowed)
+            cloaked.answer(&url("/go/b/"), || {}, || ask(Answer::NotAsked)),
+            Some(Answer::NotAsked)
         );
         assert_eq!(
-            cloaked.answer(&url("/go/c/"), || ask(Answer::Disallowed)),
+            cloaked.answer(&url("/go/c/"), || {}, || ask(Answer::NotAsked)),
             None
         );
         assert_eq!(asked.load(Ordering::Relaxed), 2);
         let notes = cloaked.notes().join("\n");
         for said in [
             "2 link(s) under a cloaking prefix on the site: 1 asked where they go",
-            "1 of them not asked, or not followed to the end: robots.txt disallows them",
+            "1 of them not asked: robots.txt disallows them, or could not be read",
             "first: https://blog.example/go/b/",
             "1 time(s) a link under a cloaking prefix was not asked about: a run asks about 2",
         ] {

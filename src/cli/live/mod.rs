@@ -288,13 +288,12 @@ impl Live {
         if !self.client.on_site(&url) {
             return None;
         }
-        let ask = || {
-            aside.now();
-            self.ask_redirect(&url)
-        };
-        match self.cloaked.answer(&url, ask)? {
+        match self
+            .cloaked
+            .answer(&url, || aside.now(), || self.ask_redirect(&url))?
+        {
             Answer::To(to) => Some(to),
-            Answer::Disallowed | Answer::Unanswered(_) => None,
+            Answer::NotAsked | Answer::Unanswered(_) => None,
         }
     }
 
@@ -303,13 +302,10 @@ impl Live {
     fn ask_redirect(&self, url: &Url) -> Answer {
         let allowed = |next: &Url| self.robots_allow(next).unwrap_or(false);
         if !allowed(url) {
-            return Answer::Disallowed;
+            return Answer::NotAsked;
         }
         match self.client.fetch(url, false, Redirects::Follow(&allowed)) {
             Err(FetchError::OffSite(to)) => Answer::To(to),
-            // A redirect on the site that robots.txt keeps from being followed: where it
-            // ends up is not known.
-            Err(FetchError::Disallowed(_)) => Answer::Disallowed,
             Ok((at, _)) if at != *url => Answer::To(at.to_string()),
             Ok(_) => Answer::Unanswered("a page, not a redirect".to_owned()),
             Err(e) => Answer::Unanswered(e.to_string()),

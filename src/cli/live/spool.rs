@@ -16,7 +16,7 @@ enum Rest {
     Network(Body),
     /// Set aside; the error the network gave after that, if it did, comes at its end.
     File(BufReader<File>, Option<io::Error>),
-    /// Being set aside failed: this error, once.
+    /// The bytes set aside could not be read back: this error, once.
     Failed(Option<io::Error>),
 }
 
@@ -49,43 +49,42 @@ impl Read for Spooled {
 
 impl SetAside {
     /// Reads what the network still has of the body to a temporary file (once; later calls
-    /// do nothing).
+    /// do nothing). Without a temporary file (no writable directory), the body stays on the
+    /// network: the question is asked all the same.
     pub(crate) fn now(&self) {
         let mut rest = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let Rest::Network(body) = &mut *rest else {
             return;
         };
-        *rest = match set_aside(body) {
-            Ok((file, error)) => Rest::File(BufReader::new(file), error),
+        let Ok(mut file) = tempfile::tempfile() else {
+            return;
+        };
+        let error = io::copy(body, &mut file).err();
+        *rest = match file.rewind() {
+            Ok(()) => Rest::File(BufReader::new(file), error),
             Err(e) => Rest::Failed(Some(io::Error::new(
                 e.kind(),
-                format!("setting the rest of the page aside to ask about its links: {e}"),
+                format!("reading back the rest of the page, set aside to ask about its links: {e}"),
             ))),
         };
     }
-}
-
-/// The rest of `body` in a temporary file (deleted once closed), and the error that cut it
-/// short, if one did.
-fn set_aside(body: &mut Body) -> io::Result<(File, Option<io::Error>)> {
-    let mut file = tempfile::tempfile()?;
-    let error = io::copy(body, &mut file).err();
-    file.rewind()?;
-    Ok((file, error))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Bytes, then an error.
-    struct CutShort(io::Cursor<Vec<u8>>);
+    /// Bytes, then an error; counts what was read of it.
+    struct CutShort(io::Cursor<Vec<u8>>, Arc<std::sync::atomic::AtomicUsize>);
 
     impl Read for CutShort {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             match self.0.read(buf)? {
                 0 => Err(io::Error::new(io::ErrorKind::TimedOut, "timed out")),
-                n => Ok(n),
+                n => {
+                    self.1.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                    Ok(n)
+                }
             }
         }
     }
@@ -93,10 +92,17 @@ mod tests {
     #[test]
     fn the_rest_is_read_from_the_file_then_the_network_error() {
         let bytes: Vec<u8> = (0..=255u8).cycle().take(200_000).collect();
-        let (mut body, aside) = spooled(Box::new(CutShort(io::Cursor::new(bytes.clone()))));
+        let read = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let network = CutShort(io::Cursor::new(bytes.clone()), read.clone());
+        let (mut body, aside) = spooled(Box::new(network));
         let mut first = vec![0; 1000];
         body.read_exact(&mut first).unwrap();
         aside.now();
+        assert_eq!(
+            read.load(std::sync::atomic::Ordering::Relaxed),
+            bytes.len(),
+            "the network is read to its end at once"
+        );
         aside.now();
         let mut rest = Vec::new();
         let error = body.read_to_end(&mut rest).unwrap_err();
