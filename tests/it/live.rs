@@ -38,6 +38,11 @@ fn answer(status: u16, kind: &str, body: impl Into<Vec<u8>>) -> Answer {
     }
 }
 
+/// How many times `log` holds `path`.
+fn asked_in(log: &[String], path: &str) -> usize {
+    log.iter().filter(|p| *p == path).count()
+}
+
 /// Each finding of a JSON report, as the values of `fields` (empty where it has none).
 fn finding_fields(report: &Value, fields: &[&str]) -> Vec<Vec<String>> {
     report["findings"]
@@ -69,6 +74,16 @@ struct Server {
 }
 
 impl Server {
+    /// The paths asked so far, in order.
+    fn paths(&self) -> Vec<String> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+
     /// `--connect-to` sending `host`'s port 80 here.
     fn connect_to(&self, host: &str) -> String {
         let port = self.base.rsplit(':').next().unwrap_or_default();
@@ -669,13 +684,7 @@ fn a_page_url_is_checked_by_itself_and_fix_refuses_urls() {
             page.as_str()
         );
     }
-    let requested: Vec<String> = server
-        .log
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|(p, _)| p.clone())
-        .collect();
+    let requested = server.paths();
     assert_eq!(requested, ["/robots.txt", "/2015/03/pyongyang-marathon/"]);
     server.log.lock().unwrap().clear();
     // Two pages of one site: its robots.txt is read once.
@@ -1237,30 +1246,19 @@ fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_ju
         ],
         "{found:#?}"
     );
-    assert!(
-        found[7][2].contains("(it carries the id `thief-20`, not `mysite-20`: use yours)"),
-        "{found:#?}"
-    );
-    assert!(
-        found[0][2].contains("https://www.amazon.com/dp/B0KETTLE?tag=mysite-20"),
-        "{found:#?}"
-    );
-    assert!(
-        found[2][2].contains("could not be learned from the site"),
-        "{found:#?}"
-    );
-    assert!(
-        found[5][2].contains("cannot be seen in the site"),
-        "{found:#?}"
-    );
-    let log: Vec<String> = server
-        .log
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|(p, _)| p.clone())
-        .collect();
-    let asked = |path: &str| log.iter().filter(|p| *p == path).count();
+    for (i, says) in [
+        (0, "https://www.amazon.com/dp/B0KETTLE?tag=mysite-20"),
+        (2, "could not be learned from the site"),
+        (5, "cannot be seen in the site"),
+        (
+            7,
+            "(it carries the id `thief-20`, not `mysite-20`: use yours)",
+        ),
+    ] {
+        assert!(found[i][2].contains(says), "{i}: {says}: {found:#?}");
+    }
+    let log = server.paths();
+    let asked = |path: &str| asked_in(&log, path);
     assert_eq!(
         asked("/go/kettle/"),
         1,
@@ -1274,23 +1272,14 @@ fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_ju
         0,
         "resolved against /b/: {log:?}"
     );
-    let notes = stderr(&out);
-    assert!(
-        notes.contains("7 link(s) under a cloaking prefix on the site: 6 asked where they go"),
-        "{notes}"
-    );
-    assert!(
-        notes.contains("1 of them not asked: robots.txt disallows them, or could not be read"),
-        "{notes}"
-    );
-    assert!(
-        notes.contains("/go/page/: a page, not a redirect"),
-        "{notes}"
-    );
-    assert!(
-        notes.contains("2 of them led to no redirect the check could follow"),
-        "{notes}"
-    );
+    for said in [
+        "7 link(s) under a cloaking prefix on the site: 6 asked where they go",
+        "1 of them not asked: robots.txt disallows them, or could not be read",
+        "2 of them led to no redirect the check could follow",
+        "/go/page/: a page, not a redirect",
+    ] {
+        assert_says(&out, said);
+    }
 
     // A crawl does not read them as pages: each is asked once, by the check.
     server.log.lock().unwrap().clear();
@@ -1300,19 +1289,9 @@ fn links_under_a_cloaking_prefix_are_asked_of_the_site_once_within_robots_and_ju
         None,
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let log: Vec<String> = server
-        .log
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|(p, _)| p.clone())
-        .collect();
+    let log = server.paths();
     for cloaked in ["/go/kettle/", "/go/page/", "/go/about/"] {
-        assert_eq!(
-            log.iter().filter(|p| *p == cloaked).count(),
-            1,
-            "{cloaked}: {log:?}"
-        );
+        assert_eq!(asked_in(&log, cloaked), 1, "{cloaked}: {log:?}");
     }
 }
 
@@ -1414,10 +1393,6 @@ fn a_page_waiting_for_another_page_s_question_has_its_rest_set_aside_first() {
     assert!(report.get("file_errors").is_none(), "{report}");
     let rules = finding_fields(&report, &["rule"]);
     assert_eq!(rules, [["cloaked-link"], ["cloaked-link"]], "{report}");
-    let log = server.log.lock().unwrap();
-    assert_eq!(
-        log.iter().filter(|(p, _)| p == "/go/kettle/").count(),
-        1,
-        "{log:?}"
-    );
+    let log = server.paths();
+    assert_eq!(asked_in(&log, "/go/kettle/"), 1, "{log:?}");
 }
